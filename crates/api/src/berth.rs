@@ -1,0 +1,95 @@
+//! `Berth`: the opened application context every facade function runs against.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use berth_secrets::{Keychain, Redacting, Redactor, SecretStore};
+use berth_store::Store;
+
+use crate::{ApiError, ErrorCode};
+
+/// Opening the keychain talks to a system service; a hung service must not hang Berth's start.
+const KEYCHAIN_OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a binary hands to [`Berth::open`]: everything the core would otherwise read from globals.
+pub struct BerthOptions {
+    pub data_dir: PathBuf,
+    /// The set of secret values the log writer masks; the same one given to logging.
+    pub redactor: Redactor,
+    /// The OS locale (BCP 47, e.g. `ja-JP`), when known.
+    pub system_locale: Option<String>,
+    /// The secret store; `None` opens the OS keychain.
+    pub secrets: Option<Arc<dyn SecretStore>>,
+}
+
+/// The opened application: database, secret store and host facts.
+#[derive(Clone)]
+pub struct Berth {
+    pub(crate) store: Store,
+    secrets: Result<Arc<dyn SecretStore>, ApiError>,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) system_locale: Option<String>,
+}
+
+impl Berth {
+    /// Opens the database (migrating it) and the secret store. A keychain that cannot be opened
+    /// does not stop Berth: everything that needs no secret keeps working, and the rest reports
+    /// `keychain_unavailable` with the fix.
+    pub async fn open(options: BerthOptions) -> Result<Self, ApiError> {
+        let store = Store::open_in(&options.data_dir).await?;
+        let secrets = match options.secrets {
+            Some(s) => Ok(Arc::new(Redacting::new(s, options.redactor)) as Arc<dyn SecretStore>),
+            None => open_keychain(options.redactor).await,
+        };
+        if let Err(e) = &secrets {
+            tracing::info!(code = ?e.code, "keychain unavailable: {}", e.message);
+        }
+        Ok(Self { store, secrets, data_dir: options.data_dir, system_locale: options.system_locale })
+    }
+
+    /// The secret store, or why it cannot be used.
+    pub(crate) fn secrets(&self) -> Result<Arc<dyn SecretStore>, ApiError> {
+        self.secrets.clone()
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Runs blocking secret-store work off the async threads.
+    pub(crate) async fn with_secrets<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn SecretStore) -> Result<T, berth_secrets::SecretError> + Send + 'static,
+    {
+        let store = self.secrets()?;
+        tokio::task::spawn_blocking(move || f(store.as_ref()))
+            .await
+            .map_err(|e| ApiError::internal("a keychain operation crashed").with_detail(e.to_string()))?
+            .map_err(ApiError::from)
+    }
+
+    /// Closes the database cleanly (checkpointing its WAL).
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}
+
+async fn open_keychain(redactor: Redactor) -> Result<Arc<dyn SecretStore>, ApiError> {
+    let opened =
+        tokio::time::timeout(KEYCHAIN_OPEN_TIMEOUT, tokio::task::spawn_blocking(Keychain::open)).await;
+    match opened {
+        Ok(Ok(Ok(k))) => Ok(Arc::new(Redacting::new(k, redactor))),
+        Ok(Ok(Err(e))) => Err(e.into()),
+        Ok(Err(join)) => {
+            Err(ApiError::internal("opening the keychain crashed").with_detail(join.to_string()))
+        }
+        Err(_) => Err(ApiError::new(
+            ErrorCode::KeychainUnavailable,
+            "The OS keychain did not answer within 10 seconds. Check that your keyring service is \
+             running and unlocked, then restart Berth.",
+        )
+        .retryable()),
+    }
+}

@@ -1,0 +1,28 @@
+//! The facade the Berth UI and the `berth` CLI share: one function per user action, the DTOs
+//! that cross the IPC boundary, and the one serializable error shape.
+//!
+//! Tauri commands and CLI subcommands are thin wrappers over [`Berth`]'s methods; logic lives
+//! here or in the crates below, never in a caller.
+
+mod app_info;
+mod berth;
+pub mod deep_link;
+mod doctor;
+mod error;
+pub mod paths;
+mod secrets;
+mod settings;
+
+pub use app_info::AppInfo;
+pub use berth::{Berth, BerthOptions};
+pub use deep_link::{DeepLink, DeepLinkOutcome};
+pub use doctor::{CheckStatus, DoctorCheck, DoctorReport};
+pub use error::{ApiError, ErrorCode};
+pub use secrets::SecretInfo;
+pub use settings::{Locale, LocalePreference, SettingsView};
+
+/// Re-exported so binaries can build the redaction set they hand to both logging and [`Berth`].
+pub use berth_secrets::Redactor;
+
+/// The Berth version, the same for app and CLI.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,84 @@
+//! Settings the user changes in the Settings page; today the UI language.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{ApiError, Berth};
+
+const LOCALE_KEY: &str = "ui.locale";
+
+/// A language the UI is translated into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Locale {
+    En,
+    Ja,
+}
+
+/// What the user chose: follow the OS, or a fixed language.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum LocalePreference {
+    #[default]
+    System,
+    En,
+    Ja,
+}
+
+/// The settings as the UI shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+pub struct SettingsView {
+    pub locale: LocalePreference,
+    /// The language in effect: the preference, or the OS locale when following the system.
+    pub effective_locale: Locale,
+    pub system_locale: Option<String>,
+}
+
+/// Maps an OS locale (`ja-JP`, `ja_JP.UTF-8`, `en-US`) to a UI language; English is the fallback.
+pub fn locale_from_system(system: Option<&str>) -> Locale {
+    match system {
+        Some(s) if s.to_ascii_lowercase().starts_with("ja") => Locale::Ja,
+        _ => Locale::En,
+    }
+}
+
+impl Berth {
+    pub async fn settings(&self) -> Result<SettingsView, ApiError> {
+        let locale = self.store.setting::<LocalePreference>(LOCALE_KEY).await?.unwrap_or_default();
+        Ok(self.view(locale))
+    }
+
+    /// Saves the language preference and returns the settings now in effect.
+    pub async fn set_locale(&self, locale: LocalePreference) -> Result<SettingsView, ApiError> {
+        self.store.set_setting(LOCALE_KEY, &locale).await?;
+        Ok(self.view(locale))
+    }
+
+    fn view(&self, locale: LocalePreference) -> SettingsView {
+        let effective_locale = match locale {
+            LocalePreference::En => Locale::En,
+            LocalePreference::Ja => Locale::Ja,
+            LocalePreference::System => locale_from_system(self.system_locale.as_deref()),
+        };
+        SettingsView { locale, effective_locale, system_locale: self.system_locale.clone() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_locale_mapping() {
+        for (sys, want) in [
+            (Some("ja-JP"), Locale::Ja),
+            (Some("ja_JP.UTF-8"), Locale::Ja),
+            (Some("JA"), Locale::Ja),
+            (Some("en-US"), Locale::En),
+            (Some("de-DE"), Locale::En),
+            (None, Locale::En),
+        ] {
+            assert_eq!(locale_from_system(sys), want, "{sys:?}");
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The TypeScript types in `ui/src/bindings/` are generated from the API DTOs; this test fails
+//! when they are stale. Regenerate with `BERTH_BLESS=1 cargo test -p berth-api --test bindings`
+//! (or `make bindings`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use berth_api::*;
+use ts_rs::{Config, TS};
+
+/// Every type that crosses the IPC boundary. Dependencies are exported with them.
+fn export_all(cfg: &Config) {
+    AppInfo::export_all(cfg).unwrap();
+    ApiError::export_all(cfg).unwrap();
+    ErrorCode::export_all(cfg).unwrap();
+    DoctorReport::export_all(cfg).unwrap();
+    SecretInfo::export_all(cfg).unwrap();
+    SettingsView::export_all(cfg).unwrap();
+    LocalePreference::export_all(cfg).unwrap();
+    DeepLinkOutcome::export_all(cfg).unwrap();
+}
+
+fn read_tree(dir: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "ts") {
+                out.insert(
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read_to_string(&p).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn typescript_bindings_are_fresh() {
+    let committed_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings");
+    let tmp = tempfile::tempdir().unwrap();
+    // JS numbers hold Unix milliseconds exactly; bigint would make every timestamp awkward in the UI.
+    let cfg = Config::new().with_out_dir(tmp.path()).with_large_int("number");
+    export_all(&cfg);
+    let fresh = read_tree(tmp.path());
+    assert!(!fresh.is_empty());
+
+    if std::env::var_os("BERTH_BLESS").is_some() {
+        std::fs::create_dir_all(&committed_dir).unwrap();
+        for old in read_tree(&committed_dir).keys() {
+            std::fs::remove_file(committed_dir.join(old)).unwrap();
+        }
+        for (name, text) in &fresh {
+            std::fs::write(committed_dir.join(name), text).unwrap();
+        }
+        return;
+    }
+    let committed = read_tree(&committed_dir);
+    let stale: Vec<_> = fresh
+        .iter()
+        .filter(|(n, t)| committed.get(*n) != Some(t))
+        .map(|(n, _)| n.clone())
+        .chain(committed.keys().filter(|n| !fresh.contains_key(*n)).cloned())
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "ui/src/bindings is stale ({stale:?}); run `make bindings` and commit the result"
+    );
+}

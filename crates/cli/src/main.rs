@@ -1,0 +1,173 @@
+//! `berth`: the command-line interface over the same `api` facade the desktop app uses.
+
+mod output;
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use berth_api::{ApiError, Berth, BerthOptions, LocalePreference, Redactor};
+use output::Output;
+
+#[derive(Parser)]
+#[command(name = "berth", version, about = "Berth: a control room for MCP servers")]
+struct Cli {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// The data directory (database, logs). Defaults to the per-OS location the desktop app uses.
+    #[arg(long, global = true, env = "BERTH_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Log filter for stderr, e.g. `info` or `berth=debug`.
+    #[arg(long, global = true, env = "BERTH_LOG", default_value = "warn")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check Docker, the keychain, the data directory and the database; say how to fix what fails.
+    Doctor,
+    /// Show version and where Berth keeps its files.
+    Info,
+    /// Store, list and delete secrets in the OS keychain.
+    #[command(subcommand)]
+    Secret(SecretCommand),
+    /// Show or change settings.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+}
+
+#[derive(Subcommand)]
+enum SecretCommand {
+    /// Store a secret. The value is read from standard input, never from the command line.
+    Set {
+        /// The secret's name, `berth/<kind>/<id>`.
+        key: String,
+    },
+    /// List stored secrets (names only).
+    Ls,
+    /// Delete a secret.
+    Rm { key: String },
+}
+
+#[derive(Subcommand)]
+enum SettingsCommand {
+    /// Show the settings.
+    Get,
+    /// Choose the UI language.
+    SetLocale { locale: LocaleArg },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LocaleArg {
+    System,
+    En,
+    Ja,
+}
+
+impl From<LocaleArg> for LocalePreference {
+    fn from(l: LocaleArg) -> Self {
+        match l {
+            LocaleArg::System => LocalePreference::System,
+            LocaleArg::En => LocalePreference::En,
+            LocaleArg::Ja => LocalePreference::Ja,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Output { json: cli.json };
+    let Some(data_dir) = cli.data_dir.clone().or_else(berth_api::paths::default_data_dir) else {
+        out.error(&ApiError::validation(
+            "Berth cannot find your home directory's data folder. Pass --data-dir or set BERTH_DATA_DIR.",
+        ));
+        return ExitCode::FAILURE;
+    };
+    let redactor = Redactor::new();
+    let _log = berth_logging::init(
+        &berth_logging::LogConfig {
+            dir: Some(berth_api::paths::log_dir(&data_dir)),
+            file_prefix: "berth".into(),
+            file_filter: "info".into(),
+            stderr_filter: cli.log.clone(),
+        },
+        redactor.clone(),
+    )
+    .map_err(|e| eprintln!("warning: logging to a file is off: {e}"));
+
+    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let result = rt.block_on(run(cli, data_dir, redactor, &out));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            out.error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> Result<ExitCode, ApiError> {
+    let berth =
+        Berth::open(BerthOptions { data_dir, redactor, system_locale: sys_locale(), secrets: None }).await?;
+    let code = match cli.command {
+        Command::Doctor => {
+            let report = berth.doctor().await;
+            out.doctor(&report);
+            if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+        }
+        Command::Info => {
+            out.info(&berth.app_info().await?);
+            ExitCode::SUCCESS
+        }
+        Command::Secret(SecretCommand::Set { key }) => {
+            let value = read_secret_value(&key)?;
+            let info = berth.set_secret(&key, value).await?;
+            out.done(&info, &format!("Stored {} in the OS keychain.", info.key));
+            ExitCode::SUCCESS
+        }
+        Command::Secret(SecretCommand::Ls) => {
+            out.secrets(&berth.list_secrets().await?);
+            ExitCode::SUCCESS
+        }
+        Command::Secret(SecretCommand::Rm { key }) => {
+            let existed = berth.delete_secret(&key).await?;
+            let text = if existed { format!("Deleted {key}.") } else { format!("{key} was not stored.") };
+            out.done(&serde_json::json!({ "key": key, "deleted": existed }), &text);
+            ExitCode::SUCCESS
+        }
+        Command::Settings(SettingsCommand::Get) => {
+            out.settings(&berth.settings().await?);
+            ExitCode::SUCCESS
+        }
+        Command::Settings(SettingsCommand::SetLocale { locale }) => {
+            out.settings(&berth.set_locale(locale.into()).await?);
+            ExitCode::SUCCESS
+        }
+    };
+    berth.close().await;
+    Ok(code)
+}
+
+/// Reads one line from stdin (prompting when it is a terminal); secrets never go through argv,
+/// where other users' `ps` would see them.
+fn read_secret_value(key: &str) -> Result<String, ApiError> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Value for {key} (input is visible; pipe it in to avoid that): ");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).map_err(|e| {
+        ApiError::validation("Could not read the secret from standard input.").with_detail(e.to_string())
+    })?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn sys_locale() -> Option<String> {
+    // LANG/LC_ALL as the OS sets them; the desktop app asks the platform API instead.
+    ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+}

@@ -1,0 +1,108 @@
+//! `Store`: the connection pool, its pragmas and migrations.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::{Clock, StoreError, SystemClock};
+
+/// The database file's name inside the data directory.
+pub const DB_FILE: &str = "berth.db";
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// How long a writer waits for another process's write lock before giving up. The desktop app
+/// and the CLI share the file; their transactions are short, so seconds are plenty.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An open Berth database.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: SqlitePool,
+    pub(crate) clock: Arc<dyn Clock>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) `<data_dir>/berth.db` and brings its schema up to date.
+    pub async fn open_in(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| StoreError::DataDir { path: data_dir.to_owned(), source })?;
+        Self::open(&data_dir.join(DB_FILE), Arc::new(SystemClock)).await
+    }
+
+    /// Opens the database at `path` with the given clock.
+    pub async fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        let open_err = |source| StoreError::Open { path: path.to_owned(), source };
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(open_err)?
+            .filename(path)
+            .create_if_missing(true)
+            // WAL lets the app read while the CLI writes; with synchronous=NORMAL a killed process
+            // loses at most its uncommitted transaction and never corrupts the file.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool =
+            SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(open_err)?;
+        let store = Self { pool, clock, path: path.to_owned() };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let found = self.schema_version().await.unwrap_or(0);
+        let known = Self::latest_schema_version();
+        if found > known {
+            return Err(StoreError::TooNew { path: self.path.clone(), found, known });
+        }
+        // Two processes starting together may both try to apply the same migration; the loser
+        // fails on the version's primary key. Running once more then finds it applied.
+        let mut attempt = 0;
+        loop {
+            match MIGRATOR.run(&self.pool).await {
+                Ok(()) => return Ok(()),
+                Err(_) if attempt < 3 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                }
+                Err(source) => return Err(StoreError::Migrate { path: self.path.clone(), source }),
+            }
+        }
+    }
+
+    /// The highest migration version this build knows.
+    pub fn latest_schema_version() -> i64 {
+        MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
+    /// The highest migration version applied to this database.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let v: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(v.unwrap_or(0))
+    }
+
+    /// Runs `PRAGMA integrity_check` and returns its lines (`["ok"]` for a sound file).
+    pub async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&self.pool).await?)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes every connection, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,16 @@
+//! Berth's SQLite database: opening it safely for several processes at once, embedded
+//! migrations, and typed queries per table.
+//!
+//! The desktop app and the CLI open the same file concurrently, so the database runs in WAL mode
+//! with a busy timeout, and every multi-statement change happens in one transaction.
+
+mod clock;
+mod db;
+mod error;
+mod secret_refs;
+mod settings;
+
+pub use clock::{Clock, SystemClock};
+pub use db::{DB_FILE, Store};
+pub use error::StoreError;
+pub use secret_refs::SecretRef;
