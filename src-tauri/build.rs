@@ -1,7 +1,22 @@
-//! Build script: compiles the Tauri context (config, capabilities, icons) for the desktop app.
+//! Build script: compiles the Tauri context (config, capabilities, icons) and the app manifest
+//! that turns each command into a permission the capabilities can grant.
+
+/// Every command the UI may invoke; `capabilities/main.json` grants them to the main window.
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "doctor",
+    "settings_get",
+    "settings_set_locale",
+    "secret_set",
+    "secret_list",
+    "secret_delete",
+];
+
 fn main() {
     tauri_build::try_build(
-        tauri_build::Attributes::new().capabilities_path_pattern("./src-tauri/capabilities/**/*"),
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
     )
     .expect("tauri build step failed");
 }

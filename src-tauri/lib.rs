@@ -1,1 +1,97 @@
-pub fn run() {}
+//! The desktop app: Tauri builder, plugins and start-up. The only code in Berth that knows Tauri;
+//! everything it does goes through `berth_api`.
+
+mod commands;
+mod deep_link;
+mod tray;
+
+use std::path::PathBuf;
+
+use berth_api::{Berth, BerthOptions, Redactor};
+use tauri::Manager;
+use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+
+/// The main window's label, as in `tauri.conf.json`.
+pub const MAIN_WINDOW: &str = "main";
+
+/// Starts the app and blocks until it quits.
+pub fn run() {
+    let data_dir = data_dir();
+    let redactor = Redactor::new();
+    let _log = data_dir.as_ref().and_then(|dir| {
+        berth_logging::init(
+            &berth_logging::LogConfig {
+                dir: Some(berth_api::paths::log_dir(dir)),
+                file_prefix: "berth-desktop".into(),
+                file_filter: "info".into(),
+                stderr_filter: std::env::var("BERTH_LOG").unwrap_or_else(|_| "info".into()),
+            },
+            redactor.clone(),
+        )
+        .map_err(|e| eprintln!("logging to a file is off: {e}"))
+        .ok()
+    });
+
+    tauri::Builder::default()
+        // Single-instance first: a second launch (for example the OS opening a berth:// link)
+        // hands its arguments to this process and exits; the deep-link plugin picks the URL up.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| show_main_window(app)))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_dialog::init())
+        .invoke_handler(commands::handler())
+        .setup(move |app| {
+            let Some(data_dir) = data_dir.clone() else {
+                fatal(
+                    app.handle(),
+                    "Berth cannot find a data folder. Set BERTH_DATA_DIR and start Berth again.",
+                );
+                return Ok(());
+            };
+            let options = BerthOptions {
+                data_dir,
+                redactor: redactor.clone(),
+                system_locale: sys_locale::get_locale(),
+                secrets: None,
+            };
+            match tauri::async_runtime::block_on(Berth::open(options)) {
+                Ok(berth) => {
+                    app.manage(berth);
+                }
+                Err(e) => {
+                    fatal(app.handle(), &e.message);
+                    return Ok(());
+                }
+            }
+            tray::install(app.handle())?;
+            deep_link::install(app.handle());
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("the desktop app failed to start");
+}
+
+/// The data directory: `BERTH_DATA_DIR` when set (tests, portable installs), else the per-OS one
+/// the CLI uses too.
+fn data_dir() -> Option<PathBuf> {
+    std::env::var_os("BERTH_DATA_DIR").map(PathBuf::from).or_else(berth_api::paths::default_data_dir)
+}
+
+/// Brings the main window to the front.
+pub fn show_main_window(app: &tauri::AppHandle) {
+    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+}
+
+/// Shows why Berth cannot start and quits.
+fn fatal(app: &tauri::AppHandle, message: &str) {
+    tracing::error!("cannot start: {message}");
+    let handle = app.clone();
+    app.dialog()
+        .message(message.to_owned())
+        .title("Berth cannot start")
+        .kind(MessageDialogKind::Error)
+        .show(move |_| handle.exit(1));
+}

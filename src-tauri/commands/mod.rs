@@ -1,0 +1,19 @@
+//! Tauri commands: each takes the `Berth` state, calls one `berth_api` function and returns its
+//! result. No logic lives here.
+
+mod app;
+mod secrets;
+mod settings;
+
+/// The invoke handler with every command; the list matches `COMMANDS` in `build.rs`.
+pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        app::app_info,
+        app::doctor,
+        settings::settings_get,
+        settings::settings_set_locale,
+        secrets::secret_set,
+        secrets::secret_list,
+        secrets::secret_delete,
+    ]
+}

@@ -1,0 +1,30 @@
+// Translation tables and the pure functions over them. The reactive current locale lives in
+// locale.svelte.ts; everything here is plain TypeScript so it can be unit-tested.
+import en from "../i18n/en.json";
+import ja from "../i18n/ja.json";
+import type { ApiError } from "../bindings/ApiError";
+import type { Locale } from "../bindings/Locale";
+import type { LocalePreference } from "../bindings/LocalePreference";
+
+export type Dict = Record<string, string>;
+export const dictionaries: Record<Locale, Dict> = { en, ja };
+export const locales: Locale[] = ["en", "ja"];
+
+/** Looks `key` up in the locale's table, falling back to English, then to the key itself. */
+export function translate(locale: Locale, key: string, params: Record<string, string | number> = {}): string {
+  const text = dictionaries[locale][key] ?? dictionaries.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  );
+}
+
+/** Mirrors the backend: the preference, or the OS locale when following the system. */
+export function resolveLocale(pref: LocalePreference, system: string | null | undefined): Locale {
+  if (pref === "en" || pref === "ja") return pref;
+  return system?.toLowerCase().startsWith("ja") ? "ja" : "en";
+}
+
+/** The localised headline for an API error; the backend message follows as the detail. */
+export function errorHeadline(locale: Locale, error: ApiError): string {
+  return translate(locale, `error.${error.code}`);
+}
