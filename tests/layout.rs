@@ -1,1 +1,66 @@
+//! Guards the repository's dependency rule and house conventions: no crate under `crates/`
+//! depends on Tauri, and every Rust file opens with a `//!` line saying what it is for.
 
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn dependency_names(table: Option<&toml::Value>) -> Vec<String> {
+    table.and_then(|t| t.as_table()).map(|t| t.keys().cloned().collect()).unwrap_or_default()
+}
+
+#[test]
+fn no_core_crate_depends_on_tauri() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root().join("crates")).unwrap() {
+        let manifest = entry.unwrap().path().join("Cargo.toml");
+        if !manifest.exists() {
+            continue;
+        }
+        let doc: toml::Table = toml::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+        let mut deps = Vec::new();
+        for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
+            deps.extend(dependency_names(doc.get(section)));
+        }
+        if let Some(targets) = doc.get("target").and_then(|t| t.as_table()) {
+            for t in targets.values() {
+                for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
+                    deps.extend(dependency_names(t.get(section)));
+                }
+            }
+        }
+        let tauri: Vec<_> = deps.iter().filter(|d| d.starts_with("tauri") || d.starts_with("wry")).collect();
+        assert!(tauri.is_empty(), "{} depends on {tauri:?}; only the desktop package may", manifest.display());
+        checked += 1;
+    }
+    assert!(checked >= 5, "expected the core crates under crates/, found {checked}");
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            if !matches!(p.file_name().and_then(|n| n.to_str()), Some("target" | "node_modules" | ".git")) {
+                rust_files(&p, out);
+            }
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_rust_file_opens_with_a_doc_line() {
+    let mut files = Vec::new();
+    for dir in ["src-tauri", "crates", "tests"] {
+        rust_files(&root().join(dir), &mut files);
+    }
+    assert!(files.len() > 20);
+    let missing: Vec<_> = files
+        .iter()
+        .filter(|f| !std::fs::read_to_string(f).unwrap().trim_start().starts_with("//!"))
+        .collect();
+    assert!(missing.is_empty(), "files without a //! line: {missing:?}");
+}

@@ -1,0 +1,79 @@
+//! The real desktop window: navigation, switching the language and keeping the choice, and a
+//! forged OAuth deep link forwarded by a second instance being refused.
+
+use std::process::Command;
+use crate::support::{Driver, by_testid, require_env, wait_for_text};
+
+/// One desktop test at a time: each owns the single-instance lock of the app.
+static DESKTOP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const NEEDS: &[&str] = &["DISPLAY", "DBUS_SESSION_BUS_ADDRESS"];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_switches_language_to_japanese_and_back_and_remembers_it() {
+    let Some(()) = require_env("desktop language switch", NEEDS) else { return };
+    let _one = DESKTOP.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(data.path()).await;
+
+    let c = driver.launch_app().await;
+    // Every page has a title and a real empty state.
+    for (page, title) in [("catalog", "Catalog"), ("servers", "Servers"), ("sessions", "Sessions"), ("logs", "Logs")] {
+        by_testid(&c, &format!("nav-{page}")).await.click().await.unwrap();
+        wait_for_text(&c, "page-title", title).await;
+        by_testid(&c, &format!("{page}-empty")).await;
+    }
+    by_testid(&c, "nav-settings").await.click().await.unwrap();
+    wait_for_text(&c, "page-title", "Settings").await;
+    wait_for_text(&c, "nav-catalog", "Catalog").await;
+
+    by_testid(&c, "locale-ja").await.click().await.unwrap();
+    wait_for_text(&c, "page-title", "設定").await;
+    wait_for_text(&c, "nav-catalog", "カタログ").await;
+    wait_for_text(&c, "nav-servers", "サーバー").await;
+    c.close().await.unwrap();
+
+    // A new start of the app comes up in the language chosen last time.
+    let c = driver.launch_app().await;
+    wait_for_text(&c, "page-title", "カタログ").await;
+    by_testid(&c, "nav-settings").await.click().await.unwrap();
+    wait_for_text(&c, "page-title", "設定").await;
+    assert_eq!(by_testid(&c, "locale-ja").await.prop("checked").await.unwrap().as_deref(), Some("true"));
+
+    by_testid(&c, "locale-en").await.click().await.unwrap();
+    wait_for_text(&c, "page-title", "Settings").await;
+    wait_for_text(&c, "nav-catalog", "Catalog").await;
+
+    // The system check runs against the real services from the window.
+    by_testid(&c, "doctor-run").await.click().await.unwrap();
+    let keychain = by_testid(&c, "check-keychain").await;
+    assert_eq!(keychain.attr("data-status").await.unwrap().as_deref(), Some("ok"));
+    let database = by_testid(&c, "check-database").await;
+    assert_eq!(database.attr("data-status").await.unwrap().as_deref(), Some("ok"));
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forged_oauth_deep_link_from_a_second_instance_is_refused() {
+    let Some(()) = require_env("deep link forwarding", NEEDS) else { return };
+    let _one = DESKTOP.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(data.path()).await;
+    let c = driver.launch_app().await;
+    wait_for_text(&c, "page-title", "Catalog").await;
+
+    // What the OS does when a browser opens a berth:// link: start the app with the URL. The
+    // second instance hands it to the running one over D-Bus and exits.
+    let status = Command::new(env!("CARGO_BIN_EXE_berth-desktop"))
+        .arg("berth://oauth/callback?state=forged-state&code=stolen-code")
+        .env("BERTH_DATA_DIR", data.path())
+        .status()
+        .expect("second instance runs");
+    assert!(status.success(), "second instance exits cleanly after forwarding: {status:?}");
+
+    let banner = by_testid(&c, "error-banner").await;
+    assert_eq!(banner.attr("data-code").await.unwrap().as_deref(), Some("state_mismatch"));
+    // The user is taken to where re-authorising happens.
+    wait_for_text(&c, "page-title", "Connections").await;
+    c.close().await.unwrap();
+}

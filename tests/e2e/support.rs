@@ -1,0 +1,113 @@
+//! Shared pieces: service requirements, a tauri-driver per test, polling helpers.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// Returns `Some(())` when every named variable is set. Otherwise prints why the test is skipped,
+/// or panics when `BERTH_REQUIRE_SERVICES` says the services must be there.
+pub fn require_env(test: &str, vars: &[&str]) -> Option<()> {
+    let missing: Vec<_> = vars.iter().filter(|v| std::env::var_os(v).is_none()).collect();
+    if missing.is_empty() {
+        return Some(());
+    }
+    let why = format!("{test}: needs {missing:?} (run it through `make test`)");
+    if std::env::var_os("BERTH_REQUIRE_SERVICES").is_some() {
+        panic!("required service missing: {why}");
+    }
+    eprintln!("skipped: {why}");
+    None
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A tauri-driver process serving one test, with the app's environment; killed on drop.
+pub struct Driver {
+    child: Child,
+    pub url: String,
+}
+
+impl Driver {
+    /// Starts tauri-driver on free ports. `data_dir` becomes the app's `BERTH_DATA_DIR`.
+    pub async fn start(data_dir: &Path) -> Driver {
+        let (port, native) = (free_port(), free_port());
+        let bin = std::env::var_os("BERTH_TAURI_DRIVER").map(PathBuf::from).unwrap_or_else(|| "tauri-driver".into());
+        let child = Command::new(&bin)
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .env("BERTH_DATA_DIR", data_dir)
+            // A fixed OS locale, so "follow the system" starts in English whatever the machine says.
+            .env("LANG", "en_US.UTF-8")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let driver = Driver { child, url: format!("http://127.0.0.1:{port}") };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not listen on {port} within 20 s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        driver
+    }
+
+    /// Opens a WebDriver session: this launches the desktop binary.
+    pub async fn launch_app(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": env!("CARGO_BIN_EXE_berth-desktop") }),
+        );
+        caps.insert("browserName".into(), "wry".into());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            match ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&self.url).await {
+                Ok(c) => return c,
+                Err(e) if Instant::now() < deadline => {
+                    eprintln!("waiting for a WebDriver session: {e}");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => panic!("no WebDriver session within 60 s: {e}"),
+            }
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits for the element with `data-testid` and returns it.
+pub async fn by_testid(c: &Client, id: &str) -> fantoccini::elements::Element {
+    let css = format!("[data-testid=\"{id}\"]");
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(&css))
+        .await
+        .unwrap_or_else(|e| panic!("element {id} did not appear: {e}"))
+}
+
+/// Polls the text of `data-testid=id` until it equals `want`; panics with the last text seen.
+pub async fn wait_for_text(c: &Client, id: &str, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(text) = by_testid(c, id).await.text().await {
+            if text.trim() == want {
+                return;
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{id} never showed {want:?}; last text {last:?}");
+}
