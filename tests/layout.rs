@@ -32,7 +32,11 @@ fn no_core_crate_depends_on_tauri() {
             }
         }
         let tauri: Vec<_> = deps.iter().filter(|d| d.starts_with("tauri") || d.starts_with("wry")).collect();
-        assert!(tauri.is_empty(), "{} depends on {tauri:?}; only the desktop package may", manifest.display());
+        assert!(
+            tauri.is_empty(),
+            "{} depends on {tauri:?}; only the desktop package may",
+            manifest.display()
+        );
         checked += 1;
     }
     assert!(checked >= 5, "expected the core crates under crates/, found {checked}");

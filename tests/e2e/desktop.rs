@@ -1,8 +1,8 @@
 //! The real desktop window: navigation, switching the language and keeping the choice, and a
 //! forged OAuth deep link forwarded by a second instance being refused.
 
-use std::process::Command;
 use crate::support::{Driver, by_testid, require_env, wait_for_text};
+use std::process::Command;
 
 /// One desktop test at a time: each owns the single-instance lock of the app.
 static DESKTOP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -18,7 +18,9 @@ async fn settings_switches_language_to_japanese_and_back_and_remembers_it() {
 
     let c = driver.launch_app().await;
     // Every page has a title and a real empty state.
-    for (page, title) in [("catalog", "Catalog"), ("servers", "Servers"), ("sessions", "Sessions"), ("logs", "Logs")] {
+    for (page, title) in
+        [("catalog", "Catalog"), ("servers", "Servers"), ("sessions", "Sessions"), ("logs", "Logs")]
+    {
         by_testid(&c, &format!("nav-{page}")).await.click().await.unwrap();
         wait_for_text(&c, "page-title", title).await;
         by_testid(&c, &format!("{page}-empty")).await;

@@ -36,7 +36,9 @@ impl Driver {
     /// Starts tauri-driver on free ports. `data_dir` becomes the app's `BERTH_DATA_DIR`.
     pub async fn start(data_dir: &Path) -> Driver {
         let (port, native) = (free_port(), free_port());
-        let bin = std::env::var_os("BERTH_TAURI_DRIVER").map(PathBuf::from).unwrap_or_else(|| "tauri-driver".into());
+        let bin = std::env::var_os("BERTH_TAURI_DRIVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| "tauri-driver".into());
         let child = Command::new(&bin)
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .env("BERTH_DATA_DIR", data_dir)

@@ -96,6 +96,13 @@ impl Store {
         Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&self.pool).await?)
     }
 
+    /// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so a
+    /// transaction that reads before it writes waits for another process's writer (busy
+    /// timeout) instead of failing with `SQLITE_BUSY_SNAPSHOT` when that writer commits first.
+    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path

@@ -22,7 +22,7 @@ impl Store {
         value: &T,
     ) -> Result<Option<T>, StoreError> {
         let json = serde_json::to_string(value)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let old: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
             .bind(key)
             .fetch_optional(&mut *tx)

@@ -1,0 +1,175 @@
+//! The `berth` binary against the real services: Docker engine, Secret Service, SQLite.
+//! Without them a test prints `skipped: <why>`; `BERTH_REQUIRE_SERVICES=1` turns that into a failure.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn berth(data: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_berth"));
+    cmd.args(args).env("BERTH_DATA_DIR", data).envs(env.iter().copied());
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("berth runs");
+    let mut input = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn services_or_skip(test: &str) -> bool {
+    let docker = Command::new("docker").arg("info").output().is_ok_and(|o| o.status.success());
+    let dbus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    if docker && dbus {
+        return true;
+    }
+    let why = format!(
+        "{test}: needs a running Docker engine ({docker}) and a D-Bus session with a Secret Service ({dbus})"
+    );
+    if std::env::var_os("BERTH_REQUIRE_SERVICES").is_some() {
+        panic!("required service missing: {why}");
+    }
+    eprintln!("skipped: {why}");
+    false
+}
+
+#[test]
+fn version_matches_the_workspace() {
+    let data = tempfile::tempdir().unwrap();
+    let out = berth(data.path(), &["--version"], None, &[]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), format!("berth {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn doctor_reports_every_check_ok_against_the_real_services() {
+    if !services_or_skip("doctor ok") {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let out = berth(data.path(), &["doctor", "--json"], None, &[]);
+    let report = json(&out);
+    assert!(out.status.success(), "{report:#}");
+    assert_eq!(report["ok"], true);
+    let ids: Vec<_> =
+        report["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["docker", "keychain", "data_dir", "database"]);
+    assert!(report["checks"][0]["summary"].as_str().unwrap().contains("API 1."), "{report:#}");
+    assert!(report["checks"][3]["summary"].as_str().unwrap().contains("schema version 1"), "{report:#}");
+}
+
+#[test]
+fn doctor_says_how_to_fix_a_docker_engine_that_is_down() {
+    if !services_or_skip("doctor docker down") {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let gone = data.path().join("no-docker.sock");
+    let host = format!("unix://{}", gone.display());
+    let out = berth(data.path(), &["doctor", "--json"], None, &[("DOCKER_HOST", &host)]);
+    assert!(!out.status.success(), "a failed check makes doctor exit non-zero");
+    let report = json(&out);
+    assert_eq!(report["ok"], false);
+    let docker = &report["checks"][0];
+    assert_eq!(docker["status"], "fail");
+    assert!(docker["fix"].as_str().unwrap().contains("Start Docker"), "{docker:#}");
+    // The rest of Berth keeps working without Docker.
+    assert_eq!(report["checks"][1]["status"], "ok");
+    assert_eq!(report["checks"][3]["status"], "ok");
+
+    let text = berth(data.path(), &["doctor"], None, &[("DOCKER_HOST", &host)]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("[FAIL] docker") && text.contains("fix: "), "{text}");
+}
+
+#[test]
+fn doctor_says_how_to_fix_a_missing_keychain() {
+    let data = tempfile::tempdir().unwrap();
+    let out = berth(
+        data.path(),
+        &["doctor", "--json"],
+        None,
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+    );
+    let report = json(&out);
+    assert!(!out.status.success());
+    let keychain = &report["checks"][1];
+    assert_eq!(keychain["status"], "fail", "{report:#}");
+    assert!(keychain["fix"].as_str().unwrap().contains("Secret Service"), "{keychain:#}");
+}
+
+#[test]
+fn secrets_round_trip_through_the_cli_and_never_print_their_value() {
+    if !services_or_skip("cli secrets") {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let key = format!("berth/test/cli-{}/TOKEN", std::process::id());
+    let value = format!("cli-secret-{}", std::process::id());
+
+    let set = berth(data.path(), &["secret", "set", &key, "--json"], Some(&format!("{value}\n")), &[]);
+    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+    assert_eq!(json(&set)["key"], key.as_str());
+
+    let ls = berth(data.path(), &["secret", "ls", "--json"], None, &[]);
+    let list = json(&ls);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["key"], key.as_str());
+    for out in [&set, &ls] {
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!all.contains(&value), "value printed: {all}");
+    }
+    // Nor does it reach the log files.
+    for entry in std::fs::read_dir(data.path().join("logs")).unwrap() {
+        let log = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!log.contains(&value), "value logged: {log}");
+    }
+
+    let rm = berth(data.path(), &["secret", "rm", &key, "--json"], None, &[]);
+    assert_eq!(json(&rm)["deleted"], true);
+    let ls = berth(data.path(), &["secret", "ls", "--json"], None, &[]);
+    assert_eq!(json(&ls), serde_json::json!([]));
+}
+
+#[test]
+fn bad_input_gets_the_error_shape_and_a_non_zero_exit() {
+    let data = tempfile::tempdir().unwrap();
+    let out = berth(data.path(), &["secret", "set", "not a key", "--json"], Some("x1234\n"), &[]);
+    assert!(!out.status.success());
+    let err = json(&out);
+    assert_eq!(err["code"], "validation");
+    assert!(err["message"].as_str().unwrap().contains("not a valid secret name"));
+    assert_eq!(err["retryable"], false);
+}
+
+#[test]
+fn the_language_setting_is_shared_through_the_database() {
+    let data = tempfile::tempdir().unwrap();
+    let out =
+        berth(data.path(), &["settings", "set-locale", "ja", "--json"], None, &[("LANG", "en_US.UTF-8")]);
+    assert!(out.status.success());
+    let got = json(&berth(data.path(), &["settings", "get", "--json"], None, &[("LANG", "en_US.UTF-8")]));
+    assert_eq!(got["locale"], "ja");
+    assert_eq!(got["effective_locale"], "ja");
+    let sys = json(&berth(
+        data.path(),
+        &["settings", "set-locale", "system", "--json"],
+        None,
+        &[("LANG", "ja_JP.UTF-8")],
+    ));
+    assert_eq!(sys["effective_locale"], "ja");
+    assert_eq!(sys["system_locale"], "ja_JP.UTF-8");
+}
