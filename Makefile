@@ -23,7 +23,7 @@ setup:
 	@scripts/setup.sh
 
 build: setup
-	cargo build --locked --bin berth-desktop --bin berth
+	cargo build --locked -p berth-desktop -p berth-cli
 
 run: build
 	@scripts/run.sh

@@ -1,7 +1,7 @@
 //! The real desktop window: navigation, switching the language and keeping the choice, and a
 //! forged OAuth deep link forwarded by a second instance being refused.
 
-use crate::support::{Driver, by_testid, require_env, wait_for_text};
+use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_text};
 use std::process::Command;
 
 /// One desktop test at a time: each owns the single-instance lock of the app.
@@ -33,6 +33,9 @@ async fn settings_switches_language_to_japanese_and_back_and_remembers_it() {
     wait_for_text(&c, "page-title", "設定").await;
     wait_for_text(&c, "nav-catalog", "カタログ").await;
     wait_for_text(&c, "nav-servers", "サーバー").await;
+    by_testid(&c, "doctor-run").await.click().await.unwrap();
+    by_testid(&c, "doctor-summary").await;
+    screenshot(&c, "settings-ja").await;
     c.close().await.unwrap();
 
     // A new start of the app comes up in the language chosen last time.
@@ -48,6 +51,8 @@ async fn settings_switches_language_to_japanese_and_back_and_remembers_it() {
 
     // The system check runs against the real services from the window.
     by_testid(&c, "doctor-run").await.click().await.unwrap();
+    let docker = by_testid(&c, "check-docker").await;
+    assert_eq!(docker.attr("data-status").await.unwrap().as_deref(), Some("ok"));
     let keychain = by_testid(&c, "check-keychain").await;
     assert_eq!(keychain.attr("data-status").await.unwrap().as_deref(), Some("ok"));
     let database = by_testid(&c, "check-database").await;
@@ -77,5 +82,6 @@ async fn forged_oauth_deep_link_from_a_second_instance_is_refused() {
     assert_eq!(banner.attr("data-code").await.unwrap().as_deref(), Some("state_mismatch"));
     // The user is taken to where re-authorising happens.
     wait_for_text(&c, "page-title", "Connections").await;
+    screenshot(&c, "deep-link-refused").await;
     c.close().await.unwrap();
 }

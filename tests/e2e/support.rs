@@ -113,3 +113,13 @@ pub async fn wait_for_text(c: &Client, id: &str, want: &str) {
     }
     panic!("{id} never showed {want:?}; last text {last:?}");
 }
+
+/// Saves a screenshot of the window when `BERTH_E2E_SCREENSHOTS` names a folder, for a person
+/// to look at what the test saw.
+pub async fn screenshot(c: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("BERTH_E2E_SCREENSHOTS") {
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}

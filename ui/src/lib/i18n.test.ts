@@ -21,6 +21,13 @@ describe("translations", () => {
     expect(translate("ja", "logs.files", {})).toContain("{dir}");
   });
 
+  it("have a localised fix for every doctor check", () => {
+    for (const id of ["docker", "keychain", "data_dir", "database"]) {
+      expect(translate("ja", `check.${id}.fix`)).not.toBe(`check.${id}.fix`);
+      expect(translate("ja", `check.${id}.fix`)).not.toBe(translate("en", `check.${id}.fix`));
+    }
+  });
+
   it("fall back to English, then to the key", () => {
     expect(translate("ja", "no.such.key")).toBe("no.such.key");
   });
