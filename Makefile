@@ -33,7 +33,7 @@ test:
 	@scripts/test.sh
 
 bench: setup
-	cargo bench --locked --workspace
+	cargo bench --locked -p berth-store
 
 bindings:
 	BERTH_BLESS=1 cargo test -p berth-api --test bindings
