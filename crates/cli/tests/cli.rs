@@ -173,3 +173,32 @@ fn the_language_setting_is_shared_through_the_database() {
     assert_eq!(sys["effective_locale"], "ja");
     assert_eq!(sys["system_locale"], "ja_JP.UTF-8");
 }
+
+#[test]
+fn without_a_keychain_a_secret_is_refused_with_the_fix_and_nothing_is_recorded() {
+    let data = tempfile::tempdir().unwrap();
+    let no_bus = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")];
+    let out =
+        berth(data.path(), &["secret", "set", "berth/test/x/TOKEN", "--json"], Some("value-1234\n"), &no_bus);
+    assert!(!out.status.success());
+    let err = json(&out);
+    assert_eq!(err["code"], "keychain_unavailable", "{err:#}");
+    assert_eq!(err["retryable"], true);
+    assert!(err["message"].as_str().unwrap().contains("gnome-keyring-daemon"), "{err:#}");
+    let ls = berth(data.path(), &["secret", "ls", "--json"], None, &no_bus);
+    assert_eq!(json(&ls), serde_json::json!([]));
+    // No file in the data folder holds the value: there is no plaintext fallback.
+    for entry in walk(data.path()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(!bytes.windows(10).any(|w| w == b"value-1234"), "{} holds the value", entry.display());
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
