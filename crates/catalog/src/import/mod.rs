@@ -1,0 +1,124 @@
+//! Importers: bytes in one of the supported formats → catalog items plus per-entry rejections.
+
+mod common;
+pub mod docker;
+pub mod mcp_registry;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::{CatalogError, CatalogItem};
+
+/// Catalog files larger than this are refused before parsing.
+pub const MAX_CATALOG_BYTES: usize = 20 * 1024 * 1024;
+
+/// The formats Berth reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceFormat {
+    /// Docker's catalog YAML: `registry: {name: entry}` (also the legacy `version: 2` form).
+    DockerCatalog,
+    /// Docker's per-server `server.yaml`.
+    DockerServer,
+    /// One MCP Registry `server.json`, or a JSON array of them.
+    McpServerJson,
+    /// The MCP Registry API's list response (`{servers: [...], metadata: {nextCursor}}`).
+    McpRegistryList,
+}
+
+/// An entry that was not imported, or imported with a caveat, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+pub struct Rejection {
+    /// The entry's name, or its position when it has none.
+    pub entry: String,
+    pub reason: String,
+}
+
+/// What one import produced.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, TS)]
+pub struct ImportReport {
+    pub items: Vec<CatalogItem>,
+    /// Entries that were skipped, each with its reason.
+    pub rejected: Vec<Rejection>,
+    /// Entries that were imported but had something Berth ignored (an unknown field, say).
+    pub warnings: Vec<Rejection>,
+    /// For paged registry responses: the cursor of the next page.
+    pub next_cursor: Option<String>,
+}
+
+impl ImportReport {
+    pub(crate) fn reject(&mut self, entry: impl Into<String>, reason: impl Into<String>) {
+        self.rejected.push(Rejection { entry: entry.into(), reason: reason.into() });
+    }
+
+    pub(crate) fn warn(&mut self, entry: impl Into<String>, reason: impl Into<String>) {
+        self.warnings.push(Rejection { entry: entry.into(), reason: reason.into() });
+    }
+
+    /// Adds an item unless one with the same name is already there (first wins).
+    pub(crate) fn push(&mut self, item: CatalogItem) {
+        if self.items.iter().any(|i| i.name == item.name) {
+            let name = item.name.clone();
+            self.reject(name, "duplicate name: an earlier entry in the same catalog has it");
+        } else {
+            self.items.push(item);
+        }
+    }
+}
+
+/// Reads a catalog. `format` `None` detects it from the content.
+pub fn import_bytes(bytes: &[u8], format: Option<SourceFormat>) -> Result<ImportReport, CatalogError> {
+    if bytes.len() > MAX_CATALOG_BYTES {
+        return Err(CatalogError::TooLarge { size: bytes.len(), limit: MAX_CATALOG_BYTES });
+    }
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| CatalogError::Syntax { format: "UTF-8 text", reason: e.to_string() })?;
+    let format = match format {
+        Some(f) => f,
+        None => detect(text)?,
+    };
+    match format {
+        SourceFormat::DockerCatalog => docker::import_catalog(text),
+        SourceFormat::DockerServer => docker::import_server(text),
+        SourceFormat::McpServerJson => mcp_registry::import_server_json(text),
+        SourceFormat::McpRegistryList => mcp_registry::import_list(text),
+    }
+}
+
+/// Guesses the format from the first structural clues, without a full parse.
+pub fn detect(text: &str) -> Result<SourceFormat, CatalogError> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('[') {
+        return Ok(SourceFormat::McpServerJson);
+    }
+    if trimmed.starts_with('{') {
+        let v: serde_json::Value = serde_json::from_str(trimmed)
+            .map_err(|e| CatalogError::Syntax { format: "JSON", reason: e.to_string() })?;
+        return if v.get("servers").is_some_and(|s| s.is_array()) {
+            Ok(SourceFormat::McpRegistryList)
+        } else if v.get("packages").is_some() || v.get("remotes").is_some() || v.get("$schema").is_some() {
+            Ok(SourceFormat::McpServerJson)
+        } else {
+            Err(CatalogError::UnknownFormat(
+                "a JSON object without `servers`, `packages` or `remotes`".into(),
+            ))
+        };
+    }
+    // YAML: look at top-level keys only (lines that start in column 0).
+    let top: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with([' ', '\t', '#', '-']) && l.contains(':'))
+        .filter_map(|l| l.split(':').next())
+        .collect();
+    if top.contains(&"registry") {
+        Ok(SourceFormat::DockerCatalog)
+    } else if top.contains(&"name")
+        && (top.contains(&"image") || top.contains(&"remote") || top.contains(&"type"))
+    {
+        Ok(SourceFormat::DockerServer)
+    } else {
+        Err(CatalogError::UnknownFormat(
+            "expected a Docker catalog (`registry:`), a Docker server.yaml, or MCP Registry JSON".into(),
+        ))
+    }
+}

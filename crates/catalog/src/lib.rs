@@ -1,0 +1,19 @@
+//! MCP server catalogs: the `CatalogItem` model, importers for Docker's catalog and per-server
+//! formats and the MCP Registry's `server.json`, Berth's built-in catalog, and ranked search.
+//!
+//! Importing never fails as a whole because of one bad entry: every importer returns the items it
+//! could read and a reason for each entry it could not. Fetching and caching catalog sources is
+//! the caller's business; this crate only turns bytes into items and items into an index.
+
+pub mod builtin;
+mod error;
+pub mod import;
+mod merge;
+mod model;
+mod search;
+
+pub use error::CatalogError;
+pub use import::{ImportReport, MAX_CATALOG_BYTES, Rejection, SourceFormat, import_bytes};
+pub use merge::{MergedCatalog, merge};
+pub use model::*;
+pub use search::{CatalogIndex, SearchFilters, SearchHit};
