@@ -6,7 +6,7 @@
 //! keystroke), so it is laid out for query speed: a term dictionary, postings with precomputed
 //! field-weighted term frequencies, and a sorted term list for prefix expansion.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 use ts_rs::TS;
@@ -66,7 +66,7 @@ pub struct SearchHit {
 
 /// The search index over a list of items (the list itself stays with the caller).
 pub struct CatalogIndex {
-    terms: HashMap<String, u32>,
+    terms: FxHashMap<String, u32>,
     /// Every term, sorted, for prefix lookups.
     sorted_terms: Vec<(String, u32)>,
     /// Per term: (document, field-weighted normalised term frequency).
@@ -87,8 +87,7 @@ struct DocMeta {
 
 impl CatalogIndex {
     pub fn build(items: &[CatalogItem]) -> Self {
-        // Tokenise every field of every document once.
-        let docs: Vec<[Vec<String>; FIELDS]> = items.iter().map(fields_of).collect();
+        let docs = tokenize_all(items);
         let n = docs.len().max(1) as f32;
         let mut avg = [0f32; FIELDS];
         for d in &docs {
@@ -102,23 +101,36 @@ impl CatalogIndex {
         let weights =
             [Field::Name, Field::Title, Field::Tags, Field::Tools, Field::Description].map(Field::weight);
 
-        let mut terms: HashMap<String, u32> = HashMap::new();
+        let mut terms: FxHashMap<String, u32> = FxHashMap::default();
         let mut postings: Vec<Vec<(u32, f32)>> = Vec::new();
-        let mut per_doc: HashMap<u32, f32> = HashMap::new();
-        for (doc, fields) in docs.iter().enumerate() {
+        let mut per_doc: Vec<(u32, f32)> = Vec::new();
+        for (doc, fields) in docs.into_iter().enumerate() {
             per_doc.clear();
-            for (f, toks) in fields.iter().enumerate() {
-                let norm = 1.0 - B + B * toks.len() as f32 / avg[f];
+            for (f, toks) in fields.into_iter().enumerate() {
+                let w = weights[f] / (1.0 - B + B * toks.len() as f32 / avg[f]);
                 for t in toks {
-                    let next = terms.len() as u32;
-                    let id = *terms.entry(t.clone()).or_insert(next);
-                    if id as usize == postings.len() {
-                        postings.push(Vec::new());
-                    }
-                    *per_doc.entry(id).or_insert(0.0) += weights[f] / norm;
+                    let id = match terms.get(&t) {
+                        Some(&id) => id,
+                        None => {
+                            let id = postings.len() as u32;
+                            terms.insert(t, id);
+                            postings.push(Vec::new());
+                            id
+                        }
+                    };
+                    per_doc.push((id, w));
                 }
             }
-            for (&id, &wtf) in &per_doc {
+            // Sum the weights of each term's occurrences in this document.
+            per_doc.sort_unstable_by_key(|&(id, _)| id);
+            let mut i = 0;
+            while i < per_doc.len() {
+                let (id, mut wtf) = per_doc[i];
+                i += 1;
+                while i < per_doc.len() && per_doc[i].0 == id {
+                    wtf += per_doc[i].1;
+                    i += 1;
+                }
                 postings[id as usize].push((doc as u32, wtf));
             }
         }
@@ -269,6 +281,22 @@ fn prior_of(item: &CatalogItem) -> f32 {
         p *= 0.6;
     }
     p
+}
+
+/// Tokenises every document, on all cores for large catalogs.
+fn tokenize_all(items: &[CatalogItem]) -> Vec<[Vec<String>; FIELDS]> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if items.len() < 512 || threads == 1 {
+        return items.iter().map(fields_of).collect();
+    }
+    let per = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(per)
+            .map(|part| s.spawn(move || part.iter().map(fields_of).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("tokenizer thread panicked")).collect()
+    })
 }
 
 fn fields_of(item: &CatalogItem) -> [Vec<String>; FIELDS] {

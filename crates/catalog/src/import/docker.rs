@@ -229,26 +229,127 @@ fn typed<T: for<'de> Deserialize<'de>>(value: Value) -> Result<(T, Vec<String>),
     Ok((t, unknown))
 }
 
+/// The top level of a catalog without its `registry:` body.
+#[derive(Deserialize)]
+struct CatalogHeader {
+    #[allow(dead_code)]
+    version: Option<Value>,
+    #[allow(dead_code)]
+    name: Option<String>,
+    #[allow(dead_code)]
+    #[serde(rename = "displayName")]
+    display_name: Option<String>,
+}
+
+/// Below this many entries a catalog is parsed on the calling thread.
+const PARALLEL_FROM: usize = 256;
+
 /// Imports a Docker catalog (`registry:` map).
 pub fn import_catalog(text: &str) -> Result<ImportReport, CatalogError> {
+    if let Some(split) = super::split::split_registry(text)
+        && let Some(report) = import_split(split)?
+    {
+        return Ok(report);
+    }
+    import_whole(text)
+}
+
+/// One entry parsed on its own: its key, the item or why not, and fields Berth ignored.
+type Parsed = (String, Result<CatalogItem, String>, Vec<String>);
+
+/// Parses the entries of a split catalog, in parallel when there are many. `Ok(None)` asks for the
+/// whole-document parse instead (an entry refers to an anchor defined in another entry).
+fn import_split(split: super::split::Split<'_>) -> Result<Option<ImportReport>, CatalogError> {
+    let mut report = ImportReport::default();
+    if !split.header.trim().is_empty() {
+        let mut unknown = Vec::new();
+        let header: Option<CatalogHeader> =
+            serde_ignored::deserialize(serde_yaml::Deserializer::from_str(&split.header), |p| {
+                unknown.push(p.to_string())
+            })
+            .map_err(syntax)?;
+        if header.is_some() && !unknown.is_empty() {
+            report.warn("catalog", format!("ignored unknown top-level fields: {}", unknown.join(", ")));
+        }
+    }
+    let parse_one = |chunk: &super::split::Chunk<'_>| parse_entry_text(&chunk.text(), chunk.line);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let parsed: Vec<Parsed> = if split.entries.len() < PARALLEL_FROM || threads == 1 {
+        split.entries.iter().map(parse_one).collect()
+    } else {
+        let per = split.entries.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = split
+                .entries
+                .chunks(per)
+                .map(|part| s.spawn(move || part.iter().map(parse_one).collect::<Vec<_>>()))
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().expect("catalog parser thread panicked")).collect()
+        })
+    };
+    if parsed.iter().any(|(_, r, _)| matches!(r, Err(e) if e.contains("anchor"))) {
+        return Ok(None);
+    }
+    for (key, item, unknown) in parsed {
+        match item {
+            Ok(item) => {
+                if !unknown.is_empty() {
+                    report.warn(&key, format!("ignored unknown fields: {}", unknown.join(", ")));
+                }
+                report.push(item);
+            }
+            Err(reason) => report.reject(key, reason),
+        }
+    }
+    Ok(Some(report))
+}
+
+/// Parses one entry given as a one-key YAML mapping (`name:` + its fields). Both the split and the
+/// whole-document paths go through here, so they read entries identically.
+fn parse_entry_text(text: &str, line: usize) -> Parsed {
+    let key = text.split(':').next().unwrap_or_default().trim().trim_matches(['"', '\'']).to_owned();
+    let mut unknown = Vec::new();
+    let parsed: Result<BTreeMap<String, CatalogEntry>, _> =
+        serde_ignored::deserialize(serde_yaml::Deserializer::from_str(text), |p| unknown.push(p.to_string()));
+    match parsed {
+        Ok(map) => match map.into_iter().next() {
+            Some((key, entry)) => {
+                let item = catalog_entry(&key, entry);
+                // Paths start with the entry's key; drop it from the message.
+                let unknown = unknown
+                    .into_iter()
+                    .map(|p| p.split_once('.').map_or(p.clone(), |(_, r)| r.to_owned()))
+                    .collect();
+                (key, item, unknown)
+            }
+            None => (key, Err("the entry is empty".into()), Vec::new()),
+        },
+        Err(e) if line > 0 => (key, Err(format!("line {line}: {e}")), Vec::new()),
+        Err(e) => (key, Err(e.to_string()), Vec::new()),
+    }
+}
+
+/// Parses the whole document at once: for catalogs not in the simple block shape.
+pub(crate) fn import_whole(text: &str) -> Result<ImportReport, CatalogError> {
     let file: CatalogFile = serde_yaml::from_str(text).map_err(syntax)?;
     let mut report = ImportReport::default();
     for (i, (key, value)) in file.registry.into_iter().enumerate() {
-        let Some(key) = key.as_str().map(str::to_owned) else {
+        if !key.is_string() {
             report.reject(format!("#{i}"), "the entry's key is not a string");
             continue;
-        };
-        match typed::<CatalogEntry>(value) {
-            Ok((entry, unknown)) => match catalog_entry(&key, entry) {
-                Ok(item) => {
-                    if !unknown.is_empty() {
-                        report.warn(&key, format!("ignored unknown fields: {}", unknown.join(", ")));
-                    }
-                    report.push(item);
+        }
+        let mut one = serde_yaml::Mapping::new();
+        one.insert(key, value);
+        let text = serde_yaml::to_string(&one).map_err(syntax)?;
+        let (key, item, unknown) = parse_entry_text(&text, 0);
+        match item {
+            Ok(item) => {
+                if !unknown.is_empty() {
+                    report.warn(&key, format!("ignored unknown fields: {}", unknown.join(", ")));
                 }
-                Err(reason) => report.reject(key, reason),
-            },
-            Err(e) => report.reject(key, e),
+                report.push(item);
+            }
+            Err(reason) => report.reject(key, reason),
         }
     }
     Ok(report)

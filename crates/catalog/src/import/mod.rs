@@ -3,6 +3,7 @@
 mod common;
 pub mod docker;
 pub mod mcp_registry;
+mod split;
 
 use serde::Serialize;
 use ts_rs::TS;
@@ -44,6 +45,10 @@ pub struct ImportReport {
     pub warnings: Vec<Rejection>,
     /// For paged registry responses: the cursor of the next page.
     pub next_cursor: Option<String>,
+    /// Names already in `items`, so duplicate detection stays linear in catalog size.
+    #[serde(skip)]
+    #[ts(skip)]
+    names: std::collections::HashSet<String>,
 }
 
 impl ImportReport {
@@ -57,10 +62,11 @@ impl ImportReport {
 
     /// Adds an item unless one with the same name is already there (first wins).
     pub(crate) fn push(&mut self, item: CatalogItem) {
-        if self.items.iter().any(|i| i.name == item.name) {
+        if self.names.contains(&item.name) {
             let name = item.name.clone();
             self.reject(name, "duplicate name: an earlier entry in the same catalog has it");
         } else {
+            self.names.insert(item.name.clone());
             self.items.push(item);
         }
     }
@@ -83,6 +89,12 @@ pub fn import_bytes(bytes: &[u8], format: Option<SourceFormat>) -> Result<Import
         SourceFormat::McpServerJson => mcp_registry::import_server_json(text),
         SourceFormat::McpRegistryList => mcp_registry::import_list(text),
     }
+}
+
+/// The whole-document Docker catalog parser, exposed for equivalence tests of the split parser.
+#[doc(hidden)]
+pub fn import_docker_catalog_whole(text: &str) -> Result<ImportReport, CatalogError> {
+    docker::import_whole(text)
 }
 
 /// Guesses the format from the first structural clues, without a full parse.
