@@ -30,6 +30,8 @@ pub struct Berth {
     secrets: Result<Arc<dyn SecretStore>, ApiError>,
     pub(crate) data_dir: PathBuf,
     pub(crate) system_locale: Option<String>,
+    pub(crate) catalog: Arc<tokio::sync::RwLock<Option<Arc<crate::catalog::LoadedCatalog>>>>,
+    pub(crate) http: Arc<std::sync::OnceLock<berth_net::HttpClient>>,
 }
 
 impl Berth {
@@ -45,7 +47,14 @@ impl Berth {
         if let Err(e) = &secrets {
             tracing::info!(code = ?e.code, "keychain unavailable: {}", e.message);
         }
-        Ok(Self { store, secrets, data_dir: options.data_dir, system_locale: options.system_locale })
+        Ok(Self {
+            store,
+            secrets,
+            data_dir: options.data_dir,
+            system_locale: options.system_locale,
+            catalog: Default::default(),
+            http: Default::default(),
+        })
     }
 
     /// The secret store, or why it cannot be used.

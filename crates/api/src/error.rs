@@ -92,6 +92,12 @@ impl ApiError {
 impl From<berth_store::StoreError> for ApiError {
     fn from(e: berth_store::StoreError) -> Self {
         use berth_store::StoreError as E;
+        if let E::Conflict(what) = &e {
+            return Self::new(
+                ErrorCode::Conflict,
+                format!("{what}. Use a different name or location, or remove the existing one first."),
+            );
+        }
         let message = match &e {
             E::TooNew { .. } => format!("{e}."),
             E::DataDir { .. } => {

@@ -6,6 +6,8 @@
 
 mod app_info;
 mod berth;
+mod catalog;
+mod catalog_sources;
 pub mod deep_link;
 mod doctor;
 mod error;
@@ -15,6 +17,11 @@ mod settings;
 
 pub use app_info::AppInfo;
 pub use berth::{Berth, BerthOptions};
+pub use berth_catalog::{CatalogItem, ItemKind, Rejection, SearchFilters};
+pub use catalog::{CatalogHit, CatalogItemView, CatalogQuery, SecretStatus};
+pub use catalog_sources::{
+    CatalogOverview, CatalogSourceView, RefreshOutcome, RefreshStatus, SourceHealth, SourceKind,
+};
 pub use deep_link::{DeepLink, DeepLinkOutcome};
 pub use doctor::{CheckStatus, DoctorCheck, DoctorReport};
 pub use error::{ApiError, ErrorCode};

@@ -13,6 +13,8 @@ pub enum StoreError {
     Migrate { path: PathBuf, source: sqlx::migrate::MigrateError },
     #[error("the database {path} has schema version {found}, newer than this Berth ({known}); update Berth")]
     TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("{0}")]
+    Conflict(String),
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
     #[error("a stored value is not valid JSON: {0}")]

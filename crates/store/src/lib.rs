@@ -4,12 +4,14 @@
 //! The desktop app and the CLI open the same file concurrently, so the database runs in WAL mode
 //! with a busy timeout, and every multi-statement change happens in one transaction.
 
+mod catalog_sources;
 mod clock;
 mod db;
 mod error;
 mod secret_refs;
 mod settings;
 
+pub use catalog_sources::{CatalogFetch, CatalogSourceRow};
 pub use clock::{Clock, SystemClock};
 pub use db::{DB_FILE, Store};
 pub use error::StoreError;

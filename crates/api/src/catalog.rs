@@ -1,0 +1,208 @@
+//! Facade functions for browsing the catalog: ranked search and item details, each with the
+//! secrets an item needs and whether they are already stored.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use berth_catalog::{CatalogIndex, CatalogItem, ItemKind, Rejection, SearchFilters, SecretSpec};
+use berth_secrets::SecretKey;
+
+use crate::{ApiError, Berth, ErrorCode, Locale};
+
+/// The secret kind catalog secrets are stored under: `berth/server/<secret name>`.
+pub const SERVER_SECRET_KIND: &str = "server";
+
+/// The merged catalog and its index, rebuilt whenever a source changes.
+pub(crate) struct LoadedCatalog {
+    pub items: Vec<CatalogItem>,
+    pub index: CatalogIndex,
+    pub rejected: Vec<Rejection>,
+}
+
+/// A search request from the UI or the CLI.
+#[derive(Clone, Debug, Default, Deserialize, TS)]
+pub struct CatalogQuery {
+    pub query: String,
+    #[serde(default)]
+    pub filters: SearchFilters,
+    /// At most this many results (default 50).
+    pub limit: Option<u32>,
+    /// The language for titles and descriptions; the UI language when absent.
+    pub locale: Option<Locale>,
+}
+
+/// A secret an item needs, and whether the keychain already has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+pub struct SecretStatus {
+    /// The catalog's name for it (`github.personal_access_token`).
+    pub name: String,
+    /// Where Berth stores it (`berth/server/github.personal_access_token`).
+    pub key: String,
+    pub env: String,
+    pub description: Option<String>,
+    pub required: bool,
+    pub set: bool,
+}
+
+/// One search result.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct CatalogHit {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub kind: ItemKind,
+    /// False for items Berth cannot run yet (npm- or PyPI-only packages).
+    pub runnable: bool,
+    pub needs_oauth: bool,
+    pub category: Option<String>,
+    pub icon: Option<String>,
+    pub source: String,
+    pub secrets: Vec<SecretStatus>,
+}
+
+/// Everything about one item, for the detail view and `berth catalog show`.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct CatalogItemView {
+    /// Title and description in the requested language.
+    pub title: String,
+    pub description: String,
+    pub item: CatalogItem,
+    pub secrets: Vec<SecretStatus>,
+}
+
+fn secret_key(spec: &SecretSpec) -> Option<String> {
+    SecretKey::new(SERVER_SECRET_KIND, &spec.name).ok().map(|k| k.to_string())
+}
+
+impl Berth {
+    /// The loaded catalog, loading it from the built-in catalog and the cached sources on first use.
+    pub(crate) async fn catalog(&self) -> Result<Arc<LoadedCatalog>, ApiError> {
+        if let Some(c) = self.catalog.read().await.as_ref() {
+            return Ok(c.clone());
+        }
+        let mut slot = self.catalog.write().await;
+        if let Some(c) = slot.as_ref() {
+            return Ok(c.clone());
+        }
+        let loaded = Arc::new(self.load_catalog().await?);
+        *slot = Some(loaded.clone());
+        Ok(loaded)
+    }
+
+    /// Drops the loaded catalog so the next use reloads it.
+    pub(crate) async fn invalidate_catalog(&self) {
+        *self.catalog.write().await = None;
+    }
+
+    async fn load_catalog(&self) -> Result<LoadedCatalog, ApiError> {
+        let mut sources =
+            vec![(crate::catalog_sources::BUILTIN_ID.to_owned(), berth_catalog::builtin::load())];
+        for row in self.store.catalog_sources().await? {
+            let Some(body) = self.store.catalog_source_body(&row.id).await? else { continue };
+            match berth_catalog::import_bytes(&body, None) {
+                Ok(report) => sources.push((row.id, report)),
+                // The cache only ever holds content that imported; a failure here means the
+                // import rules changed, so the source is skipped and reported, not fatal.
+                Err(e) => tracing::warn!(source = %row.id, "cached catalog no longer imports: {e}"),
+            }
+        }
+        let merged = berth_catalog::merge(sources);
+        let index = tokio::task::spawn_blocking({
+            let items = merged.items.clone();
+            move || CatalogIndex::build(&items)
+        })
+        .await
+        .map_err(|e| ApiError::internal("building the catalog index crashed").with_detail(e.to_string()))?;
+        Ok(LoadedCatalog { items: merged.items, index, rejected: merged.rejected })
+    }
+
+    async fn secret_statuses(&self, specs: &[SecretSpec], set: &HashSet<String>) -> Vec<SecretStatus> {
+        specs
+            .iter()
+            .map(|s| {
+                let key = secret_key(s);
+                SecretStatus {
+                    name: s.name.clone(),
+                    set: key.as_ref().is_some_and(|k| set.contains(k)),
+                    key: key.unwrap_or_default(),
+                    env: s.env.clone(),
+                    description: s.description.clone(),
+                    required: s.required,
+                }
+            })
+            .collect()
+    }
+
+    async fn stored_secret_keys(&self) -> Result<HashSet<String>, ApiError> {
+        Ok(self.store.secret_refs().await?.into_iter().map(|r| r.key).collect())
+    }
+
+    async fn lang(&self, locale: Option<Locale>) -> Result<&'static str, ApiError> {
+        let locale = match locale {
+            Some(l) => l,
+            None => self.settings().await?.effective_locale,
+        };
+        Ok(match locale {
+            Locale::En => "en",
+            Locale::Ja => "ja",
+        })
+    }
+
+    /// Ranked search over the catalog.
+    pub async fn catalog_search(&self, q: CatalogQuery) -> Result<Vec<CatalogHit>, ApiError> {
+        if q.query.len() > 500 {
+            return Err(ApiError::validation("The search text is longer than 500 characters; shorten it."));
+        }
+        let catalog = self.catalog().await?;
+        let lang = self.lang(q.locale).await?;
+        let set = self.stored_secret_keys().await?;
+        let limit = q.limit.unwrap_or(50).clamp(1, 10_000) as usize;
+        let mut hits = Vec::new();
+        for hit in catalog.index.search(&q.query, &q.filters, limit) {
+            let item = &catalog.items[hit.index];
+            let (title, description) = item.localized(lang);
+            hits.push(CatalogHit {
+                name: item.name.clone(),
+                title: title.to_owned(),
+                description: description.to_owned(),
+                kind: item.kind(),
+                runnable: item.runnable(),
+                needs_oauth: item.needs_oauth(),
+                category: item.category.clone(),
+                icon: item.icon.clone(),
+                source: item.source.clone(),
+                secrets: self.secret_statuses(&item.secrets, &set).await,
+            });
+        }
+        Ok(hits)
+    }
+
+    /// One item by name.
+    pub async fn catalog_show(
+        &self,
+        name: &str,
+        locale: Option<Locale>,
+    ) -> Result<CatalogItemView, ApiError> {
+        let catalog = self.catalog().await?;
+        let item = catalog.items.iter().find(|i| i.name == name).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NotFound,
+                format!(
+                    "No catalog entry is named {name:?}. Search with `berth catalog search` to find its name."
+                ),
+            )
+        })?;
+        let lang = self.lang(locale).await?;
+        let (title, description) = item.localized(lang);
+        let set = self.stored_secret_keys().await?;
+        Ok(CatalogItemView {
+            title: title.to_owned(),
+            description: description.to_owned(),
+            secrets: self.secret_statuses(&item.secrets, &set).await,
+            item: item.clone(),
+        })
+    }
+}

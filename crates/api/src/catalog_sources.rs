@@ -1,0 +1,405 @@
+//! Facade functions for catalog sources: add a URL or a local file, list them with their age and
+//! health, refresh (conditional GET, offline fallback to the last good copy), remove.
+
+use std::path::Path;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use berth_catalog::{MAX_CATALOG_BYTES, Rejection, import_bytes};
+use berth_net::{Conditional, Fetched, HttpClient, NetError, Url, UrlPolicy};
+use berth_store::{CatalogFetch, CatalogSourceRow};
+
+use crate::{ApiError, Berth, ErrorCode};
+
+/// The id of the catalog compiled into Berth.
+pub const BUILTIN_ID: &str = "builtin";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    Builtin,
+    Url,
+    File,
+}
+
+/// How a source is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceHealth {
+    /// The last refresh worked.
+    Ok,
+    /// The last refresh failed; the last good copy (of the age shown) is in use.
+    Stale,
+    /// No copy has ever been fetched.
+    Failed,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct CatalogSourceView {
+    pub id: String,
+    pub kind: SourceKind,
+    pub location: String,
+    pub health: SourceHealth,
+    pub item_count: i64,
+    pub rejected_count: i64,
+    /// When the content in use was fetched (Unix ms).
+    pub fetched_at: Option<i64>,
+    /// How old that content is, in milliseconds.
+    pub age_ms: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// All sources and what the merged catalog holds.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct CatalogOverview {
+    pub sources: Vec<CatalogSourceView>,
+    pub total_items: usize,
+    /// Entries that were skipped, with the source and the reason.
+    pub rejected: Vec<Rejection>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshStatus {
+    Updated,
+    NotModified,
+    Failed,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct RefreshOutcome {
+    pub id: String,
+    pub status: RefreshStatus,
+    pub message: String,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn view(row: CatalogSourceRow) -> CatalogSourceView {
+    let health = match (&row.last_error, row.fetched_at) {
+        (None, Some(_)) => SourceHealth::Ok,
+        (Some(_), Some(_)) => SourceHealth::Stale,
+        (_, None) => SourceHealth::Failed,
+    };
+    CatalogSourceView {
+        kind: if row.kind == "url" { SourceKind::Url } else { SourceKind::File },
+        age_ms: row.fetched_at.map(|t| (now_ms() - t).max(0)),
+        id: row.id,
+        location: row.location,
+        health,
+        item_count: row.item_count,
+        rejected_count: row.rejected_count,
+        fetched_at: row.fetched_at,
+        last_error: row.last_error,
+    }
+}
+
+fn net_error(e: NetError) -> ApiError {
+    let code = match &e {
+        NetError::UrlNotAllowed { .. } => ErrorCode::UrlNotAllowed,
+        NetError::Timeout { .. } => ErrorCode::Timeout,
+        NetError::TooLarge { .. } => ErrorCode::Validation,
+        NetError::Connect { .. } | NetError::Status { .. } => ErrorCode::Network,
+    };
+    let next = match &e {
+        NetError::UrlNotAllowed { .. } => "Use an https URL (http only to this computer) on a public host.",
+        NetError::TooLarge { .. } => {
+            "Catalogs are limited to 20 MB; split the catalog or point at a smaller one."
+        }
+        _ => "Check the address and your connection; Berth keeps using the last good copy meanwhile.",
+    };
+    let retry = !matches!(e, NetError::UrlNotAllowed { .. } | NetError::TooLarge { .. });
+    let mut err = ApiError::new(code, format!("{e}. {next}"));
+    err.retryable = retry;
+    err
+}
+
+/// A short id from a location: the file stem or the URL's host and last path segment.
+fn derive_id(location: &str) -> String {
+    let raw = match Url::parse(location) {
+        Ok(u) if u.scheme().starts_with("http") => {
+            let last = u.path_segments().and_then(|mut s| s.next_back()).unwrap_or_default();
+            let stem = last.split('.').next().unwrap_or_default();
+            format!("{}-{}", u.host_str().unwrap_or("url"), stem)
+        }
+        _ => Path::new(location)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".into()),
+    };
+    let id: String = raw
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if id.is_empty() || id == BUILTIN_ID { "source".into() } else { id.chars().take(48).collect() }
+}
+
+impl Berth {
+    fn http(&self) -> &HttpClient {
+        self.http.get_or_init(|| HttpClient::new(UrlPolicy::default()))
+    }
+
+    /// The built-in catalog and every added source, with the merged catalog's size and rejections.
+    pub async fn catalog_overview(&self) -> Result<CatalogOverview, ApiError> {
+        let catalog = self.catalog().await?;
+        let builtin = berth_catalog::builtin::load();
+        let mut sources = vec![CatalogSourceView {
+            id: BUILTIN_ID.into(),
+            kind: SourceKind::Builtin,
+            location: "built into Berth".into(),
+            health: SourceHealth::Ok,
+            item_count: builtin.items.len() as i64,
+            rejected_count: 0,
+            fetched_at: None,
+            age_ms: None,
+            last_error: None,
+        }];
+        sources.extend(self.store.catalog_sources().await?.into_iter().map(view));
+        Ok(CatalogOverview { sources, total_items: catalog.items.len(), rejected: catalog.rejected.clone() })
+    }
+
+    /// Adds a catalog URL (https, or http to this computer) or a local file and fetches it once.
+    /// A source whose first fetch fails is not kept.
+    pub async fn catalog_source_add(
+        &self,
+        location: &str,
+        id: Option<&str>,
+    ) -> Result<CatalogSourceView, ApiError> {
+        let location = location.trim();
+        let (kind, location) = match Url::parse(location) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                self.http().policy().check(&u).map_err(net_error)?;
+                ("url", u.to_string())
+            }
+            Ok(u) if u.scheme() == "file" => {
+                let path = u
+                    .to_file_path()
+                    .map_err(|_| ApiError::validation("That file: URL has no usable path."))?;
+                ("file", path.display().to_string())
+            }
+            Ok(u) if u.scheme().len() > 1 => {
+                return Err(ApiError::new(
+                    ErrorCode::UrlNotAllowed,
+                    format!("{}: catalogs are not supported; use an https URL or a local file.", u.scheme()),
+                ));
+            }
+            _ => {
+                let path = Path::new(location);
+                if !path.is_absolute() {
+                    return Err(ApiError::validation(format!(
+                        "{location:?} is neither a URL nor an absolute file path. Give the full path of the file."
+                    )));
+                }
+                ("file", location.to_owned())
+            }
+        };
+        let id = match id {
+            Some(id) => {
+                if id == BUILTIN_ID
+                    || id.is_empty()
+                    || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                {
+                    return Err(ApiError::validation(format!(
+                        "{id:?} cannot name a source; use letters, digits and -, and not \"builtin\"."
+                    )));
+                }
+                id.to_owned()
+            }
+            None => {
+                let base = derive_id(&location);
+                let taken: Vec<String> =
+                    self.store.catalog_sources().await?.into_iter().map(|r| r.id).collect();
+                let mut id = base.clone();
+                let mut n = 2;
+                while taken.contains(&id) {
+                    id = format!("{base}-{n}");
+                    n += 1;
+                }
+                id
+            }
+        };
+        self.store.add_catalog_source(&id, kind, &location).await?;
+        let (outcome, error) = self.refresh_one(&id).await?;
+        if outcome.status == RefreshStatus::Failed {
+            self.store.remove_catalog_source(&id).await?;
+            let mut e = error.unwrap_or_else(|| ApiError::validation(outcome.message.clone()));
+            e.message = format!("{} The source was not added.", e.message);
+            return Err(e);
+        }
+        self.invalidate_catalog().await;
+        let row = self
+            .store
+            .catalog_source(&id)
+            .await?
+            .ok_or_else(|| ApiError::internal("the new source vanished"))?;
+        Ok(view(row))
+    }
+
+    pub async fn catalog_source_remove(&self, id: &str) -> Result<bool, ApiError> {
+        if id == BUILTIN_ID {
+            return Err(ApiError::validation("The built-in catalog cannot be removed."));
+        }
+        let removed = self.store.remove_catalog_source(id).await?;
+        if !removed {
+            return Err(ApiError::new(
+                ErrorCode::NotFound,
+                format!("No catalog source is named {id:?}; `berth catalog source ls` lists them."),
+            ));
+        }
+        self.invalidate_catalog().await;
+        Ok(true)
+    }
+
+    /// Refreshes one source, or all of them when `id` is `None`.
+    pub async fn catalog_refresh(&self, id: Option<&str>) -> Result<Vec<RefreshOutcome>, ApiError> {
+        let ids: Vec<String> = match id {
+            Some(BUILTIN_ID) => {
+                return Ok(vec![RefreshOutcome {
+                    id: BUILTIN_ID.into(),
+                    status: RefreshStatus::NotModified,
+                    message: "the built-in catalog is part of Berth".into(),
+                }]);
+            }
+            Some(id) => {
+                self.store.catalog_source(id).await?.ok_or_else(|| {
+                    ApiError::new(ErrorCode::NotFound, format!("No catalog source is named {id:?}."))
+                })?;
+                vec![id.to_owned()]
+            }
+            None => self.store.catalog_sources().await?.into_iter().map(|r| r.id).collect(),
+        };
+        let mut out = Vec::new();
+        for id in ids {
+            out.push(self.refresh_one(&id).await?.0);
+        }
+        if out.iter().any(|o| o.status == RefreshStatus::Updated) {
+            self.invalidate_catalog().await;
+        }
+        Ok(out)
+    }
+
+    /// Fetches one source. Failures are recorded on the source (its last good copy stays in use)
+    /// and reported in the outcome with the error behind them; only storage failures are errors.
+    async fn refresh_one(&self, id: &str) -> Result<(RefreshOutcome, Option<ApiError>), ApiError> {
+        let row =
+            self.store.catalog_source(id).await?.ok_or_else(|| ApiError::internal("source vanished"))?;
+        let fetched: Result<Fetched, ApiError> = if row.kind == "url" {
+            let url = Url::parse(&row.location)
+                .map_err(|e| ApiError::validation(format!("stored URL is invalid: {e}")))?;
+            let cond = Conditional { etag: row.etag.clone(), last_modified: row.last_modified.clone() };
+            self.http().get_conditional(&url, &cond, MAX_CATALOG_BYTES).await.map_err(net_error)
+        } else {
+            read_file(Path::new(&row.location)).await
+        };
+        let failed = |e: ApiError| async move {
+            let kept = if row.fetched_at.is_some() { " Berth keeps using the last good copy." } else { "" };
+            let message = format!("{}{kept}", e.message);
+            self.store.record_catalog_failure(id, &message).await?;
+            tracing::warn!(source = id, code = ?e.code, "catalog refresh failed");
+            Ok::<_, ApiError>((
+                RefreshOutcome { id: id.to_owned(), status: RefreshStatus::Failed, message },
+                Some(e),
+            ))
+        };
+        match fetched {
+            Err(e) => failed(e).await,
+            Ok(Fetched::NotModified) => {
+                self.store
+                    .record_catalog_fetch(
+                        id,
+                        CatalogFetch {
+                            body: None,
+                            etag: None,
+                            last_modified: None,
+                            item_count: row.item_count,
+                            rejected_count: row.rejected_count,
+                        },
+                    )
+                    .await?;
+                Ok((
+                    RefreshOutcome {
+                        id: id.to_owned(),
+                        status: RefreshStatus::NotModified,
+                        message: "not modified".into(),
+                    },
+                    None,
+                ))
+            }
+            Ok(Fetched::Body { bytes, etag, last_modified }) => match import_bytes(&bytes, None) {
+                Ok(report) => {
+                    self.store
+                        .record_catalog_fetch(
+                            id,
+                            CatalogFetch {
+                                body: Some(&bytes),
+                                etag: etag.as_deref(),
+                                last_modified: last_modified.as_deref(),
+                                item_count: report.items.len() as i64,
+                                rejected_count: report.rejected.len() as i64,
+                            },
+                        )
+                        .await?;
+                    Ok((
+                        RefreshOutcome {
+                            id: id.to_owned(),
+                            status: RefreshStatus::Updated,
+                            message: format!(
+                                "{} servers, {} entries skipped",
+                                report.items.len(),
+                                report.rejected.len()
+                            ),
+                        },
+                        None,
+                    ))
+                }
+                Err(e) => {
+                    failed(ApiError::validation(format!(
+                        "The catalog at {} cannot be read: {e}.",
+                        row.location
+                    )))
+                    .await
+                }
+            },
+        }
+    }
+}
+
+async fn read_file(path: &Path) -> Result<Fetched, ApiError> {
+    let meta = tokio::fs::metadata(path).await.map_err(|e| {
+        ApiError::new(ErrorCode::NotFound, format!("Cannot read {}: {e}. Check the path.", path.display()))
+    })?;
+    if meta.len() > MAX_CATALOG_BYTES as u64 {
+        return Err(ApiError::validation(format!(
+            "{} is {} bytes; catalogs are limited to 20 MB.",
+            path.display(),
+            meta.len()
+        )));
+    }
+    let bytes = tokio::fs::read(path)
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::NotFound, format!("Cannot read {}: {e}.", path.display())))?;
+    Ok(Fetched::Body { bytes, etag: None, last_modified: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_derive_from_locations() {
+        assert_eq!(derive_id("https://example.com/mcp/catalog.yaml"), "example-com-catalog");
+        assert_eq!(derive_id("/home/me/My Catalog.yaml"), "my-catalog");
+        assert_eq!(derive_id("/builtin.yaml"), "source");
+    }
+}

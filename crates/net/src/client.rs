@@ -1,0 +1,155 @@
+//! `HttpClient`: reqwest behind the URL policy, with timeouts and capped bodies.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
+use reqwest::redirect;
+use url::Url;
+
+use crate::policy::redacted;
+use crate::{NetError, UrlPolicy};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
+const MAX_REDIRECTS: usize = 5;
+
+/// Validators from the last successful fetch, for a conditional GET.
+#[derive(Clone, Debug, Default)]
+pub struct Conditional {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// The outcome of a conditional GET.
+#[derive(Clone, Debug)]
+pub enum Fetched {
+    /// HTTP 304: the cached copy is current.
+    NotModified,
+    Body {
+        bytes: Vec<u8>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+}
+
+/// Resolves names, then drops addresses the policy forbids, so a public-looking name that
+/// resolves to a private address (DNS rebinding) cannot reach the private network.
+struct PolicyResolver {
+    policy: UrlPolicy,
+}
+
+impl Resolve for PolicyResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let policy = self.policy.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> =
+                addrs.iter().copied().filter(|a| policy.check_resolved(a.ip())).collect();
+            if allowed.is_empty() {
+                return Err(format!("{host} resolves only to private-network addresses").into());
+            }
+            Ok(Box::new(allowed.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// An HTTP client that enforces one [`UrlPolicy`].
+#[derive(Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    policy: UrlPolicy,
+}
+
+impl HttpClient {
+    pub fn new(policy: UrlPolicy) -> Self {
+        let redirect_policy = policy.clone();
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(TOTAL_TIMEOUT)
+            .user_agent(concat!("Berth/", env!("CARGO_PKG_VERSION")))
+            .no_proxy()
+            .tcp_nodelay(true)
+            .dns_resolver(Arc::new(PolicyResolver { policy: policy.clone() }))
+            .redirect(redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() >= MAX_REDIRECTS {
+                    return attempt.error("too many redirects");
+                }
+                match redirect_policy.check(attempt.url()) {
+                    Ok(()) => attempt.follow(),
+                    Err(e) => attempt.error(e.to_string()),
+                }
+            }))
+            .build()
+            .expect("the HTTP client configuration is valid");
+        Self { client, policy }
+    }
+
+    pub fn policy(&self) -> &UrlPolicy {
+        &self.policy
+    }
+
+    /// GETs `url`, sending the validators of the cached copy; reads at most `max_bytes`.
+    pub async fn get_conditional(
+        &self,
+        url: &Url,
+        cached: &Conditional,
+        max_bytes: usize,
+    ) -> Result<Fetched, NetError> {
+        self.policy.check(url)?;
+        let shown = redacted(url);
+        let mut req = self.client.get(url.clone());
+        if let Some(etag) = &cached.etag {
+            req = req.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &cached.last_modified {
+            req = req.header(IF_MODIFIED_SINCE, lm);
+        }
+        let mut resp = req.send().await.map_err(|e| classify(&shown, e))?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        if !status.is_success() {
+            return Err(NetError::Status { url: shown, status: status.as_u16() });
+        }
+        if resp.content_length().is_some_and(|n| n > max_bytes as u64) {
+            return Err(NetError::TooLarge { url: shown, limit: max_bytes });
+        }
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (etag, last_modified) = (header(ETAG), header(LAST_MODIFIED));
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&shown, e))? {
+            if bytes.len() + chunk.len() > max_bytes {
+                return Err(NetError::TooLarge { url: shown, limit: max_bytes });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Fetched::Body { bytes, etag, last_modified })
+    }
+}
+
+fn classify(url: &str, e: reqwest::Error) -> NetError {
+    if e.is_timeout() {
+        return NetError::Timeout { url: url.to_owned(), seconds: TOTAL_TIMEOUT.as_secs() };
+    }
+    // Walk the source chain: the policy's own refusals surface from inside reqwest.
+    let mut reason = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        reason = s.to_string();
+        source = s.source();
+    }
+    if e.is_redirect() || reason.contains("is not allowed") || reason.contains("private-network") {
+        return NetError::UrlNotAllowed { url: url.to_owned(), reason };
+    }
+    NetError::Connect { url: url.to_owned(), reason }
+}

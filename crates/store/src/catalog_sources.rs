@@ -1,0 +1,151 @@
+//! The `catalog_sources` table: user-added catalog URLs and files, and their cached content.
+
+use crate::{Store, StoreError};
+
+/// A catalog source without its cached body.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct CatalogSourceRow {
+    pub id: String,
+    pub kind: String,
+    pub location: String,
+    pub position: i64,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub fetched_at: Option<i64>,
+    pub checked_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub item_count: i64,
+    pub rejected_count: i64,
+    pub created_at: i64,
+}
+
+/// The row's columns, as a macro so queries stay static strings.
+macro_rules! columns {
+    () => {
+        "id, kind, location, position, etag, last_modified, fetched_at, checked_at, last_error, \
+         item_count, rejected_count, created_at"
+    };
+}
+
+/// What a successful fetch stores.
+pub struct CatalogFetch<'a> {
+    /// The new content; `None` when the server said it had not changed.
+    pub body: Option<&'a [u8]>,
+    pub etag: Option<&'a str>,
+    pub last_modified: Option<&'a str>,
+    pub item_count: i64,
+    pub rejected_count: i64,
+}
+
+impl Store {
+    /// Adds a source after every existing one; fails with `Conflict` when the location is known.
+    pub async fn add_catalog_source(
+        &self,
+        id: &str,
+        kind: &str,
+        location: &str,
+    ) -> Result<CatalogSourceRow, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let exists: Option<String> =
+            sqlx::query_scalar("SELECT id FROM catalog_sources WHERE location = ? OR id = ?")
+                .bind(location)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(existing) = exists {
+            return Err(StoreError::Conflict(format!(
+                "catalog source {existing} already uses that name or location"
+            )));
+        }
+        let position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM catalog_sources")
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO catalog_sources (id, kind, location, position, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(kind)
+        .bind(location)
+        .bind(position)
+        .bind(self.clock.now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.catalog_source(id)
+            .await?
+            .ok_or_else(|| StoreError::Conflict(format!("catalog source {id} vanished")))
+    }
+
+    pub async fn catalog_source(&self, id: &str) -> Result<Option<CatalogSourceRow>, StoreError> {
+        Ok(sqlx::query_as(concat!("SELECT ", columns!(), " FROM catalog_sources WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Every source in precedence order (lowest first).
+    pub async fn catalog_sources(&self) -> Result<Vec<CatalogSourceRow>, StoreError> {
+        Ok(sqlx::query_as(concat!("SELECT ", columns!(), " FROM catalog_sources ORDER BY position"))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// The last good content of a source.
+    pub async fn catalog_source_body(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT body FROM catalog_sources WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .flatten())
+    }
+
+    /// Records a successful fetch (new content or "not modified") and clears the last error.
+    pub async fn record_catalog_fetch(&self, id: &str, fetch: CatalogFetch<'_>) -> Result<(), StoreError> {
+        let now = self.clock.now_ms();
+        let mut tx = self.write_tx().await?;
+        if let Some(body) = fetch.body {
+            sqlx::query(
+                "UPDATE catalog_sources SET body = ?, etag = ?, last_modified = ?, item_count = ?, \
+                 rejected_count = ?, fetched_at = ?, checked_at = ?, last_error = NULL WHERE id = ?",
+            )
+            .bind(body)
+            .bind(fetch.etag)
+            .bind(fetch.last_modified)
+            .bind(fetch.item_count)
+            .bind(fetch.rejected_count)
+            .bind(now)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            // Not modified: the cached copy is confirmed current as of now.
+            sqlx::query(
+                "UPDATE catalog_sources SET fetched_at = ?, checked_at = ?, last_error = NULL WHERE id = ?",
+            )
+            .bind(now)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt; the cached content stays as it was.
+    pub async fn record_catalog_failure(&self, id: &str, error: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE catalog_sources SET checked_at = ?, last_error = ? WHERE id = ?")
+            .bind(self.clock.now_ms())
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn remove_catalog_source(&self, id: &str) -> Result<bool, StoreError> {
+        let r = sqlx::query("DELETE FROM catalog_sources WHERE id = ?").bind(id).execute(&self.pool).await?;
+        Ok(r.rows_affected() > 0)
+    }
+}
