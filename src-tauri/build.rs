@@ -10,6 +10,12 @@ const COMMANDS: &[&str] = &[
     "secret_set",
     "secret_list",
     "secret_delete",
+    "catalog_search",
+    "catalog_show",
+    "catalog_overview",
+    "catalog_source_add",
+    "catalog_source_remove",
+    "catalog_refresh",
 ];
 
 fn main() {

@@ -55,6 +55,7 @@ pub fn run() {
             };
             match tauri::async_runtime::block_on(Berth::open(options)) {
                 Ok(berth) => {
+                    refresh_catalogs_in_background(app.handle(), berth.clone());
                     app.manage(berth);
                 }
                 Err(e) => {
@@ -74,6 +75,25 @@ pub fn run() {
 /// the CLI uses too.
 fn data_dir() -> Option<PathBuf> {
     std::env::var_os("BERTH_DATA_DIR").map(PathBuf::from).or_else(berth_api::paths::default_data_dir)
+}
+
+/// Event the UI listens to so it re-runs its catalog query after sources were refreshed.
+pub const EVENT_CATALOG_CHANGED: &str = "catalog-changed";
+
+/// Refreshes the user's catalog sources once at start-up, off the start-up path: the window opens
+/// at once with the cached catalogs, and the UI updates when fresher ones arrive.
+fn refresh_catalogs_in_background(app: &tauri::AppHandle, berth: Berth) {
+    use tauri::Emitter;
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        match berth.catalog_refresh(None).await {
+            Ok(outcomes) if !outcomes.is_empty() => {
+                let _ = app.emit(EVENT_CATALOG_CHANGED, outcomes);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(code = ?e.code, "catalog refresh at start-up failed: {}", e.message),
+        }
+    });
 }
 
 /// Brings the main window to the front.

@@ -2,6 +2,7 @@
 //! result. No logic lives here.
 
 mod app;
+mod catalog;
 mod secrets;
 mod settings;
 
@@ -15,5 +16,11 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         secrets::secret_set,
         secrets::secret_list,
         secrets::secret_delete,
+        catalog::catalog_search,
+        catalog::catalog_show,
+        catalog::catalog_overview,
+        catalog::catalog_source_add,
+        catalog::catalog_source_remove,
+        catalog::catalog_refresh,
     ]
 }

@@ -108,14 +108,15 @@ fn net_error(e: NetError) -> ApiError {
         NetError::Connect { .. } | NetError::Status { .. } => ErrorCode::Network,
     };
     let next = match &e {
-        NetError::UrlNotAllowed { .. } => "Use an https URL (http only to this computer) on a public host.",
+        // The policy's reason already says what to use instead.
+        NetError::UrlNotAllowed { .. } => "",
         NetError::TooLarge { .. } => {
             "Catalogs are limited to 20 MB; split the catalog or point at a smaller one."
         }
         _ => "Check the address and your connection; Berth keeps using the last good copy meanwhile.",
     };
     let retry = !matches!(e, NetError::UrlNotAllowed { .. } | NetError::TooLarge { .. });
-    let mut err = ApiError::new(code, format!("{e}. {next}"));
+    let mut err = ApiError::new(code, format!("{e}. {next}").trim_end().to_owned());
     err.retryable = retry;
     err
 }

@@ -17,7 +17,7 @@ mod settings;
 
 pub use app_info::AppInfo;
 pub use berth::{Berth, BerthOptions};
-pub use berth_catalog::{CatalogItem, ItemKind, Rejection, SearchFilters};
+pub use berth_catalog::{CatalogItem, ItemKind, Launch, Rejection, SearchFilters};
 pub use catalog::{CatalogHit, CatalogItemView, CatalogQuery, SecretStatus};
 pub use catalog_sources::{
     CatalogOverview, CatalogSourceView, RefreshOutcome, RefreshStatus, SourceHealth, SourceKind,

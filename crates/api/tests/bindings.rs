@@ -18,21 +18,29 @@ fn export_all(cfg: &Config) {
     SettingsView::export_all(cfg).unwrap();
     LocalePreference::export_all(cfg).unwrap();
     DeepLinkOutcome::export_all(cfg).unwrap();
+    CatalogQuery::export_all(cfg).unwrap();
+    CatalogHit::export_all(cfg).unwrap();
+    CatalogItemView::export_all(cfg).unwrap();
+    CatalogOverview::export_all(cfg).unwrap();
+    RefreshOutcome::export_all(cfg).unwrap();
 }
 
+/// Every `.ts` file under `dir`, by path relative to it.
 fn read_tree(dir: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
         for e in entries {
             let p = e.unwrap().path();
-            if p.extension().is_some_and(|x| x == "ts") {
-                out.insert(
-                    p.file_name().unwrap().to_string_lossy().into_owned(),
-                    std::fs::read_to_string(&p).unwrap(),
-                );
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else if p.extension().is_some_and(|x| x == "ts") {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                out.insert(rel, std::fs::read_to_string(&p).unwrap());
             }
         }
     }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
     out
 }
 
@@ -52,7 +60,9 @@ fn typescript_bindings_are_fresh() {
             std::fs::remove_file(committed_dir.join(old)).unwrap();
         }
         for (name, text) in &fresh {
-            std::fs::write(committed_dir.join(name), text).unwrap();
+            let path = committed_dir.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
         }
         return;
     }

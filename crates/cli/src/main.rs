@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use berth_api::{ApiError, Berth, BerthOptions, LocalePreference, Redactor};
+use berth_api::{
+    ApiError, Berth, BerthOptions, CatalogQuery, ItemKind, LocalePreference, Redactor, RefreshStatus, SearchFilters,
+};
 use output::Output;
 
 #[derive(Parser)]
@@ -39,6 +41,59 @@ enum Command {
     /// Show or change settings.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Search the catalog and manage catalog sources.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Ranked search over name, title, description, tags and tools.
+    Search {
+        /// Words to search for; none lists everything.
+        #[arg(trailing_var_arg = true)]
+        query: Vec<String>,
+        /// Only this kind of server.
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
+        /// Only servers that sign in with OAuth.
+        #[arg(long)]
+        oauth: bool,
+        /// Only servers that need no secret.
+        #[arg(long)]
+        no_secrets: bool,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Everything about one server.
+    Show { name: String },
+    /// Catalog sources: the built-in catalog, URLs and local files.
+    #[command(subcommand)]
+    Source(SourceCommand),
+}
+
+#[derive(Subcommand)]
+enum SourceCommand {
+    /// Add a catalog URL (https) or an absolute file path, and fetch it.
+    Add {
+        location: String,
+        /// A short name for the source (derived from the location when absent).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List sources with their health and the age of their content.
+    Ls,
+    /// Remove a source.
+    Rm { id: String },
+    /// Fetch sources again (all, or the one named).
+    Refresh { id: Option<String> },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    Container,
+    Remote,
+    Package,
 }
 
 #[derive(Subcommand)]
@@ -147,6 +202,44 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
         Command::Settings(SettingsCommand::SetLocale { locale }) => {
             out.settings(&berth.set_locale(locale.into()).await?);
             ExitCode::SUCCESS
+        }
+        Command::Catalog(CatalogCommand::Search { query, kind, oauth, no_secrets, limit }) => {
+            let filters = SearchFilters {
+                kind: kind.map(|k| match k {
+                    KindArg::Container => ItemKind::Container,
+                    KindArg::Remote => ItemKind::Remote,
+                    KindArg::Package => ItemKind::Package,
+                }),
+                needs_oauth: oauth.then_some(true),
+                needs_secrets: no_secrets.then_some(false),
+            };
+            let query = query.join(" ");
+            let hits = berth.catalog_search(CatalogQuery { query, filters, limit: Some(limit), locale: None }).await?;
+            out.catalog_hits(&hits);
+            ExitCode::SUCCESS
+        }
+        Command::Catalog(CatalogCommand::Show { name }) => {
+            out.catalog_item(&berth.catalog_show(&name, None).await?);
+            ExitCode::SUCCESS
+        }
+        Command::Catalog(CatalogCommand::Source(SourceCommand::Add { location, name })) => {
+            let src = berth.catalog_source_add(&location, name.as_deref()).await?;
+            out.done(&src, &format!("Added {} ({} servers, {} entries skipped).", src.id, src.item_count, src.rejected_count));
+            ExitCode::SUCCESS
+        }
+        Command::Catalog(CatalogCommand::Source(SourceCommand::Ls)) => {
+            out.catalog_overview(&berth.catalog_overview().await?);
+            ExitCode::SUCCESS
+        }
+        Command::Catalog(CatalogCommand::Source(SourceCommand::Rm { id })) => {
+            berth.catalog_source_remove(&id).await?;
+            out.done(&serde_json::json!({ "id": id, "removed": true }), &format!("Removed {id}."));
+            ExitCode::SUCCESS
+        }
+        Command::Catalog(CatalogCommand::Source(SourceCommand::Refresh { id })) => {
+            let outcomes = berth.catalog_refresh(id.as_deref()).await?;
+            out.refresh(&outcomes);
+            if outcomes.iter().any(|o| o.status == RefreshStatus::Failed) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
         }
     };
     berth.close().await;

@@ -2,7 +2,10 @@
 
 use serde::Serialize;
 
-use berth_api::{ApiError, AppInfo, CheckStatus, DoctorReport, SecretInfo, SettingsView};
+use berth_api::{
+    ApiError, AppInfo, CatalogHit, CatalogItemView, CatalogOverview, CheckStatus, DoctorReport, ItemKind, Launch,
+    RefreshOutcome, SecretInfo, SecretStatus, SettingsView, SourceHealth,
+};
 
 pub struct Output {
     pub json: bool,
@@ -81,5 +84,116 @@ impl Output {
         let pref = serde_json::to_value(s.locale).unwrap();
         let eff = serde_json::to_value(s.effective_locale).unwrap();
         println!("locale: {} (in effect: {})", pref.as_str().unwrap_or("?"), eff.as_str().unwrap_or("?"));
+    }
+
+    pub fn catalog_hits(&self, hits: &[CatalogHit]) {
+        if self.json {
+            return self.print_json(&hits);
+        }
+        if hits.is_empty() {
+            println!("No servers match. Try fewer words, or `berth catalog source ls` to see your catalogs.");
+        }
+        for h in hits {
+            let kind = kind_label(h.kind, h.runnable);
+            let secrets = secrets_line(&h.secrets);
+            println!("{:<32} {:<9} {}", h.name, kind, one_line(&h.description, 70));
+            if !secrets.is_empty() {
+                println!("{:<32} {:<9} secrets: {secrets}", "", "");
+            }
+        }
+    }
+
+    pub fn catalog_item(&self, v: &CatalogItemView) {
+        if self.json {
+            return self.print_json(v);
+        }
+        let i = &v.item;
+        println!("{} ({})", v.title, i.name);
+        println!("{}", v.description);
+        println!("kind:     {}", kind_label(i.kind(), i.runnable()));
+        match &i.launch {
+            Launch::Container(c) => println!("image:    {}", c.image),
+            Launch::Remote(r) => println!("endpoint: {} ({:?})", r.url, r.transport),
+            Launch::Package(p) => {
+                for p in &p.packages {
+                    println!("package:  {} {} (not runnable in a container yet)", p.registry_type, p.identifier);
+                }
+            }
+        }
+        println!("source:   {}", i.source);
+        if i.needs_oauth() {
+            println!("sign-in:  OAuth");
+        }
+        for s in &v.secrets {
+            let state = if s.set { "set" } else if s.required { "NOT SET (required)" } else { "not set" };
+            println!("secret:   {} → ${} — {state}", s.name, s.env);
+        }
+        if let Some(schema) = &i.config_schema {
+            println!("config:   {}", serde_json::to_string(schema).unwrap_or_default());
+        }
+        for t in &i.tools {
+            println!("tool:     {} — {}", t.name, t.description.as_deref().unwrap_or(""));
+        }
+    }
+
+    pub fn catalog_overview(&self, o: &CatalogOverview) {
+        if self.json {
+            return self.print_json(o);
+        }
+        for s in &o.sources {
+            let health = match s.health {
+                SourceHealth::Ok => "ok".to_owned(),
+                SourceHealth::Stale => format!("stale ({} old)", age(s.age_ms)),
+                SourceHealth::Failed => "failed".to_owned(),
+            };
+            println!("{:<24} {:<6} {:>5} servers  {:<16} {}", s.id, format!("{:?}", s.kind).to_lowercase(), s.item_count, health, s.location);
+            if let Some(e) = &s.last_error {
+                println!("{:<24} last error: {e}", "");
+            }
+        }
+        println!("{} servers in the merged catalog, {} entries skipped.", o.total_items, o.rejected.len());
+    }
+
+    pub fn refresh(&self, outcomes: &[RefreshOutcome]) {
+        if self.json {
+            return self.print_json(&outcomes);
+        }
+        if outcomes.is_empty() {
+            println!("No sources to refresh. Add one with `berth catalog source add URL`.");
+        }
+        for o in outcomes {
+            println!("{:<24} {:?}: {}", o.id, o.status, o.message);
+        }
+    }
+}
+
+fn kind_label(kind: ItemKind, runnable: bool) -> &'static str {
+    match (kind, runnable) {
+        (ItemKind::Container, _) => "container",
+        (ItemKind::Remote, _) => "remote",
+        (ItemKind::Package, _) => "package",
+    }
+}
+
+fn secrets_line(secrets: &[SecretStatus]) -> String {
+    secrets
+        .iter()
+        .map(|s| format!("{} ({})", s.env, if s.set { "set" } else { "not set" }))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn one_line(s: &str, max: usize) -> String {
+    let s = s.replace('\n', " ");
+    if s.chars().count() <= max { s } else { format!("{}…", s.chars().take(max - 1).collect::<String>()) }
+}
+
+fn age(ms: Option<i64>) -> String {
+    match ms {
+        None => "unknown".into(),
+        Some(ms) if ms < 120_000 => format!("{} s", ms / 1000),
+        Some(ms) if ms < 7_200_000 => format!("{} min", ms / 60_000),
+        Some(ms) if ms < 172_800_000 => format!("{} h", ms / 3_600_000),
+        Some(ms) => format!("{} days", ms / 86_400_000),
     }
 }

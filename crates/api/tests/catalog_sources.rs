@@ -1,0 +1,219 @@
+//! Catalog sources end to end against a real HTTP server on 127.0.0.1: first fetch, conditional
+//! refresh (ETag → 304), a broken update keeping the last good copy, the server going away
+//! (offline, cache age shown), URL policy refusals, the size cap, and local files.
+
+use std::sync::{Arc, Mutex};
+
+use berth_api::{Berth, BerthOptions, CatalogQuery, ErrorCode, RefreshStatus, Redactor, SourceHealth};
+use berth_secrets::{MemoryStore, SecretStore};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+#[derive(Default)]
+struct Served {
+    body: Vec<u8>,
+    etag: String,
+    /// The If-None-Match header of every request, in order.
+    seen: Vec<Option<String>>,
+}
+
+/// A minimal HTTP/1.1 server: 304 when If-None-Match matches, else 200 with the body and ETag.
+async fn serve(state: Arc<Mutex<Served>>) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/catalog.yaml", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let state = state.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let n = sock.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                let head = String::from_utf8_lossy(&buf).to_string();
+                let inm = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("if-none-match: ").or_else(|| l.strip_prefix("If-None-Match: ")))
+                    .map(str::to_owned);
+                let (status, body, etag) = {
+                    let mut s = state.lock().unwrap();
+                    s.seen.push(inm.clone());
+                    if inm.as_deref() == Some(s.etag.as_str()) {
+                        ("304 Not Modified", Vec::new(), s.etag.clone())
+                    } else {
+                        ("200 OK", s.body.clone(), s.etag.clone())
+                    }
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nETag: {etag}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(&body).await;
+            });
+        }
+    });
+    (url, task)
+}
+
+const CATALOG_V1: &str = "registry:\n  zeta-widgets:\n    title: Zeta Widgets\n    description: Manage zeta widgets and gizmos.\n    type: server\n    image: example/zeta:1\n  broken-entry:\n    title: No image\n";
+const CATALOG_V2: &str = "registry:\n  zeta-widgets:\n    title: Zeta Widgets\n    description: Manage zeta widgets.\n    type: server\n    image: example/zeta:2\n  omega-tools:\n    type: remote\n    remote: {url: 'https://omega.example/mcp'}\n";
+
+async fn berth(dir: &std::path::Path) -> Berth {
+    Berth::open(BerthOptions {
+        data_dir: dir.to_owned(),
+        redactor: Redactor::new(),
+        system_locale: Some("en-US".into()),
+        secrets: Some(Arc::new(MemoryStore::default()) as Arc<dyn SecretStore>),
+    })
+    .await
+    .unwrap()
+}
+
+async fn names(b: &Berth, q: &str) -> Vec<String> {
+    b.catalog_search(CatalogQuery { query: q.into(), ..Default::default() })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.name)
+        .collect()
+}
+
+#[tokio::test]
+async fn url_source_lifecycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = Arc::new(Mutex::new(Served { body: CATALOG_V1.into(), etag: "\"v1\"".into(), seen: vec![] }));
+    let (url, server) = serve(state.clone()).await;
+    let b = berth(dir.path()).await;
+
+    // Offline on first start: the built-in catalog is there.
+    assert!(names(&b, "github").await.contains(&"github-official".to_string()));
+
+    let added = b.catalog_source_add(&url, None).await.unwrap();
+    assert_eq!(added.health, SourceHealth::Ok);
+    assert_eq!((added.item_count, added.rejected_count), (1, 1));
+    assert_eq!(names(&b, "zeta widgets").await.first().map(String::as_str), Some("zeta-widgets"));
+    let overview = b.catalog_overview().await.unwrap();
+    assert!(overview.rejected.iter().any(|r| r.entry.ends_with("broken-entry") && r.reason.contains("no image")));
+
+    // Unchanged: a conditional GET with the ETag, answered 304.
+    let out = b.catalog_refresh(None).await.unwrap();
+    assert_eq!(out[0].status, RefreshStatus::NotModified);
+    assert_eq!(state.lock().unwrap().seen.last().unwrap().as_deref(), Some("\"v1\""));
+
+    // Changed: new content replaces the old.
+    {
+        let mut s = state.lock().unwrap();
+        s.body = CATALOG_V2.into();
+        s.etag = "\"v2\"".into();
+    }
+    assert_eq!(b.catalog_refresh(Some(&added.id)).await.unwrap()[0].status, RefreshStatus::Updated);
+    assert!(names(&b, "omega").await.contains(&"omega-tools".to_string()));
+
+    // A broken update is refused; the last good copy stays in use.
+    {
+        let mut s = state.lock().unwrap();
+        s.body = b"registry: [this is not: valid".to_vec();
+        s.etag = "\"v3\"".into();
+    }
+    let out = b.catalog_refresh(None).await.unwrap();
+    assert_eq!(out[0].status, RefreshStatus::Failed);
+    assert!(out[0].message.contains("last good copy"), "{}", out[0].message);
+    assert!(names(&b, "omega").await.contains(&"omega-tools".to_string()));
+    let src = &b.catalog_overview().await.unwrap().sources[1];
+    assert_eq!(src.health, SourceHealth::Stale);
+
+    // The server goes away: offline, the cache (with its age) still serves.
+    server.abort();
+    let _ = server.await;
+    let out = b.catalog_refresh(None).await.unwrap();
+    assert_eq!(out[0].status, RefreshStatus::Failed);
+    let src = b.catalog_overview().await.unwrap().sources[1].clone();
+    assert_eq!(src.health, SourceHealth::Stale);
+    assert!(src.age_ms.unwrap() >= 0 && src.last_error.is_some());
+    assert!(names(&b, "zeta").await.contains(&"zeta-widgets".to_string()));
+
+    // The cache survives a restart.
+    b.close().await;
+    let b = berth(dir.path()).await;
+    assert!(names(&b, "omega").await.contains(&"omega-tools".to_string()));
+    assert!(b.catalog_source_remove(&src.id).await.unwrap());
+    assert!(!names(&b, "omega").await.contains(&"omega-tools".to_string()));
+}
+
+#[tokio::test]
+async fn bad_sources_are_refused_with_a_reason_and_not_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = berth(dir.path()).await;
+    for (location, code) in [
+        ("http://example.com/catalog.yaml", ErrorCode::UrlNotAllowed),
+        ("https://10.1.2.3/catalog.yaml", ErrorCode::UrlNotAllowed),
+        ("https://169.254.169.254/latest", ErrorCode::UrlNotAllowed),
+        ("https://user:pw@example.com/c.yaml", ErrorCode::UrlNotAllowed),
+        ("ftp://example.com/c.yaml", ErrorCode::UrlNotAllowed),
+        ("relative/catalog.yaml", ErrorCode::Validation),
+        ("/nonexistent/catalog.yaml", ErrorCode::NotFound),
+        ("http://127.0.0.1:1/catalog.yaml", ErrorCode::Network),
+    ] {
+        let e = b.catalog_source_add(location, None).await.unwrap_err();
+        assert_eq!(e.code, code, "{location}: {}", e.message);
+        assert!(e.message.contains("not added") || code != ErrorCode::Network, "{}", e.message);
+    }
+    // Too large: refused while streaming, not saved.
+    let big = format!("registry:\n  x:\n    image: a/b\n    description: {}\n", "y".repeat(21 * 1024 * 1024));
+    let (url, _server) = serve(Arc::new(Mutex::new(Served { body: big.into(), etag: "\"big\"".into(), seen: vec![] }))).await;
+    let e = b.catalog_source_add(&url, None).await.unwrap_err();
+    assert!(e.message.contains("20 MB"), "{}", e.message);
+    // Not a catalog at all.
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "just some notes").unwrap();
+    let e = b.catalog_source_add(file.to_str().unwrap(), None).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Validation);
+    assert_eq!(b.catalog_overview().await.unwrap().sources.len(), 1, "only the built-in catalog remains");
+}
+
+#[tokio::test]
+async fn local_file_sources_and_secret_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = berth(dir.path()).await;
+    let file = dir.path().join("team.yaml");
+    std::fs::write(&file, CATALOG_V1).unwrap();
+    let src = b.catalog_source_add(file.to_str().unwrap(), Some("team")).await.unwrap();
+    assert_eq!(src.id, "team");
+    assert!(names(&b, "zeta").await.contains(&"zeta-widgets".to_string()));
+    let dup = b.catalog_source_add(file.to_str().unwrap(), None).await.unwrap_err();
+    assert_eq!(dup.code, ErrorCode::Conflict);
+
+    // Results say which secrets are needed and whether they are set.
+    let hit = |b: &Berth| {
+        let b = b.clone();
+        async move {
+            b.catalog_search(CatalogQuery { query: "github issues".into(), ..Default::default() })
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|h| h.name == "github-official")
+                .unwrap()
+        }
+    };
+    let before = hit(&b).await;
+    assert_eq!(before.secrets.len(), 1);
+    assert_eq!(before.secrets[0].key, "berth/server/github.personal_access_token");
+    assert!(!before.secrets[0].set && before.secrets[0].required);
+    b.set_secret(&before.secrets[0].key, "ghp_example_value".into()).await.unwrap();
+    assert!(hit(&b).await.secrets[0].set);
+
+    // Japanese text where the catalog has it.
+    let ja = b
+        .catalog_show("time", Some(berth_api::Locale::Ja))
+        .await
+        .unwrap();
+    assert_eq!(ja.title, "時刻");
+    let missing = b.catalog_show("no-such-server", None).await.unwrap_err();
+    assert_eq!(missing.code, ErrorCode::NotFound);
+}
