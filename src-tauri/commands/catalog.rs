@@ -7,7 +7,10 @@ use berth_api::{
 use tauri::State;
 
 #[tauri::command]
-pub async fn catalog_search(berth: State<'_, Berth>, query: CatalogQuery) -> Result<Vec<CatalogHit>, ApiError> {
+pub async fn catalog_search(
+    berth: State<'_, Berth>,
+    query: CatalogQuery,
+) -> Result<Vec<CatalogHit>, ApiError> {
     berth.catalog_search(query).await
 }
 
@@ -40,6 +43,9 @@ pub async fn catalog_source_remove(berth: State<'_, Berth>, id: String) -> Resul
 }
 
 #[tauri::command]
-pub async fn catalog_refresh(berth: State<'_, Berth>, id: Option<String>) -> Result<Vec<RefreshOutcome>, ApiError> {
+pub async fn catalog_refresh(
+    berth: State<'_, Berth>,
+    id: Option<String>,
+) -> Result<Vec<RefreshOutcome>, ApiError> {
     berth.catalog_refresh(id.as_deref()).await
 }

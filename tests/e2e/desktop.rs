@@ -1,7 +1,7 @@
 //! The real desktop window: navigation, switching the language and keeping the choice, and a
 //! forged OAuth deep link forwarded by a second instance being refused.
 
-use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_text};
+use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_first_attr, wait_for_text};
 use std::process::Command;
 
 /// One desktop test at a time: each owns the single-instance lock of the app.
@@ -83,5 +83,53 @@ async fn forged_oauth_deep_link_from_a_second_instance_is_refused() {
     // The user is taken to where re-authorising happens.
     wait_for_text(&c, "page-title", "Connections").await;
     screenshot(&c, "deep-link-refused").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn catalog_searches_as_you_type_and_shows_details_in_both_languages() {
+    let Some(()) = require_env("catalog page", NEEDS) else { return };
+    let _one = DESKTOP.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(data.path()).await;
+    let c = driver.launch_app().await;
+    wait_for_text(&c, "page-title", "Catalog").await;
+    // The built-in catalog is there offline on first start.
+    by_testid(&c, "catalog-hit").await;
+
+    let search = by_testid(&c, "catalog-search").await;
+    search.send_keys("github iss").await.unwrap();
+    wait_for_first_attr(&c, "[data-testid=catalog-hit]", "data-name", "github-official").await;
+    c.find(fantoccini::Locator::Css("[data-testid=catalog-hit][data-name=github-official]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_first_attr(&c, "[data-testid=catalog-detail]", "data-name", "github-official").await;
+    // The token it needs is not set yet, and the detail says so.
+    wait_for_first_attr(&c, "[data-testid=detail-secret]", "data-set", "false").await;
+    screenshot(&c, "catalog-en").await;
+
+    // Remote filter narrows to remote servers.
+    search.clear().await.unwrap();
+    search.send_keys("notion").await.unwrap();
+    by_testid(&c, "filter-remote").await.click().await.unwrap();
+    wait_for_first_attr(&c, ".filters button.on", "data-testid", "filter-remote").await;
+    wait_for_first_attr(&c, "[data-testid=catalog-hit]", "data-name", "notion-remote").await;
+
+    // In Japanese, Japanese descriptions are searchable.
+    by_testid(&c, "nav-settings").await.click().await.unwrap();
+    by_testid(&c, "locale-ja").await.click().await.unwrap();
+    wait_for_text(&c, "page-title", "設定").await;
+    by_testid(&c, "nav-catalog").await.click().await.unwrap();
+    let search = by_testid(&c, "catalog-search").await;
+    search.send_keys("ファイル").await.unwrap();
+    by_testid(&c, "filter-container").await.click().await.unwrap();
+    wait_for_first_attr(&c, ".filters button.on", "data-testid", "filter-container").await;
+    wait_for_first_attr(&c, "[data-testid=catalog-hit]", "data-name", "filesystem").await;
+    // The detail follows the best match when the previous selection left the results.
+    wait_for_first_attr(&c, "[data-testid=catalog-detail]", "data-name", "filesystem").await;
+    screenshot(&c, "catalog-ja").await;
     c.close().await.unwrap();
 }

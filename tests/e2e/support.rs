@@ -123,3 +123,19 @@ pub async fn screenshot(c: &Client, name: &str) {
         std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).unwrap();
     }
 }
+
+/// Polls until the first element matching `css` has `attr` equal to `want`.
+pub async fn wait_for_first_attr(c: &Client, css: &str, attr: &str, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut last = None;
+    while Instant::now() < deadline {
+        if let Ok(el) = c.find(Locator::Css(css)).await {
+            last = el.attr(attr).await.ok().flatten();
+            if last.as_deref() == Some(want) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("first {css} never had {attr}={want:?}; last {last:?}");
+}

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use berth_api::{Berth, BerthOptions, CatalogQuery, ErrorCode, RefreshStatus, Redactor, SourceHealth};
+use berth_api::{Berth, BerthOptions, CatalogQuery, ErrorCode, Redactor, RefreshStatus, SourceHealth};
 use berth_secrets::{MemoryStore, SecretStore};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -38,7 +38,9 @@ async fn serve(state: Arc<Mutex<Served>>) -> (String, tokio::task::JoinHandle<()
                 let head = String::from_utf8_lossy(&buf).to_string();
                 let inm = head
                     .lines()
-                    .find_map(|l| l.strip_prefix("if-none-match: ").or_else(|| l.strip_prefix("If-None-Match: ")))
+                    .find_map(|l| {
+                        l.strip_prefix("if-none-match: ").or_else(|| l.strip_prefix("If-None-Match: "))
+                    })
                     .map(str::to_owned);
                 let (status, body, etag) = {
                     let mut s = state.lock().unwrap();
@@ -99,7 +101,9 @@ async fn url_source_lifecycle() {
     assert_eq!((added.item_count, added.rejected_count), (1, 1));
     assert_eq!(names(&b, "zeta widgets").await.first().map(String::as_str), Some("zeta-widgets"));
     let overview = b.catalog_overview().await.unwrap();
-    assert!(overview.rejected.iter().any(|r| r.entry.ends_with("broken-entry") && r.reason.contains("no image")));
+    assert!(
+        overview.rejected.iter().any(|r| r.entry.ends_with("broken-entry") && r.reason.contains("no image"))
+    );
 
     // Unchanged: a conditional GET with the ETag, answered 304.
     let out = b.catalog_refresh(None).await.unwrap();
@@ -166,7 +170,8 @@ async fn bad_sources_are_refused_with_a_reason_and_not_saved() {
     }
     // Too large: refused while streaming, not saved.
     let big = format!("registry:\n  x:\n    image: a/b\n    description: {}\n", "y".repeat(21 * 1024 * 1024));
-    let (url, _server) = serve(Arc::new(Mutex::new(Served { body: big.into(), etag: "\"big\"".into(), seen: vec![] }))).await;
+    let (url, _server) =
+        serve(Arc::new(Mutex::new(Served { body: big.into(), etag: "\"big\"".into(), seen: vec![] }))).await;
     let e = b.catalog_source_add(&url, None).await.unwrap_err();
     assert!(e.message.contains("20 MB"), "{}", e.message);
     // Not a catalog at all.
@@ -209,10 +214,7 @@ async fn local_file_sources_and_secret_status() {
     assert!(hit(&b).await.secrets[0].set);
 
     // Japanese text where the catalog has it.
-    let ja = b
-        .catalog_show("time", Some(berth_api::Locale::Ja))
-        .await
-        .unwrap();
+    let ja = b.catalog_show("time", Some(berth_api::Locale::Ja)).await.unwrap();
     assert_eq!(ja.title, "時刻");
     let missing = b.catalog_show("no-such-server", None).await.unwrap_err();
     assert_eq!(missing.code, ErrorCode::NotFound);

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use berth_api::{
-    ApiError, Berth, BerthOptions, CatalogQuery, ItemKind, LocalePreference, Redactor, RefreshStatus, SearchFilters,
+    ApiError, Berth, BerthOptions, CatalogQuery, ItemKind, LocalePreference, Redactor, RefreshStatus,
+    SearchFilters,
 };
 use output::Output;
 
@@ -214,7 +215,9 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
                 needs_secrets: no_secrets.then_some(false),
             };
             let query = query.join(" ");
-            let hits = berth.catalog_search(CatalogQuery { query, filters, limit: Some(limit), locale: None }).await?;
+            let hits = berth
+                .catalog_search(CatalogQuery { query, filters, limit: Some(limit), locale: None })
+                .await?;
             out.catalog_hits(&hits);
             ExitCode::SUCCESS
         }
@@ -224,7 +227,13 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
         }
         Command::Catalog(CatalogCommand::Source(SourceCommand::Add { location, name })) => {
             let src = berth.catalog_source_add(&location, name.as_deref()).await?;
-            out.done(&src, &format!("Added {} ({} servers, {} entries skipped).", src.id, src.item_count, src.rejected_count));
+            out.done(
+                &src,
+                &format!(
+                    "Added {} ({} servers, {} entries skipped).",
+                    src.id, src.item_count, src.rejected_count
+                ),
+            );
             ExitCode::SUCCESS
         }
         Command::Catalog(CatalogCommand::Source(SourceCommand::Ls)) => {
@@ -239,7 +248,11 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
         Command::Catalog(CatalogCommand::Source(SourceCommand::Refresh { id })) => {
             let outcomes = berth.catalog_refresh(id.as_deref()).await?;
             out.refresh(&outcomes);
-            if outcomes.iter().any(|o| o.status == RefreshStatus::Failed) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+            if outcomes.iter().any(|o| o.status == RefreshStatus::Failed) {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
         }
     };
     berth.close().await;

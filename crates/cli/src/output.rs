@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use berth_api::{
-    ApiError, AppInfo, CatalogHit, CatalogItemView, CatalogOverview, CheckStatus, DoctorReport, ItemKind, Launch,
-    RefreshOutcome, SecretInfo, SecretStatus, SettingsView, SourceHealth,
+    ApiError, AppInfo, CatalogHit, CatalogItemView, CatalogOverview, CheckStatus, DoctorReport, ItemKind,
+    Launch, RefreshOutcome, SecretInfo, SecretStatus, SettingsView, SourceHealth,
 };
 
 pub struct Output {
@@ -116,7 +116,10 @@ impl Output {
             Launch::Remote(r) => println!("endpoint: {} ({:?})", r.url, r.transport),
             Launch::Package(p) => {
                 for p in &p.packages {
-                    println!("package:  {} {} (not runnable in a container yet)", p.registry_type, p.identifier);
+                    println!(
+                        "package:  {} {} (not runnable in a container yet)",
+                        p.registry_type, p.identifier
+                    );
                 }
             }
         }
@@ -125,7 +128,13 @@ impl Output {
             println!("sign-in:  OAuth");
         }
         for s in &v.secrets {
-            let state = if s.set { "set" } else if s.required { "NOT SET (required)" } else { "not set" };
+            let state = if s.set {
+                "set"
+            } else if s.required {
+                "NOT SET (required)"
+            } else {
+                "not set"
+            };
             println!("secret:   {} → ${} — {state}", s.name, s.env);
         }
         if let Some(schema) = &i.config_schema {
@@ -146,7 +155,14 @@ impl Output {
                 SourceHealth::Stale => format!("stale ({} old)", age(s.age_ms)),
                 SourceHealth::Failed => "failed".to_owned(),
             };
-            println!("{:<24} {:<6} {:>5} servers  {:<16} {}", s.id, format!("{:?}", s.kind).to_lowercase(), s.item_count, health, s.location);
+            println!(
+                "{:<24} {:<6} {:>5} servers  {:<16} {}",
+                s.id,
+                format!("{:?}", s.kind).to_lowercase(),
+                s.item_count,
+                health,
+                s.location
+            );
             if let Some(e) = &s.last_error {
                 println!("{:<24} last error: {e}", "");
             }

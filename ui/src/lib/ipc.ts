@@ -4,6 +4,13 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ApiError } from "../bindings/ApiError";
 import type { AppInfo } from "../bindings/AppInfo";
+import type { CatalogHit } from "../bindings/CatalogHit";
+import type { CatalogItemView } from "../bindings/CatalogItemView";
+import type { CatalogOverview } from "../bindings/CatalogOverview";
+import type { CatalogQuery } from "../bindings/CatalogQuery";
+import type { CatalogSourceView } from "../bindings/CatalogSourceView";
+import type { Locale } from "../bindings/Locale";
+import type { RefreshOutcome } from "../bindings/RefreshOutcome";
 import type { DeepLinkOutcome } from "../bindings/DeepLinkOutcome";
 import type { DoctorReport } from "../bindings/DoctorReport";
 import type { LocalePreference } from "../bindings/LocalePreference";
@@ -27,9 +34,17 @@ export const ipc = {
   secretSet: (key: string, value: string) => call<SecretInfo>("secret_set", { key, value }),
   secretList: () => call<SecretInfo[]>("secret_list"),
   secretDelete: (key: string) => call<boolean>("secret_delete", { key }),
+  catalogSearch: (query: CatalogQuery) => call<CatalogHit[]>("catalog_search", { query }),
+  catalogShow: (name: string, locale: Locale | null) => call<CatalogItemView>("catalog_show", { name, locale }),
+  catalogOverview: () => call<CatalogOverview>("catalog_overview"),
+  catalogSourceAdd: (location: string, id: string | null) =>
+    call<CatalogSourceView>("catalog_source_add", { location, id }),
+  catalogSourceRemove: (id: string) => call<boolean>("catalog_source_remove", { id }),
+  catalogRefresh: (id: string | null) => call<RefreshOutcome[]>("catalog_refresh", { id }),
 };
 
 export const events = {
+  onCatalogChanged: (f: () => void): Promise<UnlistenFn> => listen("catalog-changed", () => f()),
   onDeepLink: (f: (o: DeepLinkOutcome) => void): Promise<UnlistenFn> =>
     listen<DeepLinkOutcome>("deep-link", (e) => f(e.payload)),
   onDeepLinkError: (f: (e: ApiError) => void): Promise<UnlistenFn> =>
