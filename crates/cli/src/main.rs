@@ -52,7 +52,6 @@ enum CatalogCommand {
     /// Ranked search over name, title, description, tags and tools.
     Search {
         /// Words to search for; none lists everything.
-        #[arg(trailing_var_arg = true)]
         query: Vec<String>,
         /// Only this kind of server.
         #[arg(long, value_enum)]

@@ -68,7 +68,10 @@ fn doctor_reports_every_check_ok_against_the_real_services() {
         report["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["docker", "keychain", "data_dir", "database"]);
     assert!(report["checks"][0]["summary"].as_str().unwrap().contains("API 1."), "{report:#}");
-    assert!(report["checks"][3]["summary"].as_str().unwrap().contains("schema version 1"), "{report:#}");
+    assert!(
+        report["checks"][3]["summary"].as_str().unwrap().contains("(current), integrity ok"),
+        "{report:#}"
+    );
 }
 
 #[test]
@@ -201,4 +204,58 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
     }
     out
+}
+
+#[test]
+fn catalog_search_show_and_sources_from_the_cli() {
+    let data = tempfile::tempdir().unwrap();
+    let out = berth(data.path(), &["catalog", "search", "github", "issues", "--json"], None, &[]);
+    assert!(out.status.success());
+    let hits = json(&out);
+    assert_eq!(hits[0]["name"], "github-official");
+    assert_eq!(hits[0]["secrets"][0]["env"], "GITHUB_PERSONAL_ACCESS_TOKEN");
+    assert_eq!(hits[0]["secrets"][0]["set"], false);
+
+    let remote =
+        json(&berth(data.path(), &["catalog", "search", "notion", "--kind", "remote", "--json"], None, &[]));
+    assert!(remote.as_array().unwrap().iter().all(|h| h["kind"] == "remote"));
+
+    let show = json(&berth(data.path(), &["catalog", "show", "time", "--json"], None, &[]));
+    assert_eq!(show["item"]["launch"]["image"], "mcp/time");
+    let missing = berth(data.path(), &["catalog", "show", "nope-nope", "--json"], None, &[]);
+    assert!(!missing.status.success());
+    assert_eq!(json(&missing)["code"], "not_found");
+
+    // A local file source: added, listed, searched, refreshed, removed.
+    let file = data.path().join("team.yaml");
+    std::fs::write(&file, "registry:\n  team-notes:\n    title: Team Notes\n    description: Shared notes of the team.\n    image: example/notes:1\n  no-image:\n    title: Broken\n").unwrap();
+    let add = berth(
+        data.path(),
+        &["catalog", "source", "add", file.to_str().unwrap(), "--name", "team", "--json"],
+        None,
+        &[],
+    );
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stdout));
+    let added = json(&add);
+    assert_eq!((added["item_count"].as_i64(), added["rejected_count"].as_i64()), (Some(1), Some(1)));
+    let ls = json(&berth(data.path(), &["catalog", "source", "ls", "--json"], None, &[]));
+    assert_eq!(ls["sources"][1]["id"], "team");
+    assert_eq!(ls["rejected"][0]["entry"], "team: no-image");
+    let hits = json(&berth(data.path(), &["catalog", "search", "team", "notes", "--json"], None, &[]));
+    assert_eq!(hits[0]["name"], "team-notes");
+
+    // The file turns bad: refresh fails (non-zero), the last good copy stays.
+    std::fs::write(&file, "registry: [broken").unwrap();
+    let refresh = berth(data.path(), &["catalog", "source", "refresh", "--json"], None, &[]);
+    assert!(!refresh.status.success());
+    assert_eq!(json(&refresh)[0]["status"], "failed");
+    let hits = json(&berth(data.path(), &["catalog", "search", "team", "notes", "--json"], None, &[]));
+    assert_eq!(hits[0]["name"], "team-notes");
+
+    let rm = berth(data.path(), &["catalog", "source", "rm", "team", "--json"], None, &[]);
+    assert!(rm.status.success());
+    let bad =
+        berth(data.path(), &["catalog", "source", "add", "http://example.com/c.yaml", "--json"], None, &[]);
+    assert!(!bad.status.success());
+    assert_eq!(json(&bad)["code"], "url_not_allowed");
 }
