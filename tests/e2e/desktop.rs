@@ -17,10 +17,16 @@ async fn settings_switches_language_to_japanese_and_back_and_remembers_it() {
     let driver = Driver::start(data.path()).await;
 
     let c = driver.launch_app().await;
-    // Every page has a title and a real empty state.
-    for (page, title) in
-        [("catalog", "Catalog"), ("servers", "Servers"), ("sessions", "Sessions"), ("logs", "Logs")]
-    {
+    // The Catalog page lists the built-in catalog; pages whose features come later have a real
+    // empty state.
+    by_testid(&c, "catalog-hit").await;
+    for (page, title) in [
+        ("servers", "Servers"),
+        ("sessions", "Sessions"),
+        ("connections", "Connections"),
+        ("gateways", "Gateways"),
+        ("logs", "Logs"),
+    ] {
         by_testid(&c, &format!("nav-{page}")).await.click().await.unwrap();
         wait_for_text(&c, "page-title", title).await;
         by_testid(&c, &format!("{page}-empty")).await;
