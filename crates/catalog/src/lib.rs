@@ -10,6 +10,7 @@ mod error;
 pub mod import;
 mod merge;
 mod model;
+mod parallel;
 mod search;
 
 pub use error::CatalogError;

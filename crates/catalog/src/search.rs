@@ -285,18 +285,7 @@ fn prior_of(item: &CatalogItem) -> f32 {
 
 /// Tokenises every document, on all cores for large catalogs.
 fn tokenize_all(items: &[CatalogItem]) -> Vec<[Vec<String>; FIELDS]> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if items.len() < 512 || threads == 1 {
-        return items.iter().map(fields_of).collect();
-    }
-    let per = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(per)
-            .map(|part| s.spawn(move || part.iter().map(fields_of).collect::<Vec<_>>()))
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("tokenizer thread panicked")).collect()
-    })
+    crate::parallel::map(items, 512, fields_of)
 }
 
 fn fields_of(item: &CatalogItem) -> [Vec<String>; FIELDS] {

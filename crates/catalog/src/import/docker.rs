@@ -273,33 +273,12 @@ fn import_split(split: super::split::Split<'_>) -> Result<Option<ImportReport>, 
         }
     }
     let parse_one = |chunk: &super::split::Chunk<'_>| parse_entry_text(&chunk.text(), chunk.line);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let parsed: Vec<Parsed> = if split.entries.len() < PARALLEL_FROM || threads == 1 {
-        split.entries.iter().map(parse_one).collect()
-    } else {
-        let per = split.entries.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = split
-                .entries
-                .chunks(per)
-                .map(|part| s.spawn(move || part.iter().map(parse_one).collect::<Vec<_>>()))
-                .collect();
-            handles.into_iter().flat_map(|h| h.join().expect("catalog parser thread panicked")).collect()
-        })
-    };
+    let parsed: Vec<Parsed> = crate::parallel::map(&split.entries, PARALLEL_FROM, parse_one);
     if parsed.iter().any(|(_, r, _)| matches!(r, Err(e) if e.contains("anchor"))) {
         return Ok(None);
     }
     for (key, item, unknown) in parsed {
-        match item {
-            Ok(item) => {
-                if !unknown.is_empty() {
-                    report.warn(&key, format!("ignored unknown fields: {}", unknown.join(", ")));
-                }
-                report.push(item);
-            }
-            Err(reason) => report.reject(key, reason),
-        }
+        report.record(key, item, unknown);
     }
     Ok(Some(report))
 }
@@ -342,15 +321,7 @@ pub(crate) fn import_whole(text: &str) -> Result<ImportReport, CatalogError> {
         one.insert(key, value);
         let text = serde_yaml::to_string(&one).map_err(syntax)?;
         let (key, item, unknown) = parse_entry_text(&text, 0);
-        match item {
-            Ok(item) => {
-                if !unknown.is_empty() {
-                    report.warn(&key, format!("ignored unknown fields: {}", unknown.join(", ")));
-                }
-                report.push(item);
-            }
-            Err(reason) => report.reject(key, reason),
-        }
+        report.record(key, item, unknown);
     }
     Ok(report)
 }
@@ -361,15 +332,7 @@ pub fn import_server(text: &str) -> Result<ImportReport, CatalogError> {
     let mut report = ImportReport::default();
     let label = value.get("name").and_then(Value::as_str).unwrap_or("server.yaml").to_owned();
     match typed::<ServerYaml>(value) {
-        Ok((s, unknown)) => match server_entry(s) {
-            Ok(item) => {
-                if !unknown.is_empty() {
-                    report.warn(&label, format!("ignored unknown fields: {}", unknown.join(", ")));
-                }
-                report.push(item);
-            }
-            Err(reason) => report.reject(label, reason),
-        },
+        Ok((s, unknown)) => report.record(label, server_entry(s), unknown),
         Err(e) => report.reject(label, e),
     }
     Ok(report)

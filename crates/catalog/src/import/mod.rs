@@ -60,6 +60,19 @@ impl ImportReport {
         self.warnings.push(Rejection { entry: entry.into(), reason: reason.into() });
     }
 
+    /// Records one parsed entry: the item with a warning for ignored fields, or its rejection.
+    pub(crate) fn record(&mut self, key: String, item: Result<CatalogItem, String>, unknown: Vec<String>) {
+        match item {
+            Ok(item) => {
+                if !unknown.is_empty() {
+                    self.warn(&key, format!("ignored unknown fields: {}", unknown.join(", ")));
+                }
+                self.push(item);
+            }
+            Err(reason) => self.reject(key, reason),
+        }
+    }
+
     /// Adds an item unless one with the same name is already there (first wins).
     pub(crate) fn push(&mut self, item: CatalogItem) {
         if self.names.contains(&item.name) {
