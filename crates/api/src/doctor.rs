@@ -3,7 +3,7 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use berth_runtime::DockerEngine;
+use berth_runtime::{ContainerRuntime, DockerEngine};
 use berth_secrets::Keychain;
 use berth_store::Store;
 

@@ -156,6 +156,18 @@ impl From<berth_runtime::RuntimeError> for ApiError {
             },
             E::Engine(_) => Self::new(ErrorCode::DockerUnavailable, format!("{e}. Check `docker info`."))
                 .with_detail(e.to_string()),
+            E::Pull { .. } => Self::new(
+                ErrorCode::NotFound,
+                format!("{e}. Check the image name and that its registry is reachable, then try again."),
+            )
+            .retryable(),
+            E::NoSuchContainer(_) => Self::new(
+                ErrorCode::NotFound,
+                format!("{e}; it was probably removed outside Berth. Start the server again."),
+            ),
+            E::InvalidSpec(_) => {
+                Self::validation(format!("{e}. Fix the server's configuration and try again."))
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ use bollard::Docker;
 use crate::RuntimeError;
 
 /// How long a health probe of the engine may take before it counts as down.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the engine says about itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,8 +20,8 @@ pub struct EngineInfo {
 /// A connection to the Docker engine, at the API version both sides speak.
 #[derive(Clone)]
 pub struct DockerEngine {
-    docker: Docker,
-    host: String,
+    pub(crate) docker: Docker,
+    pub(crate) host: String,
 }
 
 impl DockerEngine {
@@ -43,18 +43,8 @@ impl DockerEngine {
         &self.host
     }
 
-    /// Asks the engine for its version; fails when it does not answer in time.
-    pub async fn info(&self) -> Result<EngineInfo, RuntimeError> {
-        let unavailable = |reason: String| RuntimeError::Unavailable { host: self.host.clone(), reason };
-        let v = tokio::time::timeout(PROBE_TIMEOUT, self.docker.version())
-            .await
-            .map_err(|_| unavailable(format!("no answer within {}s", PROBE_TIMEOUT.as_secs())))?
-            .map_err(|e| unavailable(e.to_string()))?;
-        Ok(EngineInfo {
-            version: v.version.unwrap_or_default(),
-            api_version: v.api_version.unwrap_or_default(),
-            os: v.os.unwrap_or_default(),
-        })
+    pub(crate) fn err(&self, e: bollard::errors::Error) -> RuntimeError {
+        RuntimeError::from_bollard(&self.host, e)
     }
 }
 
