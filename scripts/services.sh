@@ -26,6 +26,37 @@ start_docker() {
   return 1
 }
 
+# A local OCI registry on a free loopback port; exports BERTH_TEST_REGISTRY=127.0.0.1:<port>.
+start_registry() {
+  local bin
+  bin=$(command -v docker-registry || echo /usr/bin/docker-registry)
+  [ -x "$bin" ] || { echo "error: docker-registry not found; run scripts/setup.sh" >&2; return 1; }
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p "$SERVICE_TMP/registry"
+  cat >"$SERVICE_TMP/registry.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $SERVICE_TMP/registry
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+YAML
+  services_log "starting a local registry on 127.0.0.1:$port"
+  "$bin" serve "$SERVICE_TMP/registry.yml" >"$SERVICE_TMP/registry.log" 2>&1 &
+  STARTED_PIDS+=($!)
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && { export BERTH_TEST_REGISTRY="127.0.0.1:$port"; return; }
+    sleep 0.1
+  done
+  echo "error: the registry did not start; see $SERVICE_TMP/registry.log" >&2
+  return 1
+}
+
 start_display() {
   if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
     services_log "display already available (${DISPLAY:-$WAYLAND_DISPLAY})"
@@ -49,6 +80,7 @@ services_start() {
     case "$s" in
       docker) start_docker ;;
       display) start_display ;;
+      registry) start_registry ;;
     esac
   done
 }

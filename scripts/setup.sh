@@ -11,8 +11,8 @@ APT_PACKAGES=(
   xvfb webkit2gtk-driver dbus-x11 xdg-utils desktop-file-utils
   # The OS keychain (Secret Service) and a client to check it independently
   gnome-keyring libsecret-tools
-  # The container engine
-  docker.io
+  # The container engine, and a local OCI registry for pull tests
+  docker.io docker-registry
   # Node for the UI build
   nodejs npm
 )

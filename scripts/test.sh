@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/services.sh
 trap services_stop EXIT
 
-services_start docker display || exit 1
+services_start docker display registry || exit 1
 export BERTH_REQUIRE_SERVICES=1
 
 failed=()
