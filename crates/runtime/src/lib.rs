@@ -20,7 +20,7 @@ pub use labels::{LABEL_MANAGED, LABEL_OWNER, LABEL_SERVER, LABEL_SESSION};
 pub use owner::Owner;
 pub use reaper::reap_orphans;
 pub use spec::{BindMount, EnvVar, Limits, NetworkMode, RunSpec};
-pub use stdio::{StderrTail, StdioPipes};
+pub use stdio::{ContainerStdin, ContainerStdout, StderrTail, StdioPipes};
 
 use async_trait::async_trait;
 

@@ -11,15 +11,20 @@ use futures_util::StreamExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::io::StreamReader;
 
+/// A container's stdout as a byte stream.
+pub type ContainerStdout = Pin<Box<dyn AsyncRead + Send>>;
+/// A container's stdin as a byte sink.
+pub type ContainerStdin = Pin<Box<dyn AsyncWrite + Send>>;
+
 /// How many stderr lines are kept for diagnostics.
 const STDERR_LINES: usize = 50;
 
 /// The attached standard streams of one container.
 pub struct StdioPipes {
     /// The container's stdout (demultiplexed: stderr never appears here).
-    pub stdout: Pin<Box<dyn AsyncRead + Send>>,
+    pub stdout: ContainerStdout,
     /// The container's stdin.
-    pub stdin: Pin<Box<dyn AsyncWrite + Send>>,
+    pub stdin: ContainerStdin,
     stderr: Arc<Mutex<VecDeque<String>>>,
 }
 
@@ -58,7 +63,7 @@ impl StdioPipes {
     }
 
     /// Splits into (stdout, stdin) for an MCP client transport.
-    pub fn into_split(self) -> (Pin<Box<dyn AsyncRead + Send>>, Pin<Box<dyn AsyncWrite + Send>>) {
+    pub fn into_split(self) -> (ContainerStdout, ContainerStdin) {
         (self.stdout, self.stdin)
     }
 }
