@@ -1,0 +1,31 @@
+//! Errors of the servers crate.
+
+use berth_runtime::RuntimeError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The configuration does not satisfy the server's schema; one line per problem.
+    #[error("the configuration is not valid: {}", .0.join("; "))]
+    InvalidConfig(Vec<String>),
+    /// A template in the catalog entry refers to a value that is not configured.
+    #[error("{0}")]
+    Template(String),
+    #[error("{name} cannot run in a container: {reason}")]
+    NotRunnable { name: String, reason: String },
+    #[error("{0} is already running")]
+    AlreadyRunning(String),
+    #[error("{0} is not running")]
+    NotRunning(String),
+    /// The container started but did not complete the MCP handshake.
+    #[error("{name} started but did not answer as an MCP server: {reason}{}", stderr_suffix(.stderr))]
+    Handshake { name: String, reason: String, stderr: Vec<String> },
+    /// A request to a running server failed at the transport level.
+    #[error("{name} did not answer: {reason}")]
+    Transport { name: String, reason: String },
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+}
+
+fn stderr_suffix(lines: &[String]) -> String {
+    if lines.is_empty() { String::new() } else { format!(". Its last output: {}", lines.join(" | ")) }
+}

@@ -1,0 +1,14 @@
+//! Running MCP servers: turning a catalog item plus the user's configuration and secrets into a
+//! [`LaunchPlan`], and the [`Supervisor`] that starts containers from plans, keeps their MCP
+//! connections, calls their tools and stops them.
+//!
+//! Nothing here reads the database or the keychain: the caller resolves configuration and secrets
+//! and hands them in, so this crate can be driven by the desktop app, the CLI and the gateway alike.
+
+mod error;
+mod plan;
+mod supervisor;
+
+pub use error::ServerError;
+pub use plan::{LaunchPlan, ServerSettings, validate_config};
+pub use supervisor::{CallOutcome, StartEvent, Supervisor, ToolInfo};

@@ -1,0 +1,279 @@
+//! `LaunchPlan`: a catalog item, the user's configuration and secrets, resolved into the exact
+//! container to run.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use berth_catalog::{CatalogItem, Launch};
+use berth_runtime::{BindMount, EnvVar, Limits, NetworkMode, Owner, RunSpec};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+use crate::ServerError;
+
+/// Per-server resource settings the user may change; the defaults are the hardened ones.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct ServerSettings {
+    pub cpus: f64,
+    pub memory_mb: u32,
+    /// Honour `:rw` on the catalog's bind mounts. Off by default: every mount is read-only.
+    pub allow_writable_mounts: bool,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self { cpus: 1.0, memory_mb: 2048, allow_writable_mounts: false }
+    }
+}
+
+/// Everything needed to start one server.
+#[derive(Clone, Debug)]
+pub struct LaunchPlan {
+    pub server: String,
+    pub spec: RunSpec,
+}
+
+/// Checks `config` against the item's JSON Schema; every problem is reported, with its path.
+pub fn validate_config(item: &CatalogItem, config: &Value) -> Result<(), ServerError> {
+    let Some(schema) = &item.config_schema else {
+        return match config {
+            Value::Null => Ok(()),
+            Value::Object(m) if m.is_empty() => Ok(()),
+            _ => Err(ServerError::InvalidConfig(vec![format!("{} takes no configuration", item.name)])),
+        };
+    };
+    let validator = jsonschema::validator_for(schema).map_err(|e| {
+        ServerError::InvalidConfig(vec![format!("the catalog's schema for {} is broken: {e}", item.name)])
+    })?;
+    let config = if config.is_null() { Value::Object(Default::default()) } else { config.clone() };
+    let errors: Vec<String> = validator
+        .iter_errors(&config)
+        .map(|e| {
+            let path = e.instance_path().to_string();
+            if path.is_empty() { e.to_string() } else { format!("{path}: {e}") }
+        })
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(ServerError::InvalidConfig(errors)) }
+}
+
+/// Replaces `{{server.a.b}}` with the configured value at `a.b`.
+fn expand(template: &str, item: &str, config: &Value) -> Result<String, ServerError> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find("}}")
+            .ok_or_else(|| ServerError::Template(format!("unclosed {{{{ in {template:?} of {item}")))?;
+        let expr = after[..end].trim();
+        if expr.contains('|') {
+            return Err(ServerError::Template(format!(
+                "{item} uses the template {{{{{expr}}}}}, whose filters Berth does not support yet"
+            )));
+        }
+        // The first segment names the server (`{{filesystem.path}}`); the rest is the config path.
+        let path: Vec<&str> = expr.split('.').skip(1).collect();
+        let mut v = config;
+        for seg in &path {
+            v = v.get(seg).unwrap_or(&Value::Null);
+        }
+        let text = match v {
+            Value::Null => {
+                return Err(ServerError::Template(format!(
+                    "{item} needs the configuration value {} (used as {{{{{expr}}}}}); set it and try again",
+                    path.join(".")
+                )));
+            }
+            Value::String(s) => s.clone(),
+            Value::Array(a) => a
+                .iter()
+                .map(|x| x.as_str().map(str::to_owned).unwrap_or(x.to_string()))
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.to_string(),
+        };
+        out.push_str(&text);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn container_name(server: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let clean: String = server
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .take(40)
+        .collect();
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("berth-{clean}-{:x}{:x}", (nanos as u64) & 0xffffff, std::process::id() as u64 * 1000 + n)
+}
+
+impl LaunchPlan {
+    /// Resolves the item for a start. `secrets` maps catalog secret names to their values.
+    pub fn build(
+        item: &CatalogItem,
+        config: &Value,
+        secrets: &HashMap<String, String>,
+        settings: &ServerSettings,
+        owner: Owner,
+        session: Option<String>,
+    ) -> Result<Self, ServerError> {
+        let Launch::Container(c) = &item.launch else {
+            let reason = match item.launch {
+                Launch::Remote(_) => "it is a remote server; connect to it instead of running it",
+                _ => "it is only published as a package (npm, PyPI, ...), not as a container image",
+            };
+            return Err(ServerError::NotRunnable { name: item.name.clone(), reason: reason.into() });
+        };
+        validate_config(item, config)?;
+        let mut env = Vec::new();
+        for e in &c.env {
+            env.push(EnvVar {
+                name: e.name.clone(),
+                value: expand(&e.value, &item.name, config)?,
+                secret: false,
+            });
+        }
+        for s in &item.secrets {
+            match secrets.get(&s.name) {
+                Some(v) => env.push(EnvVar { name: s.env.clone(), value: v.clone(), secret: true }),
+                None if s.required => {
+                    return Err(ServerError::Template(format!(
+                        "{} needs the secret {} (${}); store it with `berth secret set berth/server/{}` or in the install form",
+                        item.name, s.name, s.env, s.name
+                    )));
+                }
+                None => {}
+            }
+        }
+        let command =
+            c.command.iter().map(|a| expand(a, &item.name, config)).collect::<Result<Vec<_>, _>>()?;
+        let mut mounts = Vec::new();
+        for v in &c.volumes {
+            let v = expand(v, &item.name, config)?;
+            let parts: Vec<&str> = v.split(':').collect();
+            let (host, container, mode) = match parts.as_slice() {
+                [h, c] => (*h, *c, None),
+                [h, c, m] => (*h, *c, Some(*m)),
+                _ => return Err(ServerError::Template(format!("{} has an invalid volume {v:?}", item.name))),
+            };
+            let host = PathBuf::from(host);
+            if !host.is_absolute() {
+                return Err(ServerError::Template(format!(
+                    "{}: the folder {} must be an absolute path",
+                    item.name,
+                    host.display()
+                )));
+            }
+            let writable = mode == Some("rw") && settings.allow_writable_mounts;
+            mounts.push(BindMount { host, container: container.to_owned(), writable });
+        }
+        let spec = RunSpec {
+            name: container_name(&item.name),
+            image: c.image.clone(),
+            command,
+            env,
+            mounts,
+            limits: Limits {
+                cpus: settings.cpus,
+                memory_bytes: settings.memory_mb as i64 * 1024 * 1024,
+                ..Limits::default()
+            },
+            network: if c.network.disabled { NetworkMode::None } else { NetworkMode::Bridge },
+            user: c.user.clone(),
+            server: item.name.clone(),
+            session,
+            owner,
+        };
+        spec.validate()?;
+        Ok(Self { server: item.name.clone(), spec })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(yaml: &str) -> CatalogItem {
+        berth_catalog::import_bytes(yaml.as_bytes(), None).unwrap().items.remove(0)
+    }
+
+    const FS: &str = "registry:\n  fs:\n    image: mcp/filesystem\n    disableNetwork: true\n    command: ['{{fs.path}}']\n    volumes: ['{{fs.path}}:/projects:rw']\n    secrets: [{name: fs.token, env: FS_TOKEN}]\n    env: [{name: MODE, value: '{{fs.mode}}'}]\n    config:\n      - name: fs\n        type: object\n        properties:\n          path: {type: string}\n          mode: {type: string, enum: [ro, rw]}\n        required: [path, mode]\n";
+
+    #[test]
+    fn builds_a_hardened_plan_from_config_and_secrets() {
+        let item = item(FS);
+        let config = serde_json::json!({"path": "/srv/data", "mode": "ro"});
+        let secrets = HashMap::from([("fs.token".to_owned(), "tok-abcdef".to_owned())]);
+        let plan =
+            LaunchPlan::build(&item, &config, &secrets, &ServerSettings::default(), Owner::current(), None)
+                .unwrap();
+        let s = &plan.spec;
+        assert_eq!(s.command, ["/srv/data"]);
+        assert_eq!(s.network, NetworkMode::None);
+        assert_eq!(s.mounts[0].host, PathBuf::from("/srv/data"));
+        assert!(!s.mounts[0].writable, "read-only unless the user allows writable mounts");
+        assert!(s.env.iter().any(|e| e.name == "MODE" && e.value == "ro" && !e.secret));
+        assert!(s.env.iter().any(|e| e.name == "FS_TOKEN" && e.secret));
+        let writable = ServerSettings { allow_writable_mounts: true, ..Default::default() };
+        let plan = LaunchPlan::build(&item, &config, &secrets, &writable, Owner::current(), None).unwrap();
+        assert!(plan.spec.mounts[0].writable);
+    }
+
+    #[test]
+    fn explains_what_is_missing_or_wrong() {
+        let item = item(FS);
+        let secrets = HashMap::from([("fs.token".to_owned(), "tok-abcdef".to_owned())]);
+        let e = LaunchPlan::build(
+            &item,
+            &serde_json::json!({"path": 3}),
+            &secrets,
+            &Default::default(),
+            Owner::current(),
+            None,
+        )
+        .unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("/path") && msg.contains("mode"), "{msg}");
+        let e = LaunchPlan::build(
+            &item,
+            &serde_json::json!({"path": "/x", "mode": "ro"}),
+            &HashMap::new(),
+            &Default::default(),
+            Owner::current(),
+            None,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("berth secret set berth/server/fs.token"), "{e}");
+        let e = LaunchPlan::build(
+            &item,
+            &serde_json::json!({"path": "relative", "mode": "ro"}),
+            &secrets,
+            &Default::default(),
+            Owner::current(),
+            None,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("absolute"), "{e}");
+        let remote =
+            self::item("registry:\n  r:\n    type: remote\n    remote: {url: 'https://x.example/mcp'}\n");
+        assert!(matches!(
+            LaunchPlan::build(
+                &remote,
+                &Value::Null,
+                &HashMap::new(),
+                &Default::default(),
+                Owner::current(),
+                None
+            ),
+            Err(ServerError::NotRunnable { .. })
+        ));
+    }
+}
