@@ -32,6 +32,8 @@ pub struct Berth {
     pub(crate) system_locale: Option<String>,
     pub(crate) catalog: Arc<tokio::sync::RwLock<Option<Arc<crate::catalog::LoadedCatalog>>>>,
     pub(crate) http: Arc<std::sync::OnceLock<berth_net::HttpClient>>,
+    /// Connected on first use of a server command, so the rest of Berth works without Docker.
+    pub(crate) supervisor: Arc<tokio::sync::OnceCell<Arc<berth_servers::Supervisor>>>,
 }
 
 impl Berth {
@@ -54,6 +56,7 @@ impl Berth {
             system_locale: options.system_locale,
             catalog: Default::default(),
             http: Default::default(),
+            supervisor: Default::default(),
         })
     }
 

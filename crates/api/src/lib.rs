@@ -13,11 +13,13 @@ mod doctor;
 mod error;
 pub mod paths;
 mod secrets;
+mod servers;
 mod settings;
 
 pub use app_info::AppInfo;
 pub use berth::{Berth, BerthOptions};
 pub use berth_catalog::{CatalogItem, ItemKind, Launch, Rejection, SearchFilters};
+pub use berth_servers::{CallOutcome, ServerSettings, ToolInfo};
 pub use catalog::{CatalogHit, CatalogItemView, CatalogQuery, SecretStatus};
 pub use catalog_sources::{
     CatalogOverview, CatalogSourceView, RefreshOutcome, RefreshStatus, SourceHealth, SourceKind,
@@ -26,6 +28,7 @@ pub use deep_link::{DeepLink, DeepLinkOutcome};
 pub use doctor::{CheckStatus, DoctorCheck, DoctorReport};
 pub use error::{ApiError, ErrorCode};
 pub use secrets::SecretInfo;
+pub use servers::{InstallRequest, ServerProgress, ServerStatus, ServerView};
 pub use settings::{Locale, LocalePreference, SettingsView};
 
 /// Re-exported so binaries can build the redaction set they hand to both logging and [`Berth`].

@@ -9,6 +9,7 @@ mod clock;
 mod db;
 mod error;
 mod secret_refs;
+mod servers;
 mod settings;
 
 pub use catalog_sources::{CatalogFetch, CatalogSourceRow};
@@ -16,3 +17,4 @@ pub use clock::{Clock, SystemClock};
 pub use db::{DB_FILE, Store};
 pub use error::StoreError;
 pub use secret_refs::SecretRef;
+pub use servers::{ServerRow, ServerState};

@@ -1,0 +1,414 @@
+//! Facade functions for installed servers: install from the catalog, list with live status,
+//! start (with progress), stop, remove, logs, tools and calls.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use berth_catalog::{CatalogItem, Launch};
+use berth_runtime::{DockerEngine, Owner};
+use berth_secrets::SecretKey;
+use berth_servers::{CallOutcome, LaunchPlan, ServerError, ServerSettings, StartEvent, Supervisor, ToolInfo};
+use berth_store::{ServerRow, ServerState};
+
+use crate::catalog::SERVER_SECRET_KIND;
+use crate::{ApiError, Berth, ErrorCode, SecretStatus};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerStatus {
+    Stopped,
+    Pulling,
+    Starting,
+    Running,
+    Error,
+}
+
+/// An installed server as the Servers page and `berth server ls` show it.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ServerView {
+    pub name: String,
+    pub title: String,
+    pub image: String,
+    pub status: ServerStatus,
+    /// Why it is in error, or who runs it.
+    pub status_reason: Option<String>,
+    /// Whether this process runs it (so it can call its tools and stop it directly).
+    pub running_here: bool,
+    pub secrets: Vec<SecretStatus>,
+    pub config: serde_json::Value,
+    pub settings: ServerSettings,
+    pub created_at: i64,
+}
+
+/// What the install form or `berth server add` sends.
+#[derive(Clone, Debug, Default, Deserialize, TS)]
+pub struct InstallRequest {
+    /// The catalog entry's name.
+    pub catalog_name: String,
+    /// Configuration, checked against the entry's schema.
+    #[serde(default)]
+    pub config: serde_json::Value,
+    /// Secret values by catalog secret name; stored in the keychain, never in the database.
+    #[serde(default)]
+    pub secrets: HashMap<String, String>,
+    pub settings: Option<ServerSettings>,
+}
+
+/// Start progress, for progress bars.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ServerProgress {
+    pub server: String,
+    pub phase: ServerStatus,
+    pub message: String,
+    /// Bytes pulled so far and in total, while pulling.
+    pub current: u64,
+    pub total: u64,
+}
+
+impl From<ServerError> for ApiError {
+    fn from(e: ServerError) -> Self {
+        match e {
+            ServerError::InvalidConfig(_) | ServerError::Template(_) => {
+                ApiError::validation(format!("{e}. Change the server's configuration and try again."))
+            }
+            ServerError::NotRunnable { .. } => ApiError::new(ErrorCode::Unsupported, e.to_string()),
+            ServerError::AlreadyRunning(_) => ApiError::new(ErrorCode::Conflict, format!("{e}.")),
+            ServerError::NotRunning(_) => ApiError::new(ErrorCode::Conflict, format!("{e}. Start it first.")),
+            ServerError::Handshake { .. } => ApiError::new(
+                ErrorCode::Internal,
+                format!("{e}. Check the server's configuration and secrets, then start it again."),
+            ),
+            ServerError::Transport { .. } => ApiError::new(ErrorCode::Network, format!("{e}.")).retryable(),
+            ServerError::Runtime(r) => r.into(),
+        }
+    }
+}
+
+fn status_of(s: &str) -> ServerStatus {
+    match s {
+        "pulling" => ServerStatus::Pulling,
+        "starting" => ServerStatus::Starting,
+        "running" => ServerStatus::Running,
+        "error" => ServerStatus::Error,
+        _ => ServerStatus::Stopped,
+    }
+}
+
+fn not_installed(name: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::NotFound,
+        format!("No server named {name:?} is installed. `berth server ls` lists them."),
+    )
+}
+
+/// The stored JSON columns; these types always serialise.
+fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("serialisable")
+}
+
+fn secret_key(name: &str) -> Result<SecretKey, ApiError> {
+    Ok(SecretKey::new(SERVER_SECRET_KIND, name)?)
+}
+
+impl Berth {
+    /// The supervisor of this process's servers. The first use connects to Docker and removes
+    /// containers whose owning process is gone.
+    pub(crate) async fn supervisor(&self) -> Result<Arc<Supervisor>, ApiError> {
+        self.supervisor
+            .get_or_try_init(|| async {
+                let engine = DockerEngine::connect().await?;
+                match berth_runtime::reap_orphans(&engine).await {
+                    Ok(reaped) if !reaped.is_empty() => {
+                        tracing::info!(count = reaped.len(), "removed orphaned containers")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("could not check for orphaned containers: {e}"),
+                }
+                Ok::<_, ApiError>(Arc::new(Supervisor::new(Arc::new(engine))))
+            })
+            .await
+            .cloned()
+    }
+
+    /// Installs a server from the catalog: checks its configuration, stores the secrets given,
+    /// and records it. Nothing is stored when anything is missing or invalid.
+    pub async fn server_install(&self, req: InstallRequest) -> Result<ServerView, ApiError> {
+        let catalog = self.catalog().await?;
+        let item = catalog.items.iter().find(|i| i.name == req.catalog_name).cloned().ok_or_else(|| {
+            ApiError::new(ErrorCode::NotFound, format!("No catalog entry is named {:?}.", req.catalog_name))
+        })?;
+        match &item.launch {
+            Launch::Container(_) => {}
+            Launch::Remote(_) => {
+                return Err(ApiError::new(
+                    ErrorCode::Unsupported,
+                    format!(
+                        "{} is a remote server; remote servers are connected, not installed as containers.",
+                        item.name
+                    ),
+                ));
+            }
+            Launch::Package(_) => {
+                return Err(ApiError::new(
+                    ErrorCode::Unsupported,
+                    format!(
+                        "{} is only published as a package, not as a container image, so Berth cannot run it yet.",
+                        item.name
+                    ),
+                ));
+            }
+        }
+        berth_servers::validate_config(&item, &req.config)?;
+        for name in req.secrets.keys() {
+            if !item.secrets.iter().any(|s| &s.name == name) {
+                return Err(ApiError::validation(format!("{} has no secret named {name:?}.", item.name)));
+            }
+        }
+        let missing: Vec<String> = {
+            let mut m = Vec::new();
+            for s in item.secrets.iter().filter(|s| s.required) {
+                let provided = req.secrets.get(&s.name).is_some_and(|v| !v.is_empty());
+                if !provided && !self.is_secret_set(&secret_key(&s.name)?.to_string()).await? {
+                    m.push(format!("{} (${}): `berth secret set berth/server/{}`", s.name, s.env, s.name));
+                }
+            }
+            m
+        };
+        if !missing.is_empty() {
+            return Err(ApiError::validation(format!(
+                "{} needs these secrets before it can be installed: {}.",
+                item.name,
+                missing.join("; ")
+            )));
+        }
+        if self.store.server(&item.name).await?.is_some() {
+            return Err(ApiError::new(ErrorCode::Conflict, format!("{} is already installed.", item.name)));
+        }
+        for (name, value) in &req.secrets {
+            if !value.is_empty() {
+                self.set_secret(&secret_key(name)?.to_string(), value.clone()).await?;
+            }
+        }
+        let settings = req.settings.unwrap_or_default();
+        self.store
+            .insert_server(&item.name, &to_json(&item), &to_json(&req.config), &to_json(&settings))
+            .await?;
+        tracing::info!(server = %item.name, "server installed");
+        self.server_show(&item.name).await
+    }
+
+    async fn server_view(&self, row: ServerRow) -> Result<ServerView, ApiError> {
+        let item: CatalogItem = serde_json::from_str(&row.item).map_err(|e| {
+            ApiError::internal("a stored server entry no longer parses").with_detail(e.to_string())
+        })?;
+        let here = match self.supervisor.get() {
+            Some(s) => s.running().await.contains(&row.name),
+            None => false,
+        };
+        let mut status = status_of(&row.status);
+        let mut reason = row.status_reason.clone();
+        if here {
+            status = ServerStatus::Running;
+        } else if matches!(status, ServerStatus::Running | ServerStatus::Starting | ServerStatus::Pulling) {
+            // Another process started it; if that process is gone, so is the server.
+            match row.owner.as_deref().and_then(Owner::parse) {
+                Some(owner) if owner.is_alive() && owner != Owner::current() => {
+                    reason = Some(format!("run by another Berth process (pid {})", owner.pid));
+                }
+                _ => {
+                    status = ServerStatus::Stopped;
+                    reason = Some("the process that ran it has ended".into());
+                }
+            }
+        }
+        let set: std::collections::HashSet<String> =
+            self.store.secret_refs().await?.into_iter().map(|r| r.key).collect();
+        let secrets = item
+            .secrets
+            .iter()
+            .map(|s| {
+                let key = secret_key(&s.name).map(|k| k.to_string()).unwrap_or_default();
+                SecretStatus {
+                    name: s.name.clone(),
+                    set: set.contains(&key),
+                    key,
+                    env: s.env.clone(),
+                    description: s.description.clone(),
+                    required: s.required,
+                }
+            })
+            .collect();
+        let image = match &item.launch {
+            Launch::Container(c) => c.image.clone(),
+            _ => String::new(),
+        };
+        Ok(ServerView {
+            title: item.title.clone(),
+            image,
+            status,
+            status_reason: reason,
+            running_here: here,
+            secrets,
+            config: serde_json::from_str(&row.config).unwrap_or(serde_json::Value::Null),
+            settings: serde_json::from_str(&row.settings).unwrap_or_default(),
+            created_at: row.created_at,
+            name: row.name,
+        })
+    }
+
+    pub async fn server_list(&self) -> Result<Vec<ServerView>, ApiError> {
+        let mut out = Vec::new();
+        for row in self.store.servers().await? {
+            out.push(self.server_view(row).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn server_show(&self, name: &str) -> Result<ServerView, ApiError> {
+        let row = self.store.server(name).await?.ok_or_else(|| not_installed(name))?;
+        self.server_view(row).await
+    }
+
+    async fn set_state(
+        &self,
+        name: &str,
+        status: &str,
+        reason: Option<&str>,
+        container: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let owner = Owner::current().to_string();
+        let owner = (status != "stopped").then_some(owner.as_str());
+        self.store
+            .set_server_state(name, ServerState { status, reason, container_id: container, owner })
+            .await?;
+        Ok(())
+    }
+
+    /// Starts an installed server in this process, reporting progress. On failure the server is
+    /// marked `error` with the reason, and no container is left.
+    pub async fn server_start(
+        &self,
+        name: &str,
+        on_progress: &(dyn Fn(ServerProgress) + Send + Sync),
+    ) -> Result<ServerView, ApiError> {
+        let row = self.store.server(name).await?.ok_or_else(|| not_installed(name))?;
+        let item: CatalogItem = serde_json::from_str(&row.item).map_err(|e| {
+            ApiError::internal("a stored server entry no longer parses").with_detail(e.to_string())
+        })?;
+        let config: serde_json::Value = serde_json::from_str(&row.config).unwrap_or_default();
+        let settings: ServerSettings = serde_json::from_str(&row.settings).unwrap_or_default();
+        let mut secrets = HashMap::new();
+        for s in &item.secrets {
+            let key = secret_key(&s.name)?;
+            if let Some(v) = self.with_secrets(move |store| store.get(&key)).await? {
+                secrets.insert(s.name.clone(), v.expose().to_owned());
+            }
+        }
+        let plan = LaunchPlan::build(&item, &config, &secrets, &settings, Owner::current(), None)?;
+        drop(secrets);
+        let supervisor = self.supervisor().await?;
+        self.set_state(name, "starting", None, None).await?;
+        let server = name.to_owned();
+        let report = move |e: StartEvent| {
+            let (phase, message, current, total) = match e {
+                StartEvent::Pulling(p) => (ServerStatus::Pulling, p.status, p.current, p.total),
+                StartEvent::Creating => (ServerStatus::Starting, "creating the container".into(), 0, 0),
+                StartEvent::Initializing => {
+                    (ServerStatus::Starting, "waiting for the MCP handshake".into(), 0, 0)
+                }
+                StartEvent::Running => (ServerStatus::Running, "running".into(), 0, 0),
+            };
+            on_progress(ServerProgress { server: server.clone(), phase, message, current, total });
+        };
+        match supervisor.start(plan, &report).await {
+            Ok(id) => {
+                self.set_state(name, "running", None, Some(&id)).await?;
+                self.server_show(name).await
+            }
+            Err(e) => {
+                let err: ApiError = e.into();
+                self.set_state(name, "error", Some(&err.message), None).await?;
+                Err(err)
+            }
+        }
+    }
+
+    /// Stops a server, whichever Berth process runs it.
+    pub async fn server_stop(&self, name: &str) -> Result<ServerView, ApiError> {
+        let row = self.store.server(name).await?.ok_or_else(|| not_installed(name))?;
+        let supervisor = self.supervisor().await?;
+        if supervisor.running().await.contains(&row.name) {
+            supervisor.stop(name).await?;
+        } else {
+            // Run by another process (or left behind): remove its containers directly.
+            let runtime = supervisor.runtime().clone();
+            for c in runtime.list_managed().await? {
+                if c.server == row.name && c.session.is_none() {
+                    runtime.stop_and_remove(&c.id, 3).await?;
+                }
+            }
+        }
+        self.set_state(name, "stopped", None, None).await?;
+        self.server_show(name).await
+    }
+
+    /// Stops (if needed) and uninstalls a server. Its secrets stay in the keychain, since other
+    /// servers may share them; `berth secret rm` deletes them.
+    pub async fn server_remove(&self, name: &str) -> Result<bool, ApiError> {
+        let row = self.store.server(name).await?.ok_or_else(|| not_installed(name))?;
+        if status_of(&row.status) != ServerStatus::Stopped || self.supervisor.get().is_some() {
+            match self.supervisor().await {
+                Ok(_) => {
+                    self.server_stop(name).await?;
+                }
+                // Without Docker there is no container to stop; uninstalling still works.
+                Err(e) if e.code == ErrorCode::DockerUnavailable => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self.store.delete_server(name).await?)
+    }
+
+    /// The last lines a server's container wrote.
+    pub async fn server_logs(&self, name: &str, tail: usize) -> Result<Vec<String>, ApiError> {
+        let row = self.store.server(name).await?.ok_or_else(|| not_installed(name))?;
+        let supervisor = self.supervisor().await?;
+        let id = match supervisor.container_id(name).await {
+            Some(id) => id,
+            None => row.container_id.ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Conflict,
+                    format!("{name} is not running, so it has no logs. Start it first."),
+                )
+            })?,
+        };
+        Ok(supervisor.runtime().logs(&id, tail).await?)
+    }
+
+    pub async fn server_tools(&self, name: &str) -> Result<Vec<ToolInfo>, ApiError> {
+        Ok(self.supervisor().await?.tools(name).await?)
+    }
+
+    pub async fn server_call(
+        &self,
+        name: &str,
+        tool: &str,
+        arguments: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<CallOutcome, ApiError> {
+        Ok(self.supervisor().await?.call(name, tool, arguments).await?)
+    }
+
+    /// Stops every server this process runs; for app quit and CLI exit.
+    pub async fn shutdown(&self) {
+        if let Some(s) = self.supervisor.get() {
+            for name in s.running().await {
+                if let Err(e) = self.server_stop(&name).await {
+                    tracing::warn!(server = %name, "stopping at shutdown failed: {}", e.message);
+                }
+            }
+        }
+    }
+}
