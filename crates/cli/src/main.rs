@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use berth_api::{
-    ApiError, Berth, BerthOptions, CatalogQuery, ItemKind, LocalePreference, Redactor, RefreshStatus,
-    SearchFilters,
+    ApiError, Berth, BerthOptions, CatalogQuery, InstallRequest, ItemKind, LocalePreference, Redactor,
+    RefreshStatus, SearchFilters, ServerSettings,
 };
 use output::Output;
 
@@ -45,6 +45,45 @@ enum Command {
     /// Search the catalog and manage catalog sources.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Install, run and inspect MCP servers in hardened containers.
+    #[command(subcommand)]
+    Server(ServerCommand),
+}
+
+#[derive(Subcommand)]
+enum ServerCommand {
+    /// Install a server from the catalog. Store its secrets first with `berth secret set`.
+    Add {
+        /// The catalog entry's name.
+        name: String,
+        /// Configuration as a JSON object, checked against the entry's schema.
+        #[arg(long)]
+        config: Option<String>,
+        /// Share `:rw` mounts writable (read-only otherwise).
+        #[arg(long)]
+        allow_writes: bool,
+    },
+    /// List installed servers and their status.
+    Ls,
+    /// One server's status, secrets and configuration.
+    Show { name: String },
+    /// Run a server in the foreground until Ctrl-C; its container is removed when this ends.
+    Start {
+        name: String,
+        /// Call one tool once it runs (`tool` or `tool={"arg":1}`), print the result and stop.
+        #[arg(long)]
+        call: Option<String>,
+    },
+    /// Stop a server, whichever Berth process runs it.
+    Stop { name: String },
+    /// Uninstall a server (stopping it first). Its secrets stay in the keychain.
+    Rm { name: String },
+    /// The last lines a running server wrote.
+    Logs {
+        name: String,
+        #[arg(long, default_value_t = 100)]
+        tail: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -220,6 +259,7 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
             out.catalog_hits(&hits);
             ExitCode::SUCCESS
         }
+        Command::Server(cmd) => server_command(&berth, cmd, out).await?,
         Command::Catalog(CatalogCommand::Show { name }) => {
             out.catalog_item(&berth.catalog_show(&name, None).await?);
             ExitCode::SUCCESS
@@ -256,6 +296,100 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
     };
     berth.close().await;
     Ok(code)
+}
+
+async fn server_command(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<ExitCode, ApiError> {
+    match cmd {
+        ServerCommand::Add { name, config, allow_writes } => {
+            let config = match config {
+                Some(c) => serde_json::from_str(&c)
+                    .map_err(|e| ApiError::validation(format!("--config is not valid JSON: {e}.")))?,
+                None => serde_json::Value::Null,
+            };
+            let settings = ServerSettings { allow_writable_mounts: allow_writes, ..Default::default() };
+            let view = berth
+                .server_install(InstallRequest {
+                    catalog_name: name,
+                    config,
+                    secrets: Default::default(),
+                    settings: Some(settings),
+                })
+                .await?;
+            out.done(
+                &view,
+                &format!("Installed {}. Start it with `berth server start {}`.", view.name, view.name),
+            );
+        }
+        ServerCommand::Ls => out.servers(&berth.server_list().await?),
+        ServerCommand::Show { name } => out.server(&berth.server_show(&name).await?),
+        ServerCommand::Start { name, call } => {
+            let json = out.json;
+            let view = berth
+                .server_start(&name, &move |p| {
+                    if !json {
+                        if p.total > 0 {
+                            eprintln!("{}: {} ({} / {} bytes)", p.server, p.message, p.current, p.total);
+                        } else {
+                            eprintln!("{}: {}", p.server, p.message);
+                        }
+                    }
+                })
+                .await?;
+            let tools = berth.server_tools(&name).await;
+            let result = match (call, tools) {
+                (Some(call), Ok(_)) => {
+                    let (tool, args) = call.split_once('=').unwrap_or((call.as_str(), "{}"));
+                    let args: Result<serde_json::Map<String, serde_json::Value>, ApiError> =
+                        serde_json::from_str(args).map_err(|e| {
+                            ApiError::validation(format!(
+                                "the arguments of --call are not a JSON object: {e}."
+                            ))
+                        });
+                    match args {
+                        Ok(args) => berth.server_call(&name, tool, args).await.map(|o| {
+                            out.done(&o, &o.text);
+                        }),
+                        Err(e) => Err(e),
+                    }
+                }
+                (None, Ok(tools)) => {
+                    out.done(
+                        &view,
+                        &format!(
+                            "{} is running with {} tools. Press Ctrl-C to stop it.",
+                            view.name,
+                            tools.len()
+                        ),
+                    );
+                    // Nothing Berth starts outlives its owner: wait here, then clean up.
+                    let _ = tokio::signal::ctrl_c().await;
+                    Ok(())
+                }
+                (_, Err(e)) => Err(e),
+            };
+            berth.server_stop(&name).await?;
+            result?;
+        }
+        ServerCommand::Stop { name } => {
+            let view = berth.server_stop(&name).await?;
+            out.done(&view, &format!("Stopped {name}."));
+        }
+        ServerCommand::Rm { name } => {
+            berth.server_remove(&name).await?;
+            out.done(&serde_json::json!({ "name": name, "removed": true }), &format!("Removed {name}."));
+        }
+        ServerCommand::Logs { name, tail } => {
+            let lines = berth.server_logs(&name, tail).await?;
+            if out.json {
+                out.done(&lines, "");
+            } else {
+                for l in lines {
+                    println!("{l}");
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Reads one line from stdin (prompting when it is a terminal); secrets never go through argv,

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use berth_api::{
     ApiError, AppInfo, CatalogHit, CatalogItemView, CatalogOverview, CheckStatus, DoctorReport, ItemKind,
-    Launch, RefreshOutcome, SecretInfo, SecretStatus, SettingsView, SourceHealth,
+    Launch, RefreshOutcome, SecretInfo, SecretStatus, ServerView, SettingsView, SourceHealth,
 };
 
 pub struct Output {
@@ -168,6 +168,50 @@ impl Output {
             }
         }
         println!("{} servers in the merged catalog, {} entries skipped.", o.total_items, o.rejected.len());
+    }
+
+    pub fn servers(&self, list: &[ServerView]) {
+        if self.json {
+            return self.print_json(&list);
+        }
+        if list.is_empty() {
+            println!(
+                "No servers installed. Find one with `berth catalog search` and add it with `berth server add NAME`."
+            );
+        }
+        for s in list {
+            let status = serde_json::to_value(s.status).unwrap();
+            println!("{:<28} {:<9} {}", s.name, status.as_str().unwrap_or("?"), s.image);
+            if let Some(r) = &s.status_reason {
+                println!("{:<28} {}", "", r);
+            }
+        }
+    }
+
+    pub fn server(&self, s: &ServerView) {
+        if self.json {
+            return self.print_json(s);
+        }
+        let status = serde_json::to_value(s.status).unwrap();
+        println!("{} ({})", s.title, s.name);
+        println!(
+            "status:   {}{}",
+            status.as_str().unwrap_or("?"),
+            s.status_reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default()
+        );
+        println!("image:    {}", s.image);
+        println!(
+            "limits:   {} CPU, {} MiB, mounts {}",
+            s.settings.cpus,
+            s.settings.memory_mb,
+            if s.settings.allow_writable_mounts { "writable where asked" } else { "read-only" }
+        );
+        for sec in &s.secrets {
+            println!("secret:   {} → ${} — {}", sec.name, sec.env, if sec.set { "set" } else { "NOT SET" });
+        }
+        if !s.config.is_null() {
+            println!("config:   {}", s.config);
+        }
     }
 
     pub fn refresh(&self, outcomes: &[RefreshOutcome]) {

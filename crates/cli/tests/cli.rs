@@ -259,3 +259,98 @@ fn catalog_search_show_and_sources_from_the_cli() {
     assert!(!bad.status.success());
     assert_eq!(json(&bad)["code"], "url_not_allowed");
 }
+
+fn containers_of(server: &str) -> usize {
+    let out = Command::new("docker")
+        .args(["ps", "-aq", "--filter", &format!("label=berth.server={server}")])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+#[test]
+fn server_lifecycle_and_orphan_reaping_from_the_cli() {
+    if !services_or_skip("cli servers") {
+        return;
+    }
+    let image = berth_testkit::fixture_image();
+    let data = tempfile::tempdir().unwrap();
+    let name = format!("cliecho{}", std::process::id());
+    let catalog = data.path().join("fixtures.yaml");
+    std::fs::write(
+        &catalog,
+        format!("registry:\n  {name}:\n    title: Echo\n    image: {image}\n    disableNetwork: true\n    secrets: [{{name: {name}.token, env: FIXTURE_TOKEN}}]\n"),
+    )
+    .unwrap();
+    let ok = |out: Output| {
+        assert!(
+            out.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    ok(berth(data.path(), &["catalog", "source", "add", catalog.to_str().unwrap()], None, &[]));
+
+    // Missing secret: the reply names the command that fixes it.
+    let refused = berth(data.path(), &["server", "add", &name, "--json"], None, &[]);
+    assert!(!refused.status.success());
+    assert!(
+        json(&refused)["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("berth secret set berth/server/{name}.token"))
+    );
+    let key = format!("berth/server/{name}.token");
+    ok(berth(data.path(), &["secret", "set", &key], Some("tok-cli-12345\n"), &[]));
+    ok(berth(data.path(), &["server", "add", &name], None, &[]));
+
+    // Start, call one tool, stop: nothing left.
+    let out = ok(berth(
+        data.path(),
+        &["server", "start", &name, "--call", "env_present={\"name\":\"FIXTURE_TOKEN\"}"],
+        None,
+        &[],
+    ));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "set (13 chars)");
+    assert_eq!(containers_of(&name), 0);
+
+    // A foreground start killed with SIGKILL leaves an orphan...
+    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["server", "start", &name])
+        .env("BERTH_DATA_DIR", data.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+    assert!(line.contains("is running"), "{line}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(containers_of(&name), 1, "the killed owner's container is still there");
+    let ls = json(&ok(berth(data.path(), &["server", "ls", "--json"], None, &[])));
+    assert_eq!(ls[0]["status"], "stopped", "a dead owner's server is not shown as running: {ls:#}");
+
+    // ...which the next start reaps before starting again.
+    let out =
+        ok(berth(data.path(), &["server", "start", &name, "--call", "echo={\"text\":\"again\"}"], None, &[]));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "again");
+    assert_eq!(containers_of(&name), 0);
+
+    // Docker down: a clear error; the rest of Berth keeps working.
+    let gone = format!("unix://{}", data.path().join("no.sock").display());
+    let down = berth(data.path(), &["server", "start", &name, "--json"], None, &[("DOCKER_HOST", &gone)]);
+    assert!(!down.status.success());
+    let err = json(&down);
+    assert_eq!(err["code"], "docker_unavailable");
+    assert!(err["message"].as_str().unwrap().contains("Start Docker"));
+    ok(berth(data.path(), &["catalog", "search", "echo"], None, &[("DOCKER_HOST", &gone)]));
+
+    ok(berth(data.path(), &["server", "rm", &name], None, &[]));
+    ok(berth(data.path(), &["secret", "rm", &key], None, &[]));
+    let ls = json(&ok(berth(data.path(), &["server", "ls", "--json"], None, &[])));
+    assert_eq!(ls, serde_json::json!([]));
+}
