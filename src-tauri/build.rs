@@ -16,6 +16,13 @@ const COMMANDS: &[&str] = &[
     "catalog_source_add",
     "catalog_source_remove",
     "catalog_refresh",
+    "server_install",
+    "server_list",
+    "server_start",
+    "server_stop",
+    "server_remove",
+    "server_logs",
+    "server_tools",
 ];
 
 fn main() {

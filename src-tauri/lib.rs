@@ -67,8 +67,16 @@ pub fn run() {
             deep_link::install(app.handle());
             Ok(())
         })
-        .run(tauri::generate_context!())
-        .expect("the desktop app failed to start");
+        .build(tauri::generate_context!())
+        .expect("the desktop app failed to start")
+        .run(|app, event| {
+            // Nothing Berth starts outlives it: stop this process's servers before exiting.
+            if let tauri::RunEvent::Exit = event
+                && let Some(berth) = app.try_state::<Berth>()
+            {
+                tauri::async_runtime::block_on(berth.shutdown());
+            }
+        });
 }
 
 /// The data directory: `BERTH_DATA_DIR` when set (tests, portable installs), else the per-OS one
@@ -86,6 +94,10 @@ fn refresh_catalogs_in_background(app: &tauri::AppHandle, berth: Berth) {
     use tauri::Emitter;
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
+        // Connecting to Docker early removes containers a crashed Berth left behind.
+        if let Err(e) = berth.connect_containers().await {
+            tracing::info!("containers unavailable: {}", e.message);
+        }
         match berth.catalog_refresh(None).await {
             Ok(outcomes) if !outcomes.is_empty() => {
                 let _ = app.emit(EVENT_CATALOG_CHANGED, outcomes);

@@ -1,30 +1,97 @@
-//! The tray icon and its menu: open the window, quit. Later quick actions join this menu.
+//! The tray icon and its menu: open the window, start or stop each installed server, quit.
 
+use berth_api::{Berth, ServerStatus};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, image::Image};
+use tauri::{AppHandle, Emitter, Manager, Wry, image::Image};
 
+const TRAY_ID: &str = "berth";
 const OPEN: &str = "open";
 const QUIT: &str = "quit";
+/// Server items carry their action and name in the id: `server:start:<name>`.
+const SERVER_PREFIX: &str = "server:";
 
 pub fn install(app: &AppHandle) -> tauri::Result<()> {
-    let menu = Menu::with_items(
-        app,
-        &[
-            &MenuItem::with_id(app, OPEN, "Open Berth", true, None::<&str>)?,
-            &PredefinedMenuItem::separator(app)?,
-            &MenuItem::with_id(app, QUIT, "Quit Berth", true, None::<&str>)?,
-        ],
-    )?;
-    TrayIconBuilder::with_id("berth")
+    TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(include_bytes!("../icons/tray.png"))?)
         .tooltip("Berth")
-        .menu(&menu)
-        .on_menu_event(|app, event| match event.id().as_ref() {
-            OPEN => crate::show_main_window(app),
-            QUIT => app.exit(0),
-            _ => {}
-        })
+        .menu(&base_menu(app, &[])?)
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .build(app)?;
+    refresh(app);
     Ok(())
+}
+
+fn base_menu(app: &AppHandle, servers: &[(String, ServerStatus)]) -> tauri::Result<Menu<Wry>> {
+    let menu = Menu::new(app)?;
+    menu.append(&MenuItem::with_id(app, OPEN, "Open Berth", true, None::<&str>)?)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    if servers.is_empty() {
+        menu.append(&MenuItem::with_id(app, "none", "No servers installed", false, None::<&str>)?)?;
+    }
+    for (name, status) in servers {
+        let (action, label) = match status {
+            ServerStatus::Running => ("stop", format!("Stop {name}")),
+            ServerStatus::Pulling | ServerStatus::Starting => ("none", format!("{name} (starting…)")),
+            _ => ("start", format!("Start {name}")),
+        };
+        let id = format!("{SERVER_PREFIX}{action}:{name}");
+        menu.append(&MenuItem::with_id(app, id, label, action != "none", None::<&str>)?)?;
+    }
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    menu.append(&MenuItem::with_id(app, QUIT, "Quit Berth", true, None::<&str>)?)?;
+    Ok(menu)
+}
+
+/// Rebuilds the server entries from the current list.
+pub fn refresh(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let Some(berth) = app.try_state::<Berth>() else { return };
+        let servers = match berth.server_list().await {
+            Ok(list) => list.into_iter().map(|s| (s.name, s.status)).collect::<Vec<_>>(),
+            Err(e) => {
+                tracing::warn!("tray: cannot list servers: {}", e.message);
+                return;
+            }
+        };
+        if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), base_menu(&app, &servers)) {
+            let _ = tray.set_menu(Some(menu));
+        }
+    });
+}
+
+fn on_menu(app: &AppHandle, id: &str) {
+    match id {
+        OPEN => crate::show_main_window(app),
+        QUIT => app.exit(0),
+        _ => {
+            let Some(rest) = id.strip_prefix(SERVER_PREFIX) else { return };
+            let Some((action, name)) = rest.split_once(':') else { return };
+            let (app, action, name) = (app.clone(), action.to_owned(), name.to_owned());
+            tauri::async_runtime::spawn(async move {
+                let berth = app.state::<Berth>();
+                let emitter = app.clone();
+                let result = match action.as_str() {
+                    "start" => berth
+                        .server_start(
+                            &name,
+                            std::sync::Arc::new(move |p| {
+                                let _ = emitter.emit(crate::commands::servers::EVENT_SERVER_PROGRESS, p);
+                            }),
+                        )
+                        .await
+                        .map(|_| ()),
+                    "stop" => berth.server_stop(&name).await.map(|_| ()),
+                    _ => Ok(()),
+                };
+                if let Err(e) = result {
+                    tracing::warn!(server = %name, "tray action failed: {}", e.message);
+                    let _ = app.emit("server-error", e);
+                }
+                let _ = app.emit(crate::commands::servers::EVENT_SERVERS_CHANGED, ());
+                refresh(&app);
+            });
+        }
+    }
 }

@@ -4,6 +4,7 @@
 mod app;
 mod catalog;
 mod secrets;
+pub mod servers;
 mod settings;
 
 /// The invoke handler with every command; the list matches `COMMANDS` in `build.rs`.
@@ -22,5 +23,12 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         catalog::catalog_source_add,
         catalog::catalog_source_remove,
         catalog::catalog_refresh,
+        servers::server_install,
+        servers::server_list,
+        servers::server_start,
+        servers::server_stop,
+        servers::server_remove,
+        servers::server_logs,
+        servers::server_tools,
     ]
 }

@@ -13,6 +13,8 @@ mod doctor;
 mod error;
 pub mod paths;
 mod secrets;
+#[cfg(test)]
+mod send_probe;
 mod servers;
 mod settings;
 

@@ -133,6 +133,11 @@ impl Berth {
             .cloned()
     }
 
+    /// Connects to Docker now (removing orphaned containers) instead of at the first server action.
+    pub async fn connect_containers(&self) -> Result<(), ApiError> {
+        self.supervisor().await.map(|_| ())
+    }
+
     /// Installs a server from the catalog: checks its configuration, stores the secrets given,
     /// and records it. Nothing is stored when anything is missing or invalid.
     pub async fn server_install(&self, req: InstallRequest) -> Result<ServerView, ApiError> {
@@ -292,7 +297,7 @@ impl Berth {
     pub async fn server_start(
         &self,
         name: &str,
-        on_progress: &(dyn Fn(ServerProgress) + Send + Sync),
+        on_progress: Arc<dyn Fn(ServerProgress) + Send + Sync>,
     ) -> Result<ServerView, ApiError> {
         let row = self.store.server(name).await?.ok_or_else(|| not_installed(name))?;
         let item: CatalogItem = serde_json::from_str(&row.item).map_err(|e| {
@@ -312,7 +317,7 @@ impl Berth {
         let supervisor = self.supervisor().await?;
         self.set_state(name, "starting", None, None).await?;
         let server = name.to_owned();
-        let report = move |e: StartEvent| {
+        let report: berth_servers::ProgressFn = Arc::new(move |e: StartEvent| {
             let (phase, message, current, total) = match e {
                 StartEvent::Pulling(p) => (ServerStatus::Pulling, p.status, p.current, p.total),
                 StartEvent::Creating => (ServerStatus::Starting, "creating the container".into(), 0, 0),
@@ -322,8 +327,8 @@ impl Berth {
                 StartEvent::Running => (ServerStatus::Running, "running".into(), 0, 0),
             };
             on_progress(ServerProgress { server: server.clone(), phase, message, current, total });
-        };
-        match supervisor.start(plan, &report).await {
+        });
+        match supervisor.start(plan, report).await {
             Ok(id) => {
                 self.set_state(name, "running", None, Some(&id)).await?;
                 self.server_show(name).await

@@ -23,6 +23,10 @@ fn export_all(cfg: &Config) {
     CatalogItemView::export_all(cfg).unwrap();
     CatalogOverview::export_all(cfg).unwrap();
     RefreshOutcome::export_all(cfg).unwrap();
+    ServerView::export_all(cfg).unwrap();
+    InstallRequest::export_all(cfg).unwrap();
+    ServerProgress::export_all(cfg).unwrap();
+    ToolInfo::export_all(cfg).unwrap();
 }
 
 /// Every `.ts` file under `dir`, by path relative to it.

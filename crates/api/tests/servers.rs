@@ -88,7 +88,7 @@ async fn install_start_call_stop_remove() {
 
     let progress = Arc::new(Mutex::new(Vec::new()));
     let sink = progress.clone();
-    let running = b.server_start(&name, &move |p| sink.lock().unwrap().push(p.phase)).await.unwrap();
+    let running = b.server_start(&name, Arc::new(move |p| sink.lock().unwrap().push(p.phase))).await.unwrap();
     assert_eq!(running.status, ServerStatus::Running);
     assert!(running.running_here);
     assert_eq!(progress.lock().unwrap().last(), Some(&ServerStatus::Running));
@@ -114,7 +114,7 @@ async fn install_start_call_stop_remove() {
         .await
         .unwrap();
     assert_eq!(out.text, "set (13 chars)");
-    let e = b.server_start(&name, &|_| {}).await.unwrap_err();
+    let e = b.server_start(&name, Arc::new(|_| {})).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::Conflict);
 
     let stopped = b.server_stop(&name).await.unwrap();

@@ -325,15 +325,18 @@ async fn server_command(berth: &Berth, cmd: ServerCommand, out: &Output) -> Resu
         ServerCommand::Start { name, call } => {
             let json = out.json;
             let view = berth
-                .server_start(&name, &move |p| {
-                    if !json {
-                        if p.total > 0 {
-                            eprintln!("{}: {} ({} / {} bytes)", p.server, p.message, p.current, p.total);
-                        } else {
-                            eprintln!("{}: {}", p.server, p.message);
+                .server_start(
+                    &name,
+                    std::sync::Arc::new(move |p| {
+                        if !json {
+                            if p.total > 0 {
+                                eprintln!("{}: {} ({} / {} bytes)", p.server, p.message, p.current, p.total);
+                            } else {
+                                eprintln!("{}: {}", p.server, p.message);
+                            }
                         }
-                    }
-                })
+                    }),
+                )
                 .await?;
             let tools = berth.server_tools(&name).await;
             let result = match (call, tools) {

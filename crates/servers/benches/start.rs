@@ -70,7 +70,7 @@ fn main() {
         .unwrap();
         let t = Instant::now();
         let tools = rt.block_on(async {
-            supervisor.start(plan, &|_| {}).await.unwrap();
+            supervisor.start(plan, Arc::new(|_| {})).await.unwrap();
             supervisor.tools("bench").await.unwrap()
         });
         let d = t.elapsed();

@@ -7,8 +7,10 @@
 
 mod error;
 mod plan;
+#[cfg(test)]
+mod send_probe;
 mod supervisor;
 
 pub use error::ServerError;
 pub use plan::{LaunchPlan, ServerSettings, validate_config};
-pub use supervisor::{CallOutcome, StartEvent, Supervisor, ToolInfo};
+pub use supervisor::{CallOutcome, ProgressFn, StartEvent, Supervisor, ToolInfo};

@@ -30,6 +30,9 @@ pub enum StartEvent {
     Running,
 }
 
+/// Receives start progress; shared so the start future stays `Send` for any caller.
+pub type ProgressFn = std::sync::Arc<dyn Fn(StartEvent) + Send + Sync>;
+
 /// A tool a running server offers.
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct ToolInfo {
@@ -96,11 +99,7 @@ impl Supervisor {
 
     /// Pulls if needed, creates, attaches, starts and completes the MCP handshake. Whatever fails,
     /// no container is left behind.
-    pub async fn start(
-        &self,
-        plan: LaunchPlan,
-        on_event: &(dyn Fn(StartEvent) + Send + Sync),
-    ) -> Result<String, ServerError> {
+    pub async fn start(&self, plan: LaunchPlan, on_event: ProgressFn) -> Result<String, ServerError> {
         let name = plan.server.clone();
         if self.running.read().await.contains_key(&name)
             || !self.starting.lock().expect("lock").insert(name.clone())
@@ -112,48 +111,54 @@ impl Supervisor {
         result
     }
 
-    async fn start_inner(
-        &self,
-        plan: LaunchPlan,
-        on_event: &(dyn Fn(StartEvent) + Send + Sync),
-    ) -> Result<String, ServerError> {
+    async fn start_inner(&self, plan: LaunchPlan, on_event: ProgressFn) -> Result<String, ServerError> {
         let name = plan.server.clone();
-        self.runtime.ensure_image(&plan.spec.image, &|p| on_event(StartEvent::Pulling(p))).await?;
+        let pulling = on_event.clone();
+        self.runtime.ensure_image(&plan.spec.image, &move |p| pulling(StartEvent::Pulling(p))).await?;
         on_event(StartEvent::Creating);
         let id = self.runtime.create(&plan.spec).await?;
-        let cleanup = |e: ServerError| async {
-            if let Err(err) = self.runtime.stop_and_remove(&id, 0).await {
-                tracing::warn!(server = %name, "could not remove a container that failed to start: {err}");
-            }
-            e
-        };
         // Attach before start so nothing the server writes first is lost.
         let pipes = match self.runtime.attach(&id).await {
             Ok(p) => p,
-            Err(e) => return Err(cleanup(e.into()).await),
+            Err(e) => return Err(self.discard(&id, &name, e.into()).await),
         };
         let stderr = pipes.stderr_tail();
         if let Err(e) = self.runtime.start(&id).await {
-            return Err(cleanup(e.into()).await);
+            return Err(self.discard(&id, &name, e.into()).await);
         }
         on_event(StartEvent::Initializing);
-        let service = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(pipes)).await {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
+        // rmcp's handshake future is not `Send` for every lifetime, which a Tauri command needs;
+        // driving it on a blocking thread sidesteps that, and what it returns is `Send`.
+        let handle = tokio::runtime::Handle::current();
+        let outcome = tokio::task::spawn_blocking(move || {
+            handle.block_on(tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(pipes)))
+        })
+        .await;
+        let service = match outcome {
+            Ok(Ok(Ok(s))) => s,
+            Ok(Ok(Err(e))) => {
                 let err = ServerError::Handshake {
                     name: name.clone(),
                     reason: e.to_string(),
                     stderr: stderr.lines(),
                 };
-                return Err(cleanup(err).await);
+                return Err(self.discard(&id, &name, err).await);
             }
-            Err(_) => {
+            Ok(Err(_)) => {
                 let err = ServerError::Handshake {
                     name: name.clone(),
                     reason: format!("no answer within {} s", HANDSHAKE_TIMEOUT.as_secs()),
                     stderr: stderr.lines(),
                 };
-                return Err(cleanup(err).await);
+                return Err(self.discard(&id, &name, err).await);
+            }
+            Err(join) => {
+                let err = ServerError::Handshake {
+                    name: name.clone(),
+                    reason: join.to_string(),
+                    stderr: stderr.lines(),
+                };
+                return Err(self.discard(&id, &name, err).await);
             }
         };
         let running = Running {
@@ -166,6 +171,14 @@ impl Supervisor {
         on_event(StartEvent::Running);
         tracing::info!(server = %name, "server running");
         Ok(id)
+    }
+
+    /// Removes a container that failed to start and passes its error on.
+    async fn discard(&self, id: &str, name: &str, error: ServerError) -> ServerError {
+        if let Err(e) = self.runtime.stop_and_remove(id, 0).await {
+            tracing::warn!(server = %name, "could not remove a container that failed to start: {e}");
+        }
+        error
     }
 
     /// Stops one server and removes its container.

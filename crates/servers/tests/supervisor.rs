@@ -50,7 +50,7 @@ async fn start_call_and_stop_a_server() {
 
     let events: Arc<Mutex<Vec<StartEvent>>> = Arc::default();
     let sink = events.clone();
-    supervisor.start(plan(&item), &move |e| sink.lock().unwrap().push(e)).await.unwrap();
+    supervisor.start(plan(&item), Arc::new(move |e| sink.lock().unwrap().push(e))).await.unwrap();
     let events = events.lock().unwrap().clone();
     assert_eq!(events.last(), Some(&StartEvent::Running));
     assert!(events.contains(&StartEvent::Initializing));
@@ -72,7 +72,10 @@ async fn start_call_and_stop_a_server() {
     let failed = supervisor.call(&name, "fail", Default::default()).await.unwrap();
     assert!(failed.is_error, "a tool error is an outcome, not a transport failure");
 
-    assert!(matches!(supervisor.start(plan(&item), &|_| {}).await, Err(ServerError::AlreadyRunning(_))));
+    assert!(matches!(
+        supervisor.start(plan(&item), Arc::new(|_| {})).await,
+        Err(ServerError::AlreadyRunning(_))
+    ));
     assert_eq!(managed_for(&engine, &name).await, 1);
     supervisor.stop(&name).await.unwrap();
     assert_eq!(managed_for(&engine, &name).await, 0);
@@ -99,7 +102,7 @@ async fn failed_starts_leave_no_container() {
     // An image that cannot be pulled.
     let name = format!("nopull{}", std::process::id());
     let missing = item(&name, "127.0.0.1:1/berth-test/missing:1");
-    let e = supervisor.start(plan(&missing), &|_| {}).await.unwrap_err();
+    let e = supervisor.start(plan(&missing), Arc::new(|_| {})).await.unwrap_err();
     assert!(matches!(e, ServerError::Runtime(berth_runtime::RuntimeError::Pull { .. })), "{e}");
     assert_eq!(managed_for(&engine, &name).await, 0);
 
@@ -107,7 +110,7 @@ async fn failed_starts_leave_no_container() {
     let name = format!("crash{}", std::process::id());
     let mut p = plan(&item(&name, &image));
     p.spec.command = vec!["--crash".into()];
-    let e = supervisor.start(p, &|_| {}).await.unwrap_err();
+    let e = supervisor.start(p, Arc::new(|_| {})).await.unwrap_err();
     match &e {
         ServerError::Handshake { stderr, .. } => {
             assert!(stderr.iter().any(|l| l.contains("crashing on purpose")), "{e}")

@@ -1,0 +1,77 @@
+//! Server commands: install, list, start (with progress events), stop, remove, logs, tools.
+
+use berth_api::{ApiError, Berth, InstallRequest, ServerView, ToolInfo};
+use tauri::{AppHandle, Emitter, State};
+
+/// Event carrying `ServerProgress` while a server starts.
+pub const EVENT_SERVER_PROGRESS: &str = "server-progress";
+/// Event telling the UI (and the tray) that the set or state of servers changed.
+pub const EVENT_SERVERS_CHANGED: &str = "servers-changed";
+
+fn changed(app: &AppHandle) {
+    let _ = app.emit(EVENT_SERVERS_CHANGED, ());
+    crate::tray::refresh(app);
+}
+
+#[tauri::command]
+pub async fn server_install(
+    app: AppHandle,
+    berth: State<'_, Berth>,
+    request: InstallRequest,
+) -> Result<ServerView, ApiError> {
+    let view = berth.server_install(request).await?;
+    changed(&app);
+    Ok(view)
+}
+
+#[tauri::command]
+pub async fn server_list(berth: State<'_, Berth>) -> Result<Vec<ServerView>, ApiError> {
+    berth.server_list().await
+}
+
+#[tauri::command]
+pub async fn server_start(
+    app: AppHandle,
+    berth: State<'_, Berth>,
+    name: String,
+) -> Result<ServerView, ApiError> {
+    let emitter = app.clone();
+    let result = berth
+        .server_start(
+            &name,
+            std::sync::Arc::new(move |p| {
+                let _ = emitter.emit(EVENT_SERVER_PROGRESS, p);
+            }),
+        )
+        .await;
+    changed(&app);
+    result
+}
+
+#[tauri::command]
+pub async fn server_stop(
+    app: AppHandle,
+    berth: State<'_, Berth>,
+    name: String,
+) -> Result<ServerView, ApiError> {
+    let view = berth.server_stop(&name).await;
+    changed(&app);
+    view
+}
+
+#[tauri::command]
+pub async fn server_remove(app: AppHandle, berth: State<'_, Berth>, name: String) -> Result<bool, ApiError> {
+    let removed = berth.server_remove(&name).await;
+    changed(&app);
+    removed
+}
+
+#[tauri::command]
+pub async fn server_logs(berth: State<'_, Berth>, name: String, tail: u32) -> Result<Vec<String>, ApiError> {
+    berth.server_logs(&name, tail as usize).await
+}
+
+#[tauri::command]
+pub async fn server_tools(berth: State<'_, Berth>, name: String) -> Result<Vec<ToolInfo>, ApiError> {
+    berth.server_tools(&name).await
+}
