@@ -65,6 +65,7 @@ pub fn run() {
             }
             tray::install(app.handle())?;
             deep_link::install(app.handle());
+            exit_on_termination_signals(app.handle());
             Ok(())
         })
         .build(tauri::generate_context!())
@@ -106,6 +107,31 @@ fn refresh_catalogs_in_background(app: &tauri::AppHandle, berth: Berth) {
             Err(e) => tracing::warn!(code = ?e.code, "catalog refresh at start-up failed: {}", e.message),
         }
     });
+}
+
+/// SIGTERM (logout, `kill`) and SIGINT end the app through its normal exit, so the servers it runs
+/// are stopped rather than left to the orphan reaper.
+fn exit_on_termination_signals(app: &tauri::AppHandle) {
+    #[cfg(unix)]
+    {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut term), Ok(mut int)) =
+                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+            else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            tracing::info!("termination signal: quitting");
+            app.exit(0);
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = app;
 }
 
 /// Brings the main window to the front.

@@ -5,9 +5,9 @@ use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_first_
 use std::process::Command;
 
 /// One desktop test at a time: each owns the single-instance lock of the app.
-static DESKTOP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub static DESKTOP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-const NEEDS: &[&str] = &["DISPLAY", "DBUS_SESSION_BUS_ADDRESS"];
+pub const NEEDS: &[&str] = &["DISPLAY", "DBUS_SESSION_BUS_ADDRESS"];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn settings_switches_language_to_japanese_and_back_and_remembers_it() {

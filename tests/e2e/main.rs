@@ -7,4 +7,5 @@
 
 mod desktop;
 mod secrets;
+mod servers;
 mod support;

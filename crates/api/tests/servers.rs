@@ -116,6 +116,10 @@ async fn install_start_call_stop_remove() {
     assert_eq!(out.text, "set (13 chars)");
     let e = b.server_start(&name, Arc::new(|_| {})).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::Conflict);
+    // Logs are what the server wrote to stderr, never the MCP traffic on stdout.
+    let logs = b.server_logs(&name, 50).await.unwrap();
+    assert!(logs.iter().any(|l| l.contains("echo-server: ready")), "{logs:?}");
+    assert!(!logs.iter().any(|l| l.contains("jsonrpc")), "{logs:?}");
 
     let stopped = b.server_stop(&name).await.unwrap();
     assert_eq!(stopped.status, ServerStatus::Stopped);

@@ -205,8 +205,10 @@ impl ContainerRuntime for DockerEngine {
         let mut stream = self.docker.logs(id, Some(options));
         let mut lines = Vec::new();
         while let Some(item) = stream.next().await {
-            let out = item.map_err(|e| self.err(e))?;
-            lines.extend(String::from_utf8_lossy(&out.into_bytes()).lines().map(str::to_owned));
+            // Filter on the frame too: not every engine honours `stdout=false`.
+            if let bollard::container::LogOutput::StdErr { message } = item.map_err(|e| self.err(e))? {
+                lines.extend(String::from_utf8_lossy(&message).lines().map(str::to_owned));
+            }
         }
         Ok(lines)
     }

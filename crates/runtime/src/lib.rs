@@ -71,6 +71,7 @@ pub trait ContainerRuntime: Send + Sync {
     /// Every container with the `berth.managed` label, running or not.
     async fn list_managed(&self) -> Result<Vec<ManagedContainer>, RuntimeError>;
 
-    /// The last `tail` lines of the container's stdout and stderr (non-TTY).
+    /// The last `tail` lines the container wrote to stderr. Its stdout is the MCP channel and is
+    /// never shown as logs.
     async fn logs(&self, id: &str, tail: usize) -> Result<Vec<String>, RuntimeError>;
 }

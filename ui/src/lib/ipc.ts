@@ -11,6 +11,10 @@ import type { CatalogQuery } from "../bindings/CatalogQuery";
 import type { CatalogSourceView } from "../bindings/CatalogSourceView";
 import type { Locale } from "../bindings/Locale";
 import type { RefreshOutcome } from "../bindings/RefreshOutcome";
+import type { InstallRequest } from "../bindings/InstallRequest";
+import type { ServerProgress } from "../bindings/ServerProgress";
+import type { ServerView } from "../bindings/ServerView";
+import type { ToolInfo } from "../bindings/ToolInfo";
 import type { DeepLinkOutcome } from "../bindings/DeepLinkOutcome";
 import type { DoctorReport } from "../bindings/DoctorReport";
 import type { LocalePreference } from "../bindings/LocalePreference";
@@ -41,9 +45,19 @@ export const ipc = {
     call<CatalogSourceView>("catalog_source_add", { location, id }),
   catalogSourceRemove: (id: string) => call<boolean>("catalog_source_remove", { id }),
   catalogRefresh: (id: string | null) => call<RefreshOutcome[]>("catalog_refresh", { id }),
+  serverInstall: (request: InstallRequest) => call<ServerView>("server_install", { request }),
+  serverList: () => call<ServerView[]>("server_list"),
+  serverStart: (name: string) => call<ServerView>("server_start", { name }),
+  serverStop: (name: string) => call<ServerView>("server_stop", { name }),
+  serverRemove: (name: string) => call<boolean>("server_remove", { name }),
+  serverLogs: (name: string, tail: number) => call<string[]>("server_logs", { name, tail }),
+  serverTools: (name: string) => call<ToolInfo[]>("server_tools", { name }),
 };
 
 export const events = {
+  onServerProgress: (f: (p: ServerProgress) => void): Promise<UnlistenFn> =>
+    listen<ServerProgress>("server-progress", (e) => f(e.payload)),
+  onServersChanged: (f: () => void): Promise<UnlistenFn> => listen("servers-changed", () => f()),
   onCatalogChanged: (f: () => void): Promise<UnlistenFn> => listen("catalog-changed", () => f()),
   onDeepLink: (f: (o: DeepLinkOutcome) => void): Promise<UnlistenFn> =>
     listen<DeepLinkOutcome>("deep-link", (e) => f(e.payload)),

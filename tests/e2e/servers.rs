@@ -1,0 +1,102 @@
+//! Servers in the real window: install the fixture MCP server from the Catalog page (secret and
+//! configuration in the form), start it, see its tools, stop it; start it again and quit the app,
+//! which must leave no container behind.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use berth_api::{Berth, BerthOptions, Redactor};
+
+use crate::desktop::{DESKTOP, NEEDS};
+use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_first_attr, wait_for_text};
+
+fn containers_of(server: &str) -> usize {
+    let out = Command::new("docker")
+        .args(["ps", "-aq", "--filter", &format!("label=berth.server={server}")])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+async fn wait_for_no_containers(server: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while containers_of(server) > 0 {
+        assert!(Instant::now() < deadline, "containers of {server} still exist after 30 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn install_start_and_stop_a_server_from_the_window() {
+    let Some(()) = require_env("servers page", NEEDS) else { return };
+    if !berth_testkit::require(
+        "servers page",
+        berth_testkit::docker_available(),
+        "needs a running Docker engine",
+    ) {
+        return;
+    }
+    let _one = DESKTOP.lock().await;
+    let image = berth_testkit::fixture_image();
+    let data = tempfile::tempdir().unwrap();
+    let name = format!("uiecho{}", std::process::id());
+    // A catalog with the fixture, added the way `berth catalog source add` does.
+    let catalog = data.path().join("fixtures.yaml");
+    std::fs::write(
+        &catalog,
+        format!(
+            "registry:\n  {name}:\n    title: UI Echo\n    description: Echoes for the window test.\n    image: {image}\n    disableNetwork: true\n    secrets: [{{name: {name}.token, env: FIXTURE_TOKEN}}]\n    config:\n      - name: {name}\n        type: object\n        properties:\n          greeting: {{type: string}}\n        required: [greeting]\n    env: [{{name: GREETING, value: '{{{{{name}.greeting}}}}'}}]\n"
+        ),
+    )
+    .unwrap();
+    let berth = Berth::open(BerthOptions {
+        data_dir: data.path().to_owned(),
+        redactor: Redactor::new(),
+        system_locale: None,
+        secrets: None,
+    })
+    .await
+    .unwrap();
+    berth.catalog_source_add(catalog.to_str().unwrap(), Some("fixtures")).await.unwrap();
+    berth.close().await;
+
+    let driver = Driver::start(data.path()).await;
+    let c = driver.launch_app().await;
+    wait_for_text(&c, "page-title", "Catalog").await;
+    by_testid(&c, "catalog-search").await.send_keys("UI Echo").await.unwrap();
+    wait_for_first_attr(&c, "[data-testid=catalog-hit]", "data-name", &name).await;
+    wait_for_first_attr(&c, "[data-testid=catalog-detail]", "data-name", &name).await;
+    by_testid(&c, "catalog-add").await.click().await.unwrap();
+    by_testid(&c, "secret-FIXTURE_TOKEN").await.send_keys("tok-from-the-form").await.unwrap();
+    by_testid(&c, "config-greeting").await.send_keys("hello").await.unwrap();
+    by_testid(&c, "install-submit").await.click().await.unwrap();
+
+    // Installing leads to the Servers page with the server stopped.
+    wait_for_text(&c, "page-title", "Servers").await;
+    wait_for_first_attr(&c, "[data-testid=server]", "data-status", "stopped").await;
+    by_testid(&c, "server-start").await.click().await.unwrap();
+    wait_for_first_attr(&c, "[data-testid=server]", "data-status", "running").await;
+    assert_eq!(containers_of(&name), 1);
+    by_testid(&c, "server").await.click().await.unwrap();
+    let tools = by_testid(&c, "server-tools").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !tools.text().await.unwrap().contains("env_present") {
+        assert!(Instant::now() < deadline, "tools never listed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    screenshot(&c, "servers-running").await;
+    by_testid(&c, "server-stop").await.click().await.unwrap();
+    wait_for_first_attr(&c, "[data-testid=server]", "data-status", "stopped").await;
+    wait_for_no_containers(&name).await;
+
+    // A terminated app (SIGTERM: logout, `kill`) stops what it runs before exiting.
+    by_testid(&c, "server-start").await.click().await.unwrap();
+    wait_for_first_attr(&c, "[data-testid=server]", "data-status", "running").await;
+    assert_eq!(containers_of(&name), 1);
+    let pid = Command::new("pgrep").args(["-n", "-f", env!("CARGO_BIN_EXE_berth-desktop")]).output().unwrap();
+    let pid = String::from_utf8_lossy(&pid.stdout).trim().to_owned();
+    assert!(!pid.is_empty(), "the app process is running");
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    wait_for_no_containers(&name).await;
+    let _ = c.close().await;
+}
