@@ -129,3 +129,89 @@ async fn install_start_call_stop_remove() {
     assert_eq!(b.server_show(&name).await.unwrap_err().code, ErrorCode::NotFound);
     assert_eq!(managed(&name), 0);
 }
+
+/// Every file under `dir`, relative.
+fn files(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fifty_concurrent_lifecycles_leave_no_container_or_file_behind() {
+    if !berth_testkit::require(
+        "50 lifecycles",
+        berth_testkit::docker_available(),
+        "needs a running Docker engine",
+    ) {
+        return;
+    }
+    let image = berth_testkit::fixture_image();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let b = berth(&data).await;
+    let prefix = format!("cyc{}x", std::process::id());
+    let mut yaml = String::from("registry:\n");
+    for n in 0..50 {
+        yaml += &format!("  {prefix}{n}:\n    image: {image}\n    disableNetwork: true\n");
+    }
+    let catalog = dir.path().join("many.yaml");
+    std::fs::write(&catalog, yaml).unwrap();
+    b.catalog_source_add(catalog.to_str().unwrap(), Some("many")).await.unwrap();
+    for n in 0..50 {
+        b.server_install(InstallRequest { catalog_name: format!("{prefix}{n}"), ..Default::default() })
+            .await
+            .unwrap();
+    }
+    let before = files(&data);
+
+    let cycles = (0..50).map(|n| {
+        let b = b.clone();
+        let name = format!("{prefix}{n}");
+        tokio::spawn(async move {
+            b.server_start(&name, Arc::new(|_| {})).await.unwrap();
+            let out = b
+                .server_call(
+                    &name,
+                    "add",
+                    serde_json::json!({"left": n, "right": 2}).as_object().unwrap().clone(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(out.text, (n + 2).to_string());
+            b.server_stop(&name).await.unwrap();
+        })
+    });
+    for c in cycles.collect::<Vec<_>>() {
+        c.await.unwrap();
+    }
+    let out = std::process::Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            "label=berth.managed=true",
+            "--filter",
+            &format!("name=berth-{prefix}"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "", "no container left");
+    for s in b.server_list().await.unwrap() {
+        assert_eq!(s.status, ServerStatus::Stopped, "{}", s.name);
+    }
+    // Starting and stopping wrote no files: the data folder holds what it held before.
+    assert_eq!(files(&data), before);
+    assert!(before.iter().all(|f| f.starts_with("berth.db") || f.starts_with("logs")), "{before:?}");
+}
