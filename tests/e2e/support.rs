@@ -82,7 +82,16 @@ impl Driver {
 }
 
 impl Drop for Driver {
+    /// SIGTERM first, so tauri-driver stops and reaps its WebKitWebDriver; SIGKILL only if it hangs.
     fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
