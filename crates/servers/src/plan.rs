@@ -35,6 +35,17 @@ pub struct LaunchPlan {
     pub spec: RunSpec,
 }
 
+impl LaunchPlan {
+    /// The key the supervisor runs this plan under: the server's name, or `<session>/<name>` for a
+    /// server a client session added, so two sessions can each run the same server.
+    pub fn key(&self) -> String {
+        match &self.spec.session {
+            Some(session) => format!("{session}/{}", self.server),
+            None => self.server.clone(),
+        }
+    }
+}
+
 /// Checks `config` against the item's JSON Schema; every problem is reported, with its path.
 pub fn validate_config(item: &CatalogItem, config: &Value) -> Result<(), ServerError> {
     let Some(schema) = &item.config_schema else {

@@ -99,8 +99,9 @@ impl Supervisor {
 
     /// Pulls if needed, creates, attaches, starts and completes the MCP handshake. Whatever fails,
     /// no container is left behind.
+    /// Runs `plan` under [`LaunchPlan::key`]; the other methods take that key.
     pub async fn start(&self, plan: LaunchPlan, on_event: ProgressFn) -> Result<String, ServerError> {
-        let name = plan.server.clone();
+        let name = plan.key();
         if self.running.read().await.contains_key(&name)
             || !self.starting.lock().expect("lock").insert(name.clone())
         {
@@ -112,7 +113,7 @@ impl Supervisor {
     }
 
     async fn start_inner(&self, plan: LaunchPlan, on_event: ProgressFn) -> Result<String, ServerError> {
-        let name = plan.server.clone();
+        let name = plan.key();
         let pulling = on_event.clone();
         self.runtime.ensure_image(&plan.spec.image, &move |p| pulling(StartEvent::Pulling(p))).await?;
         on_event(StartEvent::Creating);

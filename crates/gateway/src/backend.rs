@@ -1,0 +1,74 @@
+//! `SessionBackend`: what one client session may do, implemented by the caller.
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// A catalog search result as `mcp-find` returns it.
+#[derive(Clone, Debug, Serialize)]
+pub struct FoundServer {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub kind: String,
+    /// `ENV (set)` / `ENV (not set)` for each required secret.
+    pub secrets: Vec<String>,
+}
+
+/// A tool of a server in the session.
+#[derive(Clone, Debug)]
+pub struct SessionTool {
+    pub server: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub input_schema: Map<String, Value>,
+}
+
+/// The result of one tool call, as `mcp-exec` reports it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExecOutcome {
+    pub output: String,
+    /// 0 ok, 1 the tool reported an error, 2 transport error or timeout.
+    pub exit_code: u8,
+    pub started_at: String,
+    pub ended_at: String,
+    pub duration_ms: u64,
+}
+
+/// A configuration change, with the values before and after.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConfigChange {
+    pub server: String,
+    pub old: Value,
+    pub new: Value,
+}
+
+/// Why a session action failed; `message` says what to do next and is shown to the model.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct BackendError {
+    pub message: String,
+}
+
+impl BackendError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into() }
+    }
+}
+
+/// Everything a gateway session can ask of Berth.
+#[async_trait]
+pub trait SessionBackend: Send + Sync + 'static {
+    async fn find(&self, query: &str, limit: usize) -> Result<Vec<FoundServer>, BackendError>;
+    /// Starts `server` in this session with `config`; missing secrets or configuration are an
+    /// error whose message says exactly what to set and how.
+    async fn add(&self, server: &str, config: Value) -> Result<Vec<SessionTool>, BackendError>;
+    async fn remove(&self, server: &str) -> Result<(), BackendError>;
+    /// Validates and stores new configuration; restarts the server when it runs.
+    async fn config_set(&self, server: &str, config: Value) -> Result<ConfigChange, BackendError>;
+    /// The tools of every server in the session.
+    async fn tools(&self) -> Result<Vec<SessionTool>, BackendError>;
+    async fn call(&self, server: &str, tool: &str, arguments: Map<String, Value>) -> Result<ExecOutcome, BackendError>;
+    /// The session ended: stop its servers.
+    async fn close(&self);
+}
