@@ -11,6 +11,7 @@ mod catalog_sources;
 pub mod deep_link;
 mod doctor;
 mod error;
+mod gateway_session;
 pub mod paths;
 mod secrets;
 #[cfg(test)]
@@ -29,6 +30,7 @@ pub use catalog_sources::{
 pub use deep_link::{DeepLink, DeepLinkOutcome};
 pub use doctor::{CheckStatus, DoctorCheck, DoctorReport};
 pub use error::{ApiError, ErrorCode};
+pub use gateway_session::GatewayBackend;
 pub use secrets::SecretInfo;
 pub use servers::{InstallRequest, ServerProgress, ServerStatus, ServerView};
 pub use settings::{Locale, LocalePreference, SettingsView};

@@ -48,6 +48,20 @@ enum Command {
     /// Install, run and inspect MCP servers in hardened containers.
     #[command(subcommand)]
     Server(ServerCommand),
+    /// The MCP gateway AI clients connect to.
+    #[command(subcommand)]
+    Gateway(GatewayCommand),
+}
+
+#[derive(Subcommand)]
+enum GatewayCommand {
+    /// Serve one client session over stdin/stdout (what an AI client launches). The session's
+    /// servers stop when the client closes the connection.
+    Run {
+        /// Speak MCP on stdin/stdout.
+        #[arg(long)]
+        stdio: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -260,6 +274,16 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
             ExitCode::SUCCESS
         }
         Command::Server(cmd) => server_command(&berth, cmd, out).await?,
+        Command::Gateway(GatewayCommand::Run { stdio }) => {
+            if !stdio {
+                return Err(ApiError::new(
+                    berth_api::ErrorCode::Unsupported,
+                    "Only `berth gateway run --stdio` is available from the CLI; the desktop app hosts the HTTP gateway.",
+                ));
+            }
+            run_stdio_gateway(&berth).await?;
+            ExitCode::SUCCESS
+        }
         Command::Catalog(CatalogCommand::Show { name }) => {
             out.catalog_item(&berth.catalog_show(&name, None).await?);
             ExitCode::SUCCESS
@@ -393,6 +417,28 @@ async fn server_command(berth: &Berth, cmd: ServerCommand, out: &Output) -> Resu
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Serves one MCP session on stdin/stdout until the client hangs up, then stops its servers.
+async fn run_stdio_gateway(berth: &Berth) -> Result<(), ApiError> {
+    use rmcp::ServiceExt;
+    let session = format!("stdio-{}", std::process::id());
+    let backend = std::sync::Arc::new(berth_api::GatewayBackend::new(berth.clone(), session.clone()));
+    tracing::info!(session = %session, "gateway session started");
+    let served = berth_gateway::GatewaySession::new(backend.clone()).serve(rmcp::transport::stdio()).await;
+    match served {
+        Ok(running) => {
+            // Ctrl-C or SIGTERM end the session like a closed stdin does.
+            tokio::select! {
+                _ = running.waiting() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(e) => tracing::warn!("the client did not complete the MCP handshake: {e}"),
+    }
+    berth_gateway::SessionBackend::close(backend.as_ref()).await;
+    tracing::info!(session = %session, "gateway session ended");
+    Ok(())
 }
 
 /// Reads one line from stdin (prompting when it is a terminal); secrets never go through argv,

@@ -68,7 +68,12 @@ pub trait SessionBackend: Send + Sync + 'static {
     async fn config_set(&self, server: &str, config: Value) -> Result<ConfigChange, BackendError>;
     /// The tools of every server in the session.
     async fn tools(&self) -> Result<Vec<SessionTool>, BackendError>;
-    async fn call(&self, server: &str, tool: &str, arguments: Map<String, Value>) -> Result<ExecOutcome, BackendError>;
+    async fn call(
+        &self,
+        server: &str,
+        tool: &str,
+        arguments: Map<String, Value>,
+    ) -> Result<ExecOutcome, BackendError>;
     /// The session ended: stop its servers.
     async fn close(&self);
 }

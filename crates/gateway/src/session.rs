@@ -25,7 +25,10 @@ pub struct GatewaySession<B: SessionBackend> {
 
 impl<B: SessionBackend> Clone for GatewaySession<B> {
     fn clone(&self) -> Self {
-        Self { backend: self.backend.clone(), routes: Mutex::new(self.routes.lock().expect("routes").clone()) }
+        Self {
+            backend: self.backend.clone(),
+            routes: Mutex::new(self.routes.lock().expect("routes").clone()),
+        }
     }
 }
 
@@ -70,7 +73,8 @@ impl<B: SessionBackend> GatewaySession<B> {
         let mut out = dynamic::tools();
         for (name, t) in exposed {
             routes.insert(name.clone(), (t.server.clone(), t.name.clone()));
-            let mut tool = Tool::new(name, t.description.clone().unwrap_or_default(), Arc::new(t.input_schema.clone()));
+            let mut tool =
+                Tool::new(name, t.description.clone().unwrap_or_default(), Arc::new(t.input_schema.clone()));
             if t.description.is_none() {
                 tool.description = None;
             }
@@ -108,7 +112,10 @@ impl<B: SessionBackend> GatewaySession<B> {
                 let tools = self.backend.add(&server, config).await.map_err(|e| e.message)?;
                 self.tools_changed(context).await;
                 let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
-                Ok(text_result(format!("{server} is running in this session with tools: {}", names.join(", ")), false))
+                Ok(text_result(
+                    format!("{server} is running in this session with tools: {}", names.join(", ")),
+                    false,
+                ))
             }
             dynamic::REMOVE => {
                 let server = string_arg(args, "name")?;

@@ -91,13 +91,9 @@ fn expand(template: &str, item: &str, config: &Value) -> Result<String, ServerEr
         for seg in &path {
             v = v.get(seg).unwrap_or(&Value::Null);
         }
+        // Required values were enforced by the schema; an optional one that is absent is empty.
         let text = match v {
-            Value::Null => {
-                return Err(ServerError::Template(format!(
-                    "{item} needs the configuration value {} (used as {{{{{expr}}}}}); set it and try again",
-                    path.join(".")
-                )));
-            }
+            Value::Null => String::new(),
             Value::String(s) => s.clone(),
             Value::Array(a) => a
                 .iter()
@@ -146,11 +142,12 @@ impl LaunchPlan {
         validate_config(item, config)?;
         let mut env = Vec::new();
         for e in &c.env {
-            env.push(EnvVar {
-                name: e.name.clone(),
-                value: expand(&e.value, &item.name, config)?,
-                secret: false,
-            });
+            let value = expand(&e.value, &item.name, config)?;
+            // A variable whose template names an unset optional value is left out, not set empty.
+            if value.is_empty() && e.value.contains("{{") {
+                continue;
+            }
+            env.push(EnvVar { name: e.name.clone(), value, secret: false });
         }
         for s in &item.secrets {
             match secrets.get(&s.name) {
@@ -236,6 +233,33 @@ mod tests {
         let writable = ServerSettings { allow_writable_mounts: true, ..Default::default() };
         let plan = LaunchPlan::build(&item, &config, &secrets, &writable, Owner::current(), None).unwrap();
         assert!(plan.spec.mounts[0].writable);
+    }
+
+    #[test]
+    fn optional_values_left_out_are_not_set() {
+        let item = item(
+            "registry:\n  e:\n    image: x/y\n    config:\n      - name: e\n        type: object\n        properties:\n          greeting: {type: string}\n    env: [{name: GREETING, value: '{{e.greeting}}'}]\n",
+        );
+        let plan = LaunchPlan::build(
+            &item,
+            &Value::Null,
+            &HashMap::new(),
+            &Default::default(),
+            Owner::current(),
+            None,
+        )
+        .unwrap();
+        assert!(!plan.spec.env.iter().any(|e| e.name == "GREETING"), "{:?}", plan.spec.env);
+        let plan = LaunchPlan::build(
+            &item,
+            &serde_json::json!({"greeting": "hi"}),
+            &HashMap::new(),
+            &Default::default(),
+            Owner::current(),
+            None,
+        )
+        .unwrap();
+        assert!(plan.spec.env.iter().any(|e| e.name == "GREETING" && e.value == "hi"));
     }
 
     #[test]

@@ -1,0 +1,270 @@
+//! `GatewayBackend`: what a gateway session may do, over the catalog, the keychain and the
+//! supervisor. Servers a session adds run under the session's label and stop when it ends.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+
+use berth_catalog::{CatalogItem, Launch};
+use berth_gateway::{BackendError, ConfigChange, ExecOutcome, FoundServer, SessionBackend, SessionTool};
+use berth_runtime::Owner;
+use berth_servers::{LaunchPlan, ServerError, ServerSettings};
+
+use crate::catalog::SERVER_SECRET_KIND;
+use crate::{ApiError, Berth, CatalogQuery};
+
+/// One gateway session's view of Berth.
+pub struct GatewayBackend {
+    berth: Berth,
+    session: String,
+    /// The servers this session added, with their configuration.
+    servers: tokio::sync::Mutex<HashMap<String, Value>>,
+}
+
+fn err(e: ApiError) -> BackendError {
+    BackendError::new(e.message)
+}
+
+/// `2026-11-21T08:16:00.123Z` from a system time (UTC, no external calendar crate needed).
+pub fn iso8601(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let (secs, ms) = (d.as_secs() as i64, d.subsec_millis());
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+impl GatewayBackend {
+    pub fn new(berth: Berth, session: impl Into<String>) -> Self {
+        Self { berth, session: session.into(), servers: Default::default() }
+    }
+
+    pub fn session(&self) -> &str {
+        &self.session
+    }
+
+    fn key(&self, server: &str) -> String {
+        format!("{}/{server}", self.session)
+    }
+
+    async fn item(&self, name: &str) -> Result<CatalogItem, BackendError> {
+        let catalog = self.berth.catalog().await.map_err(err)?;
+        catalog.items.iter().find(|i| i.name == name).cloned().ok_or_else(|| {
+            BackendError::new(format!("No catalog server is named {name:?}. Use mcp-find to search for one."))
+        })
+    }
+
+    async fn start(&self, item: &CatalogItem, config: &Value) -> Result<Vec<SessionTool>, BackendError> {
+        if !matches!(item.launch, Launch::Container(_)) {
+            return Err(BackendError::new(format!(
+                "{} is not a container server; only container servers can be added to a session yet.",
+                item.name
+            )));
+        }
+        let mut secrets = HashMap::new();
+        let mut missing = Vec::new();
+        for s in &item.secrets {
+            let key = berth_secrets::SecretKey::new(SERVER_SECRET_KIND, &s.name)
+                .map_err(|e| BackendError::new(e.to_string()))?;
+            match self.berth.with_secrets(move |store| store.get(&key)).await.map_err(err)? {
+                Some(v) => {
+                    secrets.insert(s.name.clone(), v.expose().to_owned());
+                }
+                None if s.required => missing.push(format!(
+                    "{} (${}): run `berth secret set berth/server/{}` or set it in Berth's install form",
+                    s.name, s.env, s.name
+                )),
+                None => {}
+            }
+        }
+        if !missing.is_empty() {
+            return Err(BackendError::new(format!(
+                "{} needs secrets that are not set: {}. Set them, then call mcp-add again.",
+                item.name,
+                missing.join("; ")
+            )));
+        }
+        let plan = LaunchPlan::build(
+            item,
+            config,
+            &secrets,
+            &ServerSettings::default(),
+            Owner::current(),
+            Some(self.session.clone()),
+        )
+        .map_err(|e| match e {
+            ServerError::InvalidConfig(_) | ServerError::Template(_) => BackendError::new(format!(
+                "{e}. Pass the configuration as `config` to mcp-add (the server's schema is in the catalog)."
+            )),
+            other => err(other.into()),
+        })?;
+        drop(secrets);
+        let supervisor = self.berth.supervisor().await.map_err(err)?;
+        supervisor.start(plan, Arc::new(|_| {})).await.map_err(|e| err(e.into()))?;
+        self.tools_of(&item.name).await
+    }
+
+    async fn tools_of(&self, server: &str) -> Result<Vec<SessionTool>, BackendError> {
+        let supervisor = self.berth.supervisor().await.map_err(err)?;
+        let tools = supervisor.tools(&self.key(server)).await.map_err(|e| err(e.into()))?;
+        Ok(tools
+            .into_iter()
+            .map(|t| SessionTool {
+                server: server.to_owned(),
+                name: t.name,
+                description: t.description,
+                input_schema: t.input_schema.as_object().cloned().unwrap_or_default(),
+            })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl SessionBackend for GatewayBackend {
+    async fn find(&self, query: &str, limit: usize) -> Result<Vec<FoundServer>, BackendError> {
+        let hits = self
+            .berth
+            .catalog_search(CatalogQuery {
+                query: query.to_owned(),
+                limit: Some(limit as u32),
+                ..Default::default()
+            })
+            .await
+            .map_err(err)?;
+        Ok(hits
+            .into_iter()
+            .map(|h| FoundServer {
+                kind: serde_json::to_value(h.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                secrets: h
+                    .secrets
+                    .iter()
+                    .filter(|s| s.required)
+                    .map(|s| format!("{} ({})", s.env, if s.set { "set" } else { "not set" }))
+                    .collect(),
+                name: h.name,
+                title: h.title,
+                description: h.description,
+            })
+            .collect())
+    }
+
+    async fn add(&self, server: &str, config: Value) -> Result<Vec<SessionTool>, BackendError> {
+        if self.servers.lock().await.contains_key(server) {
+            return self.tools_of(server).await;
+        }
+        let item = self.item(server).await?;
+        let tools = self.start(&item, &config).await?;
+        self.servers.lock().await.insert(server.to_owned(), config);
+        Ok(tools)
+    }
+
+    async fn remove(&self, server: &str) -> Result<(), BackendError> {
+        if self.servers.lock().await.remove(server).is_none() {
+            return Err(BackendError::new(format!("{server} is not in this session.")));
+        }
+        let supervisor = self.berth.supervisor().await.map_err(err)?;
+        supervisor.stop(&self.key(server)).await.map_err(|e| err(e.into()))
+    }
+
+    async fn config_set(&self, server: &str, config: Value) -> Result<ConfigChange, BackendError> {
+        let old = self.servers.lock().await.get(server).cloned().ok_or_else(|| {
+            BackendError::new(format!("{server} is not in this session; add it with mcp-add first."))
+        })?;
+        let item = self.item(server).await?;
+        berth_servers::validate_config(&item, &config).map_err(|e| BackendError::new(e.to_string()))?;
+        // The server reads its configuration at start, so it restarts with the new one.
+        let supervisor = self.berth.supervisor().await.map_err(err)?;
+        supervisor.stop(&self.key(server)).await.map_err(|e| err(e.into()))?;
+        if let Err(e) = self.start(&item, &config).await {
+            self.servers.lock().await.remove(server);
+            return Err(BackendError::new(format!(
+                "{} ({server} is stopped; fix the configuration and add it again)",
+                e.message
+            )));
+        }
+        self.servers.lock().await.insert(server.to_owned(), config.clone());
+        Ok(ConfigChange { server: server.to_owned(), old, new: config })
+    }
+
+    async fn tools(&self) -> Result<Vec<SessionTool>, BackendError> {
+        let names: Vec<String> = self.servers.lock().await.keys().cloned().collect();
+        let mut out = Vec::new();
+        for name in names {
+            out.extend(self.tools_of(&name).await?);
+        }
+        Ok(out)
+    }
+
+    async fn call(
+        &self,
+        server: &str,
+        tool: &str,
+        arguments: Map<String, Value>,
+    ) -> Result<ExecOutcome, BackendError> {
+        if !self.servers.lock().await.contains_key(server) {
+            return Err(BackendError::new(format!(
+                "{server} is not in this session; add it with mcp-add first."
+            )));
+        }
+        let started = SystemTime::now();
+        let clock = Instant::now();
+        let supervisor = self.berth.supervisor().await.map_err(err)?;
+        let result = supervisor.call(&self.key(server), tool, arguments).await;
+        let (output, exit_code) = match result {
+            Ok(o) => (o.text, if o.is_error { 1 } else { 0 }),
+            Err(e) => (ApiError::from(e).message, 2),
+        };
+        Ok(ExecOutcome {
+            output,
+            exit_code,
+            started_at: iso8601(started),
+            ended_at: iso8601(SystemTime::now()),
+            duration_ms: clock.elapsed().as_millis() as u64,
+        })
+    }
+
+    async fn close(&self) {
+        let names: Vec<String> = self.servers.lock().await.drain().map(|(k, _)| k).collect();
+        if let Ok(supervisor) = self.berth.supervisor().await {
+            for name in names {
+                if let Err(e) = supervisor.stop(&self.key(&name)).await {
+                    tracing::warn!(server = %name, "stopping a session server failed: {e}");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_utc_timestamps() {
+        let t = UNIX_EPOCH + std::time::Duration::from_millis(1_795_249_396_886);
+        assert_eq!(iso8601(t), "2026-11-21T08:23:16.886Z");
+        assert_eq!(iso8601(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let leap = UNIX_EPOCH + std::time::Duration::from_secs(951_782_400); // 2000-02-29
+        assert_eq!(&iso8601(leap)[..10], "2000-02-29");
+    }
+}

@@ -1,0 +1,157 @@
+//! `berth gateway run --stdio` as an AI client launches it: an rmcp client on the process's stdio
+//! finds a server, adds it, calls its tools directly and through mcp-exec, changes its
+//! configuration, removes it; closing stdin ends the session and stops its containers.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use rmcp::model::CallToolRequestParams;
+use serde_json::{Value, json};
+
+fn containers(filter: &str) -> usize {
+    let out = std::process::Command::new("docker").args(["ps", "-aq", "--filter", filter]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+fn args(v: Value) -> serde_json::Map<String, Value> {
+    v.as_object().unwrap().clone()
+}
+
+fn text(r: &rmcp::model::CallToolResult) -> String {
+    r.content.iter().filter_map(|c| c.as_text().map(|t| t.text.clone())).collect::<Vec<_>>().join("")
+}
+
+async fn call(
+    client: &rmcp::service::RunningService<rmcp::RoleClient, ()>,
+    name: &str,
+    a: Value,
+) -> rmcp::model::CallToolResult {
+    client.call_tool(CallToolRequestParams::new(name.to_owned()).with_arguments(args(a))).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stdio_session_finds_adds_calls_and_cleans_up() {
+    let ready = berth_testkit::docker_available() && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    if !berth_testkit::require("stdio gateway", ready, "needs a running Docker engine and a Secret Service") {
+        return;
+    }
+    let image = berth_testkit::fixture_image();
+    let data = tempfile::tempdir().unwrap();
+    let id = std::process::id();
+    let (echo, locked) = (format!("gwecho{id}"), format!("gwlocked{id}"));
+    let catalog = data.path().join("gw.yaml");
+    std::fs::write(
+        &catalog,
+        format!(
+            "registry:\n  {echo}:\n    title: Gateway Echo\n    description: Echo server for the gateway test.\n    image: {image}\n    disableNetwork: true\n    config:\n      - name: {echo}\n        type: object\n        properties:\n          greeting: {{type: string}}\n    env: [{{name: GREETING, value: '{{{{{echo}.greeting}}}}'}}]\n  {locked}:\n    title: Locked Echo\n    image: {image}\n    secrets: [{{name: {locked}.token, env: LOCKED_TOKEN}}]\n"
+        ),
+    )
+    .unwrap();
+    let add = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["catalog", "source", "add", catalog.to_str().unwrap()])
+        .env("BERTH_DATA_DIR", data.path())
+        .output()
+        .unwrap();
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["gateway", "run", "--stdio"])
+        .env("BERTH_DATA_DIR", data.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let session = format!("label=berth.session=stdio-{}", child.id().unwrap());
+    let transport = (child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    let client = rmcp::serve_client((), transport).await.expect("MCP handshake with the gateway");
+    let info = client.peer_info().unwrap();
+    assert_eq!(info.server_info.as_ref().map(|i| i.name.as_str()), Some("berth-gateway"));
+
+    let names =
+        |tools: Vec<rmcp::model::Tool>| tools.into_iter().map(|t| t.name.to_string()).collect::<Vec<_>>();
+    let tools = names(client.list_all_tools().await.unwrap());
+    assert_eq!(tools, ["mcp-find", "mcp-add", "mcp-remove", "mcp-exec", "mcp-config-set"]);
+
+    let found = call(&client, "mcp-find", json!({"query": "gateway echo"})).await;
+    let found: Value = serde_json::from_str(&text(&found)).unwrap();
+    assert_eq!(found[0]["name"], echo.as_str());
+
+    // A server whose secret is missing: the reply says exactly what to set.
+    let refused = call(&client, "mcp-add", json!({"name": locked})).await;
+    assert_eq!(refused.is_error, Some(true));
+    assert!(
+        text(&refused).contains(&format!("berth secret set berth/server/{locked}.token")),
+        "{}",
+        text(&refused)
+    );
+
+    let added = call(&client, "mcp-add", json!({"name": echo, "config": {"greeting": "hey"}})).await;
+    assert_eq!(added.is_error, Some(false), "{}", text(&added));
+    assert_eq!(containers(&session), 1);
+    let tools = names(client.list_all_tools().await.unwrap());
+    assert!(tools.contains(&"echo".to_owned()) && tools.contains(&"mcp-exec".to_owned()), "{tools:?}");
+
+    // Called directly, and through mcp-exec with an exit code and timestamps.
+    assert_eq!(text(&call(&client, "echo", json!({"text": "direct"})).await), "direct");
+    let exec = call(
+        &client,
+        "mcp-exec",
+        json!({"name": echo, "tool": "env_present", "arguments": {"name": "GREETING"}}),
+    )
+    .await;
+    let exec: Value = serde_json::from_str(&text(&exec)).unwrap();
+    assert_eq!((exec["output"].as_str(), exec["exit_code"].as_u64()), (Some("set (3 chars)"), Some(0)));
+    assert!(exec["started_at"].as_str().unwrap().ends_with('Z') && exec["duration_ms"].is_u64());
+    let failed = call(&client, "mcp-exec", json!({"name": echo, "tool": "fail"})).await;
+    assert_eq!(failed.is_error, Some(true));
+    assert_eq!(serde_json::from_str::<Value>(&text(&failed)).unwrap()["exit_code"], 1);
+
+    // New configuration: validated, saved, old and new returned; the server restarts with it.
+    let bad = call(&client, "mcp-config-set", json!({"name": echo, "config": {"greeting": 5}})).await;
+    assert_eq!(bad.is_error, Some(true));
+    let change =
+        call(&client, "mcp-config-set", json!({"name": echo, "config": {"greeting": "hello"}})).await;
+    let change: Value = serde_json::from_str(&text(&change)).unwrap();
+    assert_eq!(
+        (change["old"]["greeting"].as_str(), change["new"]["greeting"].as_str()),
+        (Some("hey"), Some("hello"))
+    );
+    let exec = call(
+        &client,
+        "mcp-exec",
+        json!({"name": echo, "tool": "env_present", "arguments": {"name": "GREETING"}}),
+    )
+    .await;
+    assert!(text(&exec).contains("set (5 chars)"), "{}", text(&exec));
+
+    let removed = call(&client, "mcp-remove", json!({"name": echo})).await;
+    assert_eq!(removed.is_error, Some(false));
+    assert_eq!(containers(&session), 0);
+    assert_eq!(names(client.list_all_tools().await.unwrap()).len(), 5);
+
+    // Add again, then end the session by closing stdin: the gateway stops what the session ran.
+    let again = call(&client, "mcp-add", json!({"name": echo})).await;
+    assert_eq!(again.is_error, Some(false), "{}", text(&again));
+    assert_eq!(containers(&session), 1);
+    // Without the optional greeting, the variable is not set at all.
+    let exec = call(
+        &client,
+        "mcp-exec",
+        json!({"name": echo, "tool": "env_present", "arguments": {"name": "GREETING"}}),
+    )
+    .await;
+    assert!(text(&exec).contains("unset"), "{}", text(&exec));
+    client.cancel().await.unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("the gateway exits")
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while containers(&session) > 0 {
+        assert!(Instant::now() < deadline, "session containers left behind");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
