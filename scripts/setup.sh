@@ -45,8 +45,10 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
 }
 
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
-  echo "==> npm ci (ui/)"
-  (cd ui && npm ci --no-audit --no-fund)
+  # `npm install`, not `npm ci`: npm here writes lockfiles without other platforms' optional
+  # packages, which `npm ci` then rejects as out of sync. Versions still come from the lockfile.
+  echo "==> npm install (ui/)"
+  (cd ui && npm install --no-audit --no-fund)
 fi
 
 if [ "${BERTH_SETUP_TEST:-0}" = 1 ] && ! command -v tauri-driver >/dev/null; then

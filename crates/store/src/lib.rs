@@ -10,6 +10,7 @@ mod db;
 mod error;
 mod secret_refs;
 mod servers;
+mod sessions;
 mod settings;
 
 pub use catalog_sources::{CatalogFetch, CatalogSourceRow};
@@ -18,3 +19,4 @@ pub use db::{DB_FILE, Store};
 pub use error::StoreError;
 pub use secret_refs::SecretRef;
 pub use servers::{ServerRow, ServerState};
+pub use sessions::{CallRecord, CallRow, SessionRow, SessionServerRow};

@@ -1,0 +1,142 @@
+//! The `sessions`, `session_servers` and `call_log` tables.
+
+use crate::{Store, StoreError};
+
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub transport: String,
+    pub client: Option<String>,
+    pub owner: Option<String>,
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionServerRow {
+    pub session_id: String,
+    pub server: String,
+    pub config: String,
+    pub added_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct CallRow {
+    pub id: i64,
+    pub session_id: Option<String>,
+    pub server: String,
+    pub tool: String,
+    /// JSON array of argument names.
+    pub arg_names: String,
+    pub exit_code: i64,
+    pub started_at: i64,
+    pub duration_ms: i64,
+}
+
+/// One call to record.
+pub struct CallRecord<'a> {
+    pub session_id: Option<&'a str>,
+    pub server: &'a str,
+    pub tool: &'a str,
+    pub arg_names: &'a [String],
+    pub exit_code: i64,
+    pub started_at: i64,
+    pub duration_ms: i64,
+}
+
+impl Store {
+    pub async fn start_session(&self, id: &str, transport: &str, client: Option<&str>, owner: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (id, transport, client, owner, started_at) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET ended_at = NULL, owner = excluded.owner",
+        )
+        .bind(id)
+        .bind(transport)
+        .bind(client)
+        .bind(owner)
+        .bind(self.clock.now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn end_session(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL")
+            .bind(self.clock.now_ms())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn put_session_server(&self, session: &str, server: &str, config: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO session_servers (session_id, server, config, added_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (session_id, server) DO UPDATE SET config = excluded.config",
+        )
+        .bind(session)
+        .bind(server)
+        .bind(config)
+        .bind(self.clock.now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session_server(&self, session: &str, server: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM session_servers WHERE session_id = ? AND server = ?")
+            .bind(session)
+            .bind(server)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The newest sessions first.
+    pub async fn sessions(&self, limit: i64) -> Result<Vec<SessionRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, transport, client, owner, started_at, ended_at FROM sessions ORDER BY started_at DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn session_servers(&self, session: &str) -> Result<Vec<SessionServerRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT session_id, server, config, added_at FROM session_servers WHERE session_id = ? ORDER BY server",
+        )
+        .bind(session)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn log_call(&self, c: CallRecord<'_>) -> Result<(), StoreError> {
+        let names = serde_json::to_string(c.arg_names)?;
+        sqlx::query(
+            "INSERT INTO call_log (session_id, server, tool, arg_names, exit_code, started_at, duration_ms) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(c.session_id)
+        .bind(c.server)
+        .bind(c.tool)
+        .bind(names)
+        .bind(c.exit_code)
+        .bind(c.started_at)
+        .bind(c.duration_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest calls first.
+    pub async fn calls(&self, limit: i64) -> Result<Vec<CallRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, session_id, server, tool, arg_names, exit_code, started_at, duration_ms FROM call_log \
+             ORDER BY id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
