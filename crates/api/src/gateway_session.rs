@@ -52,8 +52,27 @@ pub fn iso8601(t: SystemTime) -> String {
 }
 
 impl GatewayBackend {
-    pub fn new(berth: Berth, session: impl Into<String>) -> Self {
-        Self { berth, session: session.into(), servers: Default::default() }
+    /// Opens a session and records it (`transport`: `stdio` or `http`; `client`: the client's
+    /// name when known) so the Sessions page lists it while it lasts.
+    pub async fn start(
+        berth: Berth,
+        session: impl Into<String>,
+        transport: &str,
+        client: Option<&str>,
+    ) -> Result<Self, ApiError> {
+        let session = session.into();
+        berth.store.start_session(&session, transport, client, &Owner::current().to_string()).await?;
+        Ok(Self { berth, session, servers: Default::default() })
+    }
+
+    async fn remember(&self, server: &str, config: Option<&Value>) {
+        let result = match config {
+            Some(c) => self.berth.store.put_session_server(&self.session, server, &c.to_string()).await,
+            None => self.berth.store.delete_session_server(&self.session, server).await,
+        };
+        if let Err(e) = result {
+            tracing::warn!(session = %self.session, "could not record the session's servers: {e}");
+        }
     }
 
     pub fn session(&self) -> &str {
@@ -71,7 +90,7 @@ impl GatewayBackend {
         })
     }
 
-    async fn start(&self, item: &CatalogItem, config: &Value) -> Result<Vec<SessionTool>, BackendError> {
+    async fn launch(&self, item: &CatalogItem, config: &Value) -> Result<Vec<SessionTool>, BackendError> {
         if !matches!(item.launch, Launch::Container(_)) {
             return Err(BackendError::new(format!(
                 "{} is not a container server; only container servers can be added to a session yet.",
@@ -173,7 +192,8 @@ impl SessionBackend for GatewayBackend {
             return self.tools_of(server).await;
         }
         let item = self.item(server).await?;
-        let tools = self.start(&item, &config).await?;
+        let tools = self.launch(&item, &config).await?;
+        self.remember(server, Some(&config)).await;
         self.servers.lock().await.insert(server.to_owned(), config);
         Ok(tools)
     }
@@ -182,6 +202,7 @@ impl SessionBackend for GatewayBackend {
         if self.servers.lock().await.remove(server).is_none() {
             return Err(BackendError::new(format!("{server} is not in this session.")));
         }
+        self.remember(server, None).await;
         let supervisor = self.berth.supervisor().await.map_err(err)?;
         supervisor.stop(&self.key(server)).await.map_err(|e| err(e.into()))
     }
@@ -195,13 +216,14 @@ impl SessionBackend for GatewayBackend {
         // The server reads its configuration at start, so it restarts with the new one.
         let supervisor = self.berth.supervisor().await.map_err(err)?;
         supervisor.stop(&self.key(server)).await.map_err(|e| err(e.into()))?;
-        if let Err(e) = self.start(&item, &config).await {
+        if let Err(e) = self.launch(&item, &config).await {
             self.servers.lock().await.remove(server);
             return Err(BackendError::new(format!(
                 "{} ({server} is stopped; fix the configuration and add it again)",
                 e.message
             )));
         }
+        self.remember(server, Some(&config)).await;
         self.servers.lock().await.insert(server.to_owned(), config.clone());
         Ok(ConfigChange { server: server.to_owned(), old, new: config })
     }
@@ -228,22 +250,39 @@ impl SessionBackend for GatewayBackend {
         }
         let started = SystemTime::now();
         let clock = Instant::now();
+        let arg_names: Vec<String> = arguments.keys().cloned().collect();
         let supervisor = self.berth.supervisor().await.map_err(err)?;
         let result = supervisor.call(&self.key(server), tool, arguments).await;
         let (output, exit_code) = match result {
             Ok(o) => (o.text, if o.is_error { 1 } else { 0 }),
             Err(e) => (ApiError::from(e).message, 2),
         };
+        let duration_ms = clock.elapsed().as_millis() as u64;
+        let record = berth_store::CallRecord {
+            session_id: Some(&self.session),
+            server,
+            tool,
+            arg_names: &arg_names,
+            exit_code: exit_code as i64,
+            started_at: started.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0),
+            duration_ms: duration_ms as i64,
+        };
+        if let Err(e) = self.berth.store.log_call(record).await {
+            tracing::warn!("could not record a call in the call log: {e}");
+        }
         Ok(ExecOutcome {
             output,
             exit_code,
             started_at: iso8601(started),
             ended_at: iso8601(SystemTime::now()),
-            duration_ms: clock.elapsed().as_millis() as u64,
+            duration_ms,
         })
     }
 
     async fn close(&self) {
+        if let Err(e) = self.berth.store.end_session(&self.session).await {
+            tracing::warn!(session = %self.session, "could not record the end of the session: {e}");
+        }
         let names: Vec<String> = self.servers.lock().await.drain().map(|(k, _)| k).collect();
         if let Ok(supervisor) = self.berth.supervisor().await {
             for name in names {

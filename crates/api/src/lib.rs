@@ -17,6 +17,7 @@ mod secrets;
 #[cfg(test)]
 mod send_probe;
 mod servers;
+mod sessions;
 mod settings;
 
 pub use app_info::AppInfo;
@@ -33,6 +34,7 @@ pub use error::{ApiError, ErrorCode};
 pub use gateway_session::GatewayBackend;
 pub use secrets::SecretInfo;
 pub use servers::{InstallRequest, ServerProgress, ServerStatus, ServerView};
+pub use sessions::{CallView, SessionServer, SessionView};
 pub use settings::{Locale, LocalePreference, SettingsView};
 
 /// Re-exported so binaries can build the redaction set they hand to both logging and [`Berth`].

@@ -51,6 +51,23 @@ enum Command {
     /// The MCP gateway AI clients connect to.
     #[command(subcommand)]
     Gateway(GatewayCommand),
+    /// Gateway client sessions and the servers each added.
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// The tool call log: server, tool, argument names (never values), exit code, duration.
+    Calls {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum SessionCommand {
+    /// List recent sessions, newest first.
+    Ls {
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -274,6 +291,14 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
             ExitCode::SUCCESS
         }
         Command::Server(cmd) => server_command(&berth, cmd, out).await?,
+        Command::Session(SessionCommand::Ls { limit }) => {
+            out.sessions(&berth.sessions(limit).await?);
+            ExitCode::SUCCESS
+        }
+        Command::Calls { limit } => {
+            out.calls(&berth.calls(limit).await?);
+            ExitCode::SUCCESS
+        }
         Command::Gateway(GatewayCommand::Run { stdio }) => {
             if !stdio {
                 return Err(ApiError::new(
@@ -423,7 +448,9 @@ async fn server_command(berth: &Berth, cmd: ServerCommand, out: &Output) -> Resu
 async fn run_stdio_gateway(berth: &Berth) -> Result<(), ApiError> {
     use rmcp::ServiceExt;
     let session = format!("stdio-{}", std::process::id());
-    let backend = std::sync::Arc::new(berth_api::GatewayBackend::new(berth.clone(), session.clone()));
+    let backend = std::sync::Arc::new(
+        berth_api::GatewayBackend::start(berth.clone(), session.clone(), "stdio", None).await?,
+    );
     tracing::info!(session = %session, "gateway session started");
     let served = berth_gateway::GatewaySession::new(backend.clone()).serve(rmcp::transport::stdio()).await;
     match served {

@@ -3,8 +3,9 @@
 use serde::Serialize;
 
 use berth_api::{
-    ApiError, AppInfo, CatalogHit, CatalogItemView, CatalogOverview, CheckStatus, DoctorReport, ItemKind,
-    Launch, RefreshOutcome, SecretInfo, SecretStatus, ServerView, SettingsView, SourceHealth,
+    ApiError, AppInfo, CallView, CatalogHit, CatalogItemView, CatalogOverview, CheckStatus, DoctorReport,
+    ItemKind, Launch, RefreshOutcome, SecretInfo, SecretStatus, ServerView, SessionView, SettingsView,
+    SourceHealth,
 };
 
 pub struct Output {
@@ -211,6 +212,36 @@ impl Output {
         }
         if !s.config.is_null() {
             println!("config:   {}", s.config);
+        }
+    }
+
+    pub fn sessions(&self, list: &[SessionView]) {
+        if self.json {
+            return self.print_json(&list);
+        }
+        if list.is_empty() {
+            println!("No sessions yet. AI clients start one by running `berth gateway run --stdio`.");
+        }
+        for s in list {
+            let state = if s.active { "active" } else { "ended" };
+            let servers: Vec<&str> = s.servers.iter().map(|x| x.server.as_str()).collect();
+            println!("{:<24} {:<6} {:<7} {}", s.id, s.transport, state, servers.join(", "));
+        }
+    }
+
+    pub fn calls(&self, list: &[CallView]) {
+        if self.json {
+            return self.print_json(&list);
+        }
+        for c in list {
+            println!(
+                "{:<20} {:<24} exit {} {:>6} ms  args: {}",
+                c.server,
+                c.tool,
+                c.exit_code,
+                c.duration_ms,
+                c.arg_names.join(", ")
+            );
         }
     }
 

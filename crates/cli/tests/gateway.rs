@@ -126,6 +126,32 @@ async fn a_stdio_session_finds_adds_calls_and_cleans_up() {
     .await;
     assert!(text(&exec).contains("set (5 chars)"), "{}", text(&exec));
 
+    // The session, its server and its configuration are in the store; other processes see them.
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+            .args(args)
+            .env("BERTH_DATA_DIR", data.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let sessions = cli(&["session", "ls", "--json"]);
+    let me = format!("stdio-{}", child.id().unwrap());
+    let s = sessions.as_array().unwrap().iter().find(|s| s["id"] == me.as_str()).expect("session recorded");
+    assert_eq!((s["active"].as_bool(), s["transport"].as_str()), (Some(true), Some("stdio")));
+    assert_eq!(s["servers"][0]["server"], echo.as_str());
+    assert_eq!(s["servers"][0]["config"]["greeting"], "hello");
+    // The call log has argument names, never values.
+    let calls = cli(&["calls", "--json"]);
+    let logged = calls.to_string();
+    assert!(logged.contains("\"echo\"") && logged.contains("\"text\""), "{logged}");
+    assert!(
+        !logged.contains("direct") && !logged.contains("GREETING"),
+        "values leaked into the call log: {logged}"
+    );
+    assert!(calls.as_array().unwrap().iter().any(|c| c["tool"] == "fail" && c["exit_code"] == 1));
+
     let removed = call(&client, "mcp-remove", json!({"name": echo})).await;
     assert_eq!(removed.is_error, Some(false));
     assert_eq!(containers(&session), 0);
@@ -154,4 +180,8 @@ async fn a_stdio_session_finds_adds_calls_and_cleans_up() {
         assert!(Instant::now() < deadline, "session containers left behind");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let sessions = cli(&["session", "ls", "--json"]);
+    let s = sessions.as_array().unwrap().iter().find(|s| s["id"] == me.as_str()).unwrap();
+    assert_eq!(s["active"], false);
+    assert!(s["ended_at"].is_i64());
 }

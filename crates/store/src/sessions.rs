@@ -45,7 +45,13 @@ pub struct CallRecord<'a> {
 }
 
 impl Store {
-    pub async fn start_session(&self, id: &str, transport: &str, client: Option<&str>, owner: &str) -> Result<(), StoreError> {
+    pub async fn start_session(
+        &self,
+        id: &str,
+        transport: &str,
+        client: Option<&str>,
+        owner: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO sessions (id, transport, client, owner, started_at) VALUES (?, ?, ?, ?, ?) \
              ON CONFLICT (id) DO UPDATE SET ended_at = NULL, owner = excluded.owner",
@@ -69,7 +75,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn put_session_server(&self, session: &str, server: &str, config: &str) -> Result<(), StoreError> {
+    pub async fn put_session_server(
+        &self,
+        session: &str,
+        server: &str,
+        config: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO session_servers (session_id, server, config, added_at) VALUES (?, ?, ?, ?) \
              ON CONFLICT (session_id, server) DO UPDATE SET config = excluded.config",
