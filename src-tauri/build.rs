@@ -23,6 +23,8 @@ const COMMANDS: &[&str] = &[
     "server_remove",
     "server_logs",
     "server_tools",
+    "session_list",
+    "call_log",
 ];
 
 fn main() {

@@ -5,6 +5,7 @@ mod app;
 mod catalog;
 mod secrets;
 pub mod servers;
+mod sessions;
 mod settings;
 
 /// The invoke handler with every command; the list matches `COMMANDS` in `build.rs`.
@@ -30,5 +31,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         servers::server_remove,
         servers::server_logs,
         servers::server_tools,
+        sessions::session_list,
+        sessions::call_log,
     ]
 }

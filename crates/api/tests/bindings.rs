@@ -27,6 +27,8 @@ fn export_all(cfg: &Config) {
     InstallRequest::export_all(cfg).unwrap();
     ServerProgress::export_all(cfg).unwrap();
     ToolInfo::export_all(cfg).unwrap();
+    SessionView::export_all(cfg).unwrap();
+    CallView::export_all(cfg).unwrap();
 }
 
 /// Every `.ts` file under `dir`, by path relative to it.

@@ -15,6 +15,8 @@ import type { InstallRequest } from "../bindings/InstallRequest";
 import type { ServerProgress } from "../bindings/ServerProgress";
 import type { ServerView } from "../bindings/ServerView";
 import type { ToolInfo } from "../bindings/ToolInfo";
+import type { CallView } from "../bindings/CallView";
+import type { SessionView } from "../bindings/SessionView";
 import type { DeepLinkOutcome } from "../bindings/DeepLinkOutcome";
 import type { DoctorReport } from "../bindings/DoctorReport";
 import type { LocalePreference } from "../bindings/LocalePreference";
@@ -52,6 +54,8 @@ export const ipc = {
   serverRemove: (name: string) => call<boolean>("server_remove", { name }),
   serverLogs: (name: string, tail: number) => call<string[]>("server_logs", { name, tail }),
   serverTools: (name: string) => call<ToolInfo[]>("server_tools", { name }),
+  sessionList: (limit: number) => call<SessionView[]>("session_list", { limit }),
+  callLog: (limit: number) => call<CallView[]>("call_log", { limit }),
 };
 
 export const events = {
