@@ -78,6 +78,9 @@ enum GatewayCommand {
         /// Speak MCP on stdin/stdout.
         #[arg(long)]
         stdio: bool,
+        /// Serve streamable HTTP on 127.0.0.1 at this port (0 picks a free one).
+        #[arg(long, conflicts_with = "stdio")]
+        port: Option<u16>,
     },
 }
 
@@ -299,14 +302,16 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
             out.calls(&berth.calls(limit).await?);
             ExitCode::SUCCESS
         }
-        Command::Gateway(GatewayCommand::Run { stdio }) => {
-            if !stdio {
-                return Err(ApiError::new(
-                    berth_api::ErrorCode::Unsupported,
-                    "Only `berth gateway run --stdio` is available from the CLI; the desktop app hosts the HTTP gateway.",
-                ));
+        Command::Gateway(GatewayCommand::Run { stdio, port }) => {
+            match (stdio, port) {
+                (true, _) => run_stdio_gateway(&berth).await?,
+                (false, Some(port)) => run_http_gateway(&berth, port).await?,
+                (false, None) => {
+                    return Err(ApiError::validation(
+                        "Say how clients connect: `berth gateway run --stdio` or `berth gateway run --port 8811`.",
+                    ));
+                }
             }
-            run_stdio_gateway(&berth).await?;
             ExitCode::SUCCESS
         }
         Command::Catalog(CatalogCommand::Show { name }) => {
@@ -466,6 +471,76 @@ async fn run_stdio_gateway(berth: &Berth) -> Result<(), ApiError> {
     berth_gateway::SessionBackend::close(backend.as_ref()).await;
     tracing::info!(session = %session, "gateway session ended");
     Ok(())
+}
+
+/// Serves streamable HTTP on 127.0.0.1 until Ctrl-C or SIGTERM, then ends every session.
+async fn run_http_gateway(berth: &Berth, port: u16) -> Result<(), ApiError> {
+    let token = match std::env::var("BERTH_GATEWAY_TOKEN") {
+        Ok(t) if t.len() >= 16 => t,
+        Ok(_) => return Err(ApiError::validation("BERTH_GATEWAY_TOKEN must be at least 16 characters.")),
+        Err(_) => {
+            let mut bytes = [0u8; 24];
+            getrandom::fill(&mut bytes).map_err(|e| {
+                ApiError::internal("no randomness for the gateway token").with_detail(e.to_string())
+            })?;
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        }
+    };
+    let sessions: std::sync::Arc<std::sync::Mutex<Vec<std::sync::Arc<berth_api::GatewayBackend>>>> =
+        Default::default();
+    let made = sessions.clone();
+    let factory_berth = berth.clone();
+    let counter = std::sync::atomic::AtomicU64::new(0);
+    let gateway = berth_gateway::serve_http(port, token.clone(), move || {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = format!("http-{}-{n}", std::process::id());
+        // The factory is synchronous; recording the session is one short database write.
+        let backend = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(berth_api::GatewayBackend::start(
+                factory_berth.clone(),
+                id,
+                "http",
+                None,
+            ))
+        })
+        .map_err(|e| std::io::Error::other(e.message))?;
+        let backend = std::sync::Arc::new(backend);
+        made.lock().expect("sessions").push(backend.clone());
+        Ok(backend)
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            berth_api::ErrorCode::Conflict,
+            format!("Cannot listen on 127.0.0.1:{port}: {e}. Pick another --port."),
+        )
+    })?;
+    // The token goes to the terminal that asked for it, never to a log.
+    println!("Berth gateway on {}", gateway.url());
+    println!("Authorization: Bearer {token}");
+    wait_for_termination().await;
+    gateway.shutdown();
+    let all: Vec<_> = sessions.lock().expect("sessions").drain(..).collect();
+    for s in all {
+        berth_gateway::SessionBackend::close(s.as_ref()).await;
+    }
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn wait_for_termination() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Reads one line from stdin (prompting when it is a terminal); secrets never go through argv,

@@ -6,7 +6,9 @@
 
 mod backend;
 mod dynamic;
+mod http;
 mod session;
 
 pub use backend::{BackendError, ConfigChange, ExecOutcome, FoundServer, SessionBackend, SessionTool};
+pub use http::{HttpGateway, serve_http};
 pub use session::GatewaySession;

@@ -1,0 +1,168 @@
+//! The gateway over streamable HTTP on 127.0.0.1: `/health` is open; `/mcp` needs the bearer
+//! token, and Host and Origin must name this loopback listener (no DNS rebinding). Each MCP
+//! session gets its own backend from the factory, closed when the session ends.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, combinators::BoxBody};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::{GatewaySession, SessionBackend};
+
+type Body = BoxBody<Bytes, Infallible>;
+
+fn reply(status: StatusCode, text: &str) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from(text.to_owned())).boxed());
+    *r.status_mut() = status;
+    r
+}
+
+/// Compares without an early exit, so response timing does not reveal how much of a guess matched.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The names a browser or client may use for this listener.
+fn local_authorities(port: u16) -> [String; 3] {
+    [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")]
+}
+
+/// Checks one request before it reaches MCP; `Err` is the response to send instead.
+fn admit(req: &Request<Incoming>, token: &str, port: u16) -> Result<(), Response<Body>> {
+    let authorities = local_authorities(port);
+    let host = req.headers().get(hyper::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    if !authorities.iter().any(|a| a.eq_ignore_ascii_case(host)) {
+        return Err(reply(StatusCode::FORBIDDEN, "the Host header does not name this gateway"));
+    }
+    if let Some(origin) = req.headers().get(hyper::header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("");
+        let ok = authorities.iter().any(|a| origin.eq_ignore_ascii_case(&format!("http://{a}")));
+        if !ok {
+            return Err(reply(StatusCode::FORBIDDEN, "requests from web pages on other origins are refused"));
+        }
+    }
+    let presented = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !same(presented.as_bytes(), token.as_bytes()) {
+        let mut r = reply(StatusCode::UNAUTHORIZED, "a valid bearer token is required");
+        r.headers_mut().insert(hyper::header::WWW_AUTHENTICATE, "Bearer".parse().expect("static header"));
+        return Err(r);
+    }
+    Ok(())
+}
+
+/// A running HTTP gateway; dropping it (or `shutdown`) stops accepting.
+pub struct HttpGateway {
+    pub addr: SocketAddr,
+    cancel: CancellationToken,
+}
+
+impl HttpGateway {
+    /// The MCP endpoint URL.
+    pub fn url(&self) -> String {
+        format!("http://{}/mcp", self.addr)
+    }
+
+    pub fn shutdown(&self) {
+        self.cancel.cancel();
+    }
+}
+
+impl Drop for HttpGateway {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+/// Serves the gateway on `127.0.0.1:port` (0 picks a free port). `backend` makes one backend per
+/// MCP session; the caller may keep the `Arc` to close every session when it shuts down.
+pub async fn serve_http<B, F>(port: u16, token: String, backend: F) -> std::io::Result<HttpGateway>
+where
+    B: SessionBackend,
+    F: Fn() -> std::io::Result<Arc<B>> + Send + Sync + 'static,
+{
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    let port = addr.port();
+    let cancel = CancellationToken::new();
+    let config = StreamableHttpServerConfig::default()
+        .with_cancellation_token(cancel.child_token())
+        .with_allowed_hosts(
+            local_authorities(port).into_iter().chain(["127.0.0.1".into(), "localhost".into()]),
+        );
+    let mcp = StreamableHttpService::new(
+        move || backend().map(GatewaySession::new),
+        Arc::new(LocalSessionManager::default()),
+        config,
+    );
+    let token = Arc::new(token);
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = tokio::select! {
+                _ = stop.cancelled() => return,
+                accepted = listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        tracing::warn!("gateway accept failed: {e}");
+                        continue;
+                    }
+                },
+            };
+            // Small JSON-RPC messages must not wait for Nagle's algorithm.
+            let _ = stream.set_nodelay(true);
+            let mcp = mcp.clone();
+            let token = token.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                    let mut mcp = mcp.clone();
+                    let token = token.clone();
+                    async move {
+                        let path = req.uri().path().to_owned();
+                        if path == "/health" {
+                            return Ok::<_, Infallible>(reply(StatusCode::OK, "ok"));
+                        }
+                        if let Err(denied) = admit(&req, &token, port) {
+                            return Ok(denied);
+                        }
+                        if path != "/mcp" {
+                            return Ok(reply(StatusCode::NOT_FOUND, "the MCP endpoint is /mcp"));
+                        }
+                        tower_service::Service::call(&mut mcp, req).await
+                    }
+                });
+                let conn = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                if let Err(e) = conn.serve_connection(TokioIo::new(stream), service).await {
+                    tracing::debug!("gateway connection ended: {e}");
+                }
+            });
+        }
+    });
+    Ok(HttpGateway { addr, cancel })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_comparison_is_exact() {
+        assert!(same(b"abc", b"abc"));
+        assert!(!same(b"abc", b"abd"));
+        assert!(!same(b"abc", b"abcd"));
+        assert!(!same(b"", b"a"));
+    }
+}
