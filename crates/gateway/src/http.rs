@@ -36,18 +36,34 @@ fn local_authorities(port: u16) -> [String; 3] {
     [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")]
 }
 
-/// Checks one request before it reaches MCP; `Err` is the response to send instead.
-fn admit(req: &Request<Incoming>, token: &str, port: u16) -> Result<(), Response<Body>> {
+/// Why a request was turned away.
+struct Refusal(StatusCode, &'static str);
+
+impl Refusal {
+    fn response(self) -> Response<Body> {
+        let mut r = reply(self.0, self.1);
+        if self.0 == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(hyper::header::WWW_AUTHENTICATE, "Bearer".parse().expect("static header"));
+        }
+        r
+    }
+}
+
+/// Checks one request before it reaches MCP.
+fn admit(req: &Request<Incoming>, token: &str, port: u16) -> Result<(), Refusal> {
     let authorities = local_authorities(port);
     let host = req.headers().get(hyper::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
     if !authorities.iter().any(|a| a.eq_ignore_ascii_case(host)) {
-        return Err(reply(StatusCode::FORBIDDEN, "the Host header does not name this gateway"));
+        return Err(Refusal(StatusCode::FORBIDDEN, "the Host header does not name this gateway"));
     }
     if let Some(origin) = req.headers().get(hyper::header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("");
         let ok = authorities.iter().any(|a| origin.eq_ignore_ascii_case(&format!("http://{a}")));
         if !ok {
-            return Err(reply(StatusCode::FORBIDDEN, "requests from web pages on other origins are refused"));
+            return Err(Refusal(
+                StatusCode::FORBIDDEN,
+                "requests from web pages on other origins are refused",
+            ));
         }
     }
     let presented = req
@@ -57,9 +73,7 @@ fn admit(req: &Request<Incoming>, token: &str, port: u16) -> Result<(), Response
         .and_then(|h| h.strip_prefix("Bearer "))
         .unwrap_or("");
     if !same(presented.as_bytes(), token.as_bytes()) {
-        let mut r = reply(StatusCode::UNAUTHORIZED, "a valid bearer token is required");
-        r.headers_mut().insert(hyper::header::WWW_AUTHENTICATE, "Bearer".parse().expect("static header"));
-        return Err(r);
+        return Err(Refusal(StatusCode::UNAUTHORIZED, "a valid bearer token is required"));
     }
     Ok(())
 }
@@ -135,8 +149,8 @@ where
                         if path == "/health" {
                             return Ok::<_, Infallible>(reply(StatusCode::OK, "ok"));
                         }
-                        if let Err(denied) = admit(&req, &token, port) {
-                            return Ok(denied);
+                        if let Err(refusal) = admit(&req, &token, port) {
+                            return Ok(refusal.response());
                         }
                         if path != "/mcp" {
                             return Ok(reply(StatusCode::NOT_FOUND, "the MCP endpoint is /mcp"));
