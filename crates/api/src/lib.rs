@@ -8,6 +8,7 @@ mod app_info;
 mod berth;
 mod catalog;
 mod catalog_sources;
+mod client_setup;
 pub mod deep_link;
 mod doctor;
 mod error;
@@ -28,6 +29,7 @@ pub use catalog::{CatalogHit, CatalogItemView, CatalogQuery, SecretStatus};
 pub use catalog_sources::{
     CatalogOverview, CatalogSourceView, RefreshOutcome, RefreshStatus, SourceHealth, SourceKind,
 };
+pub use client_setup::{ClientKind, ClientSetup, connect_client};
 pub use deep_link::{DeepLink, DeepLinkOutcome};
 pub use doctor::{CheckStatus, DoctorCheck, DoctorReport};
 pub use error::{ApiError, ErrorCode};

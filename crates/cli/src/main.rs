@@ -54,11 +54,34 @@ enum Command {
     /// Gateway client sessions and the servers each added.
     #[command(subcommand)]
     Session(SessionCommand),
+    /// Point an AI client at Berth's gateway.
+    #[command(subcommand)]
+    Client(ClientCommand),
     /// The tool call log: server, tool, argument names (never values), exit code, duration.
     Calls {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Write the gateway entry into the client's config (a backup is kept), or print it.
+    Connect {
+        #[arg(value_enum)]
+        client: ClientArg,
+        /// Print the entry and where it goes instead of writing it.
+        #[arg(long)]
+        print: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ClientArg {
+    ClaudeDesktop,
+    ClaudeCode,
+    Cursor,
+    Vscode,
 }
 
 #[derive(Subcommand)]
@@ -296,6 +319,43 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
         Command::Server(cmd) => server_command(&berth, cmd, out).await?,
         Command::Session(SessionCommand::Ls { limit }) => {
             out.sessions(&berth.sessions(limit).await?);
+            ExitCode::SUCCESS
+        }
+        Command::Client(ClientCommand::Connect { client, print }) => {
+            let kind = match client {
+                ClientArg::ClaudeDesktop => berth_api::ClientKind::ClaudeDesktop,
+                ClientArg::ClaudeCode => berth_api::ClientKind::ClaudeCode,
+                ClientArg::Cursor => berth_api::ClientKind::Cursor,
+                ClientArg::Vscode => berth_api::ClientKind::Vscode,
+            };
+            let dirs = directories::BaseDirs::new()
+                .ok_or_else(|| ApiError::validation("Berth cannot find your home folder; set HOME."))?;
+            let exe = std::env::current_exe()
+                .map_err(|e| ApiError::internal("cannot find the berth binary").with_detail(e.to_string()))?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0);
+            let setup =
+                berth_api::connect_client(kind, &exe, dirs.home_dir(), dirs.config_dir(), !print, now)?;
+            let text = if setup.written {
+                format!(
+                    "Added the berth gateway to {}{}. Restart the client to pick it up.",
+                    setup.path,
+                    setup
+                        .backup
+                        .as_deref()
+                        .map(|b| format!(" (previous file kept as {b})"))
+                        .unwrap_or_default()
+                )
+            } else {
+                format!(
+                    "Add this under the servers of {}:\n\"berth\": {}",
+                    setup.path,
+                    serde_json::to_string_pretty(&setup.entry).unwrap_or_default()
+                )
+            };
+            out.done(&setup, &text);
             ExitCode::SUCCESS
         }
         Command::Calls { limit } => {

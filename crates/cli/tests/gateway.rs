@@ -185,3 +185,50 @@ async fn a_stdio_session_finds_adds_calls_and_cleans_up() {
     assert_eq!(s["active"], false);
     assert!(s["ended_at"].is_i64());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn client_connect_writes_an_entry_that_launches_the_gateway() {
+    let home = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+            .args(args)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join(".config"))
+            .env("BERTH_DATA_DIR", data.path())
+            .output()
+            .unwrap()
+    };
+    let printed = run(&["client", "connect", "claude-desktop", "--print", "--json"]);
+    assert!(printed.status.success());
+    let printed: Value = serde_json::from_slice(&printed.stdout).unwrap();
+    assert_eq!(printed["written"], false);
+    assert!(printed["path"].as_str().unwrap().ends_with(".config/Claude/claude_desktop_config.json"));
+    assert!(!home.path().join(".config/Claude").exists());
+
+    let wrote = run(&["client", "connect", "cursor", "--json"]);
+    assert!(wrote.status.success(), "{}", String::from_utf8_lossy(&wrote.stderr));
+    let config: Value =
+        serde_json::from_str(&std::fs::read_to_string(home.path().join(".cursor/mcp.json")).unwrap())
+            .unwrap();
+    let entry = &config["mcpServers"]["berth"];
+    let command = entry["command"].as_str().unwrap();
+    let args: Vec<&str> = entry["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+
+    // Exactly what the client will run: it speaks MCP and offers the gateway's tools.
+    let mut child = tokio::process::Command::new(command)
+        .args(&args)
+        .env("BERTH_DATA_DIR", data.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let client =
+        rmcp::serve_client((), (child.stdout.take().unwrap(), child.stdin.take().unwrap())).await.unwrap();
+    let tools = client.list_all_tools().await.unwrap();
+    assert!(tools.iter().any(|t| t.name == "mcp-find"));
+    client.cancel().await.unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(20), child.wait()).await;
+}

@@ -1,0 +1,187 @@
+//! Client setup: the config entry that points an AI client at Berth's stdio gateway, written into
+//! the client's config file (after a backup) or printed for the user to paste.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use ts_rs::TS;
+
+use crate::{ApiError, ErrorCode};
+
+/// The AI clients Berth knows how to configure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientKind {
+    ClaudeDesktop,
+    ClaudeCode,
+    Cursor,
+    Vscode,
+}
+
+/// What `connect` did or would do.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ClientSetup {
+    pub client: ClientKind,
+    /// The file the entry belongs in.
+    pub path: String,
+    /// The entry, as the client expects it under its servers key.
+    pub entry: Value,
+    pub written: bool,
+    /// Where the previous file was copied before it was changed.
+    pub backup: Option<String>,
+}
+
+/// The entry's name in the client's server list.
+const ENTRY: &str = "berth";
+
+impl ClientKind {
+    /// The client's user-level config file under `home` (and `config`, the OS config folder).
+    pub fn config_path(self, home: &Path, config: &Path) -> PathBuf {
+        match self {
+            Self::ClaudeDesktop => {
+                if cfg!(target_os = "macos") {
+                    home.join("Library/Application Support/Claude/claude_desktop_config.json")
+                } else {
+                    config.join("Claude/claude_desktop_config.json")
+                }
+            }
+            Self::ClaudeCode => home.join(".claude.json"),
+            Self::Cursor => home.join(".cursor/mcp.json"),
+            Self::Vscode => config.join("Code/User/mcp.json"),
+        }
+    }
+
+    /// VS Code lists servers under `servers` with a `type`; the others under `mcpServers`.
+    fn servers_key(self) -> &'static str {
+        if self == Self::Vscode { "servers" } else { "mcpServers" }
+    }
+
+    fn entry(self, berth: &Path) -> Value {
+        let mut e = json!({ "command": berth.display().to_string(), "args": ["gateway", "run", "--stdio"] });
+        if matches!(self, Self::Vscode | Self::ClaudeCode) {
+            e["type"] = "stdio".into();
+        }
+        e
+    }
+}
+
+/// Builds, and when `write` is set writes, the entry for `client`. `berth` is the path of the
+/// `berth` binary the client should launch; `now_ms` names the backup.
+pub fn connect_client(
+    client: ClientKind,
+    berth: &Path,
+    home: &Path,
+    config: &Path,
+    write: bool,
+    now_ms: i64,
+) -> Result<ClientSetup, ApiError> {
+    let path = client.config_path(home, config);
+    let entry = client.entry(berth);
+    let mut setup = ClientSetup {
+        client,
+        path: path.display().to_string(),
+        entry: entry.clone(),
+        written: false,
+        backup: None,
+    };
+    if !write {
+        return Ok(setup);
+    }
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(text) if text.trim().is_empty() => Value::Object(Map::new()),
+        Ok(text) => serde_json::from_str::<Value>(&text).map_err(|e| {
+            ApiError::validation(format!(
+                "{} is not valid JSON ({e}), so Berth left it untouched. Fix it, or add this entry by hand: {}",
+                path.display(),
+                entry
+            ))
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Value::Object(Map::new()),
+        Err(e) => {
+            return Err(ApiError::new(ErrorCode::Storage, format!("Cannot read {}: {e}.", path.display())));
+        }
+    };
+    let Value::Object(mut doc) = existing else {
+        return Err(ApiError::validation(format!(
+            "{} does not hold a JSON object, so Berth left it untouched.",
+            path.display()
+        )));
+    };
+    let servers = doc.entry(client.servers_key()).or_insert_with(|| Value::Object(Map::new()));
+    let Value::Object(servers) = servers else {
+        return Err(ApiError::validation(format!(
+            "`{}` in {} is not an object, so Berth left the file untouched.",
+            client.servers_key(),
+            path.display()
+        )));
+    };
+    servers.insert(ENTRY.to_owned(), entry);
+    let io = |e: std::io::Error| {
+        ApiError::new(ErrorCode::Storage, format!("Cannot write {}: {e}.", path.display()))
+    };
+    if path.exists() {
+        let backup = path.with_extension(format!("json.berth-backup-{now_ms}"));
+        std::fs::copy(&path, &backup).map_err(io)?;
+        setup.backup = Some(backup.display().to_string());
+    } else if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    // Write beside and rename, so a crash never leaves half a config file.
+    let tmp = path.with_extension("json.berth-tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(&Value::Object(doc)).expect("JSON") + "\n")
+        .map_err(io)?;
+    std::fs::rename(&tmp, &path).map_err(io)?;
+    setup.written = true;
+    Ok(setup)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merges_into_existing_configs_after_a_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let (home, config) = (dir.path().join("home"), dir.path().join("config"));
+        let berth = Path::new("/usr/local/bin/berth");
+        // A Cursor config with another server: kept, and backed up first.
+        let cursor = ClientKind::Cursor.config_path(&home, &config);
+        std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
+        std::fs::write(&cursor, r#"{"mcpServers": {"other": {"command": "x"}}, "theme": "dark"}"#).unwrap();
+        let s = connect_client(ClientKind::Cursor, berth, &home, &config, true, 42).unwrap();
+        assert!(s.written);
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&cursor).unwrap()).unwrap();
+        assert_eq!(doc["mcpServers"]["other"]["command"], "x");
+        assert_eq!(doc["theme"], "dark");
+        assert_eq!(doc["mcpServers"]["berth"]["args"], json!(["gateway", "run", "--stdio"]));
+        let backup = std::fs::read_to_string(s.backup.unwrap()).unwrap();
+        assert!(backup.contains("other") && !backup.contains("berth"));
+
+        // VS Code: `servers` with a type; a missing file is created.
+        let s = connect_client(ClientKind::Vscode, berth, &home, &config, true, 43).unwrap();
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&s.path).unwrap()).unwrap();
+        assert_eq!(doc["servers"]["berth"]["type"], "stdio");
+        assert!(s.backup.is_none());
+
+        // Print only: nothing written.
+        let s = connect_client(ClientKind::ClaudeDesktop, berth, &home, &config, false, 44).unwrap();
+        assert!(!s.written && !Path::new(&s.path).exists());
+        assert_eq!(s.entry["command"], "/usr/local/bin/berth");
+    }
+
+    #[test]
+    fn malformed_configs_are_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let (home, config) = (dir.path().join("home"), dir.path().join("config"));
+        let path = ClientKind::ClaudeCode.config_path(&home, &config);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        for bad in ["{not json", "[1, 2]", r#"{"mcpServers": 3}"#] {
+            std::fs::write(&path, bad).unwrap();
+            let e =
+                connect_client(ClientKind::ClaudeCode, Path::new("/b"), &home, &config, true, 1).unwrap_err();
+            assert_eq!(e.code, ErrorCode::Validation, "{bad}");
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), bad, "the file is unchanged");
+        }
+    }
+}
