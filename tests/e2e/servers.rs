@@ -11,11 +11,7 @@ use crate::desktop::{DESKTOP, NEEDS};
 use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_first_attr, wait_for_text};
 
 fn containers_of(server: &str) -> usize {
-    let out = Command::new("docker")
-        .args(["ps", "-aq", "--filter", &format!("label=berth.server={server}")])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).lines().count()
+    berth_testkit::containers(&format!("label=berth.server={server}"))
 }
 
 async fn wait_for_no_containers(server: &str) {

@@ -18,11 +18,7 @@ async fn berth(dir: &std::path::Path) -> Berth {
 }
 
 fn managed(server: &str) -> usize {
-    let out = std::process::Command::new("docker")
-        .args(["ps", "-aq", "--filter", &format!("label=berth.server={server}")])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).lines().count()
+    berth_testkit::containers(&format!("label=berth.server={server}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -261,11 +261,7 @@ fn catalog_search_show_and_sources_from_the_cli() {
 }
 
 fn containers_of(server: &str) -> usize {
-    let out = Command::new("docker")
-        .args(["ps", "-aq", "--filter", &format!("label=berth.server={server}")])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).lines().count()
+    berth_testkit::containers(&format!("label=berth.server={server}"))
 }
 
 #[test]

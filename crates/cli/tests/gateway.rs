@@ -9,8 +9,7 @@ use rmcp::model::CallToolRequestParams;
 use serde_json::{Value, json};
 
 fn containers(filter: &str) -> usize {
-    let out = std::process::Command::new("docker").args(["ps", "-aq", "--filter", filter]).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).lines().count()
+    berth_testkit::containers(filter)
 }
 
 fn args(v: Value) -> serde_json::Map<String, Value> {

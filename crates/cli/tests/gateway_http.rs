@@ -12,8 +12,7 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use serde_json::json;
 
 fn containers(filter: &str) -> usize {
-    let out = Command::new("docker").args(["ps", "-aq", "--filter", filter]).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).lines().count()
+    berth_testkit::containers(filter)
 }
 
 #[tokio::test(flavor = "multi_thread")]

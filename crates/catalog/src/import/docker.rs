@@ -15,14 +15,9 @@ use crate::{
 #[derive(Deserialize)]
 struct CatalogFile {
     registry: serde_yaml::Mapping,
-    // The legacy v2 header; read so it is not reported as unknown.
+    #[serde(flatten)]
     #[allow(dead_code)]
-    version: Option<Value>,
-    #[allow(dead_code)]
-    name: Option<String>,
-    #[allow(dead_code)]
-    #[serde(rename = "displayName")]
-    display_name: Option<String>,
+    header: CatalogHeader,
 }
 
 /// A `registry:` entry of a Docker catalog.
@@ -229,7 +224,8 @@ fn typed<T: for<'de> Deserialize<'de>>(value: Value) -> Result<(T, Vec<String>),
     Ok((t, unknown))
 }
 
-/// The top level of a catalog without its `registry:` body.
+/// The top level of a catalog without its `registry:` body (the legacy v2 header); read so it is
+/// not reported as unknown.
 #[derive(Deserialize)]
 struct CatalogHeader {
     #[allow(dead_code)]
