@@ -25,6 +25,8 @@ const COMMANDS: &[&str] = &[
     "server_tools",
     "session_list",
     "call_log",
+    "client_setups",
+    "client_connect",
 ];
 
 fn main() {

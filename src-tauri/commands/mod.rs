@@ -3,6 +3,7 @@
 
 mod app;
 mod catalog;
+mod clients;
 mod secrets;
 pub mod servers;
 mod sessions;
@@ -33,5 +34,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         servers::server_tools,
         sessions::session_list,
         sessions::call_log,
+        clients::client_setups,
+        clients::client_connect,
     ]
 }

@@ -63,6 +63,19 @@ async fn settings_switches_language_to_japanese_and_back_and_remembers_it() {
     assert_eq!(keychain.attr("data-status").await.unwrap().as_deref(), Some("ok"));
     let database = by_testid(&c, "check-database").await;
     assert_eq!(database.attr("data-status").await.unwrap().as_deref(), Some("ok"));
+
+    // Client setup: Connect writes the gateway entry into Cursor's config in this app's home.
+    let cursor = by_testid(&c, "client-cursor").await;
+    cursor.find(fantoccini::Locator::Css("button.primary")).await.unwrap().click().await.unwrap();
+    let written = data.path().join("home/.cursor/mcp.json");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !written.exists() {
+        assert!(std::time::Instant::now() < deadline, "Cursor's config was not written");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&written).unwrap()).unwrap();
+    assert_eq!(config["mcpServers"]["berth"]["args"], serde_json::json!(["gateway", "run", "--stdio"]));
     c.close().await.unwrap();
 }
 

@@ -36,12 +36,16 @@ impl Driver {
     /// Starts tauri-driver on free ports. `data_dir` becomes the app's `BERTH_DATA_DIR`.
     pub async fn start(data_dir: &Path) -> Driver {
         let (port, native) = (free_port(), free_port());
+        std::fs::create_dir_all(data_dir.join("home/.config")).unwrap();
         let bin = std::env::var_os("BERTH_TAURI_DRIVER")
             .map(PathBuf::from)
             .unwrap_or_else(|| "tauri-driver".into());
         let child = Command::new(&bin)
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .env("BERTH_DATA_DIR", data_dir)
+            // A home of its own, so client setup in a test never touches the user's real files.
+            .env("HOME", data_dir.join("home"))
+            .env("XDG_CONFIG_HOME", data_dir.join("home/.config"))
             // A fixed OS locale, so "follow the system" starts in English whatever the machine says.
             .env("LANG", "en_US.UTF-8")
             .env_remove("LC_ALL")

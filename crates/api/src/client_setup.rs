@@ -66,6 +66,10 @@ impl ClientKind {
     }
 }
 
+impl ClientKind {
+    pub const ALL: [ClientKind; 4] = [Self::ClaudeDesktop, Self::ClaudeCode, Self::Cursor, Self::Vscode];
+}
+
 /// Builds, and when `write` is set writes, the entry for `client`. `berth` is the path of the
 /// `berth` binary the client should launch; `now_ms` names the backup.
 pub fn connect_client(

@@ -29,6 +29,7 @@ fn export_all(cfg: &Config) {
     ToolInfo::export_all(cfg).unwrap();
     SessionView::export_all(cfg).unwrap();
     CallView::export_all(cfg).unwrap();
+    ClientSetup::export_all(cfg).unwrap();
 }
 
 /// Every `.ts` file under `dir`, by path relative to it.

@@ -16,6 +16,8 @@ import type { ServerProgress } from "../bindings/ServerProgress";
 import type { ServerView } from "../bindings/ServerView";
 import type { ToolInfo } from "../bindings/ToolInfo";
 import type { CallView } from "../bindings/CallView";
+import type { ClientKind } from "../bindings/ClientKind";
+import type { ClientSetup } from "../bindings/ClientSetup";
 import type { SessionView } from "../bindings/SessionView";
 import type { DeepLinkOutcome } from "../bindings/DeepLinkOutcome";
 import type { DoctorReport } from "../bindings/DoctorReport";
@@ -56,6 +58,8 @@ export const ipc = {
   serverTools: (name: string) => call<ToolInfo[]>("server_tools", { name }),
   sessionList: (limit: number) => call<SessionView[]>("session_list", { limit }),
   callLog: (limit: number) => call<CallView[]>("call_log", { limit }),
+  clientSetups: () => call<ClientSetup[]>("client_setups"),
+  clientConnect: (client: ClientKind) => call<ClientSetup>("client_connect", { client }),
 };
 
 export const events = {
