@@ -30,6 +30,7 @@ fn export_all(cfg: &Config) {
     SessionView::export_all(cfg).unwrap();
     CallView::export_all(cfg).unwrap();
     ClientSetup::export_all(cfg).unwrap();
+    GatewayStatus::export_all(cfg).unwrap();
 }
 
 /// Every `.ts` file under `dir`, by path relative to it.

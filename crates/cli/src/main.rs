@@ -546,44 +546,13 @@ async fn run_http_gateway(berth: &Berth, port: u16) -> Result<(), ApiError> {
             bytes.iter().map(|b| format!("{b:02x}")).collect()
         }
     };
-    let sessions: std::sync::Arc<std::sync::Mutex<Vec<std::sync::Arc<berth_api::GatewayBackend>>>> =
-        Default::default();
-    let made = sessions.clone();
-    let factory_berth = berth.clone();
-    let counter = std::sync::atomic::AtomicU64::new(0);
-    let gateway = berth_gateway::serve_http(port, token.clone(), move || {
-        let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let id = format!("http-{}-{n}", std::process::id());
-        // The factory is synchronous; recording the session is one short database write.
-        let backend = tokio::task::block_in_place(|| {
-            tokio::runtime::Handle::current().block_on(berth_api::GatewayBackend::start(
-                factory_berth.clone(),
-                id,
-                "http",
-                None,
-            ))
-        })
-        .map_err(|e| std::io::Error::other(e.message))?;
-        let backend = std::sync::Arc::new(backend);
-        made.lock().expect("sessions").push(backend.clone());
-        Ok(backend)
-    })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            berth_api::ErrorCode::Conflict,
-            format!("Cannot listen on 127.0.0.1:{port}: {e}. Pick another --port."),
-        )
-    })?;
+    let prefix = format!("http-{}", std::process::id());
+    let gateway = berth_api::GatewayHost::start(berth.clone(), port, token.clone(), &prefix).await?;
     // The token goes to the terminal that asked for it, never to a log.
     println!("Berth gateway on {}", gateway.url());
     println!("Authorization: Bearer {token}");
     wait_for_termination().await;
-    gateway.shutdown();
-    let all: Vec<_> = sessions.lock().expect("sessions").drain(..).collect();
-    for s in all {
-        berth_gateway::SessionBackend::close(s.as_ref()).await;
-    }
+    gateway.stop().await;
     Ok(())
 }
 

@@ -1,0 +1,67 @@
+//! The desktop-hosted gateway's settings: on or off, the port, and the bearer token (kept in the
+//! keychain, created on first use).
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use berth_secrets::SecretKey;
+
+use crate::{ApiError, Berth};
+
+const ENABLED_KEY: &str = "gateway.enabled";
+const PORT_KEY: &str = "gateway.port";
+/// The port Docker's MCP gateway uses by default, so client setups written for it work.
+pub const DEFAULT_GATEWAY_PORT: u16 = 8811;
+
+/// The gateway as Settings and the tray show it.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct GatewayStatus {
+    pub enabled: bool,
+    pub running: bool,
+    pub port: u16,
+    /// The MCP endpoint while running.
+    pub url: Option<String>,
+    /// Why it is enabled but not running.
+    pub error: Option<String>,
+}
+
+fn token_key() -> SecretKey {
+    SecretKey::new("gateway", "token").expect("static key")
+}
+
+impl Berth {
+    pub async fn gateway_enabled(&self) -> Result<bool, ApiError> {
+        Ok(self.store.setting::<bool>(ENABLED_KEY).await?.unwrap_or(false))
+    }
+
+    pub async fn set_gateway_enabled(&self, enabled: bool) -> Result<(), ApiError> {
+        self.store.set_setting(ENABLED_KEY, &enabled).await?;
+        Ok(())
+    }
+
+    pub async fn gateway_port(&self) -> Result<u16, ApiError> {
+        Ok(self.store.setting::<u16>(PORT_KEY).await?.unwrap_or(DEFAULT_GATEWAY_PORT))
+    }
+
+    /// The bearer token clients present; created (192 random bits) and stored in the keychain the
+    /// first time it is needed.
+    pub async fn gateway_token(&self) -> Result<String, ApiError> {
+        let key = token_key();
+        if let Some(t) = self.with_secrets(move |s| s.get(&key)).await? {
+            return Ok(t.expose().to_owned());
+        }
+        let mut bytes = [0u8; 24];
+        getrandom::fill(&mut bytes).map_err(|e| {
+            ApiError::internal("no randomness for the gateway token").with_detail(e.to_string())
+        })?;
+        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        self.set_secret(&token_key().to_string(), token.clone()).await?;
+        Ok(token)
+    }
+
+    /// Forgets the token; the next start creates a new one, so every client must be set up again.
+    pub async fn rotate_gateway_token(&self) -> Result<(), ApiError> {
+        self.delete_secret(&token_key().to_string()).await?;
+        Ok(())
+    }
+}
