@@ -27,6 +27,9 @@ const COMMANDS: &[&str] = &[
     "call_log",
     "client_setups",
     "client_connect",
+    "gateway_status",
+    "gateway_set_enabled",
+    "gateway_token",
 ];
 
 fn main() {

@@ -3,6 +3,7 @@
 
 mod commands;
 mod deep_link;
+mod gateway;
 mod tray;
 
 use std::path::PathBuf;
@@ -38,6 +39,8 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| show_main_window(app)))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .manage(gateway::DesktopGateway::default())
         .invoke_handler(commands::handler())
         .setup(move |app| {
             let Some(data_dir) = data_dir.clone() else {
@@ -64,6 +67,7 @@ pub fn run() {
                 }
             }
             tray::install(app.handle())?;
+            gateway::start_if_enabled(app.handle());
             deep_link::install(app.handle());
             exit_on_termination_signals(app.handle());
             Ok(())
@@ -75,7 +79,10 @@ pub fn run() {
             if let tauri::RunEvent::Exit = event
                 && let Some(berth) = app.try_state::<Berth>()
             {
-                tauri::async_runtime::block_on(berth.shutdown());
+                tauri::async_runtime::block_on(async {
+                    app.state::<gateway::DesktopGateway>().stop().await;
+                    berth.shutdown().await;
+                });
             }
         });
 }

@@ -7,6 +7,8 @@ use tauri::{AppHandle, Emitter, Manager, Wry, image::Image};
 
 const TRAY_ID: &str = "berth";
 const OPEN: &str = "open";
+const GATEWAY_TOGGLE: &str = "gateway:toggle";
+const GATEWAY_COPY: &str = "gateway:copy";
 const QUIT: &str = "quit";
 /// Server items carry their action and name in the id: `server:start:<name>`.
 const SERVER_PREFIX: &str = "server:";
@@ -15,16 +17,24 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(include_bytes!("../icons/tray.png"))?)
         .tooltip("Berth")
-        .menu(&base_menu(app, &[])?)
+        .menu(&base_menu(app, &[], None)?)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .build(app)?;
     refresh(app);
     Ok(())
 }
 
-fn base_menu(app: &AppHandle, servers: &[(String, ServerStatus)]) -> tauri::Result<Menu<Wry>> {
+fn base_menu(
+    app: &AppHandle,
+    servers: &[(String, ServerStatus)],
+    gateway: Option<&str>,
+) -> tauri::Result<Menu<Wry>> {
     let menu = Menu::new(app)?;
     menu.append(&MenuItem::with_id(app, OPEN, "Open Berth", true, None::<&str>)?)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    let toggle = if gateway.is_some() { "Turn gateway off" } else { "Turn gateway on" };
+    menu.append(&MenuItem::with_id(app, GATEWAY_TOGGLE, toggle, true, None::<&str>)?)?;
+    menu.append(&MenuItem::with_id(app, GATEWAY_COPY, "Copy gateway URL", gateway.is_some(), None::<&str>)?)?;
     menu.append(&PredefinedMenuItem::separator(app)?)?;
     if servers.is_empty() {
         menu.append(&MenuItem::with_id(app, "none", "No servers installed", false, None::<&str>)?)?;
@@ -55,7 +65,8 @@ pub fn refresh(app: &AppHandle) {
                 return;
             }
         };
-        if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), base_menu(&app, &servers)) {
+        let url = app.state::<crate::gateway::DesktopGateway>().url().await;
+        if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), base_menu(&app, &servers, url.as_deref())) {
             let _ = tray.set_menu(Some(menu));
         }
     });
@@ -65,6 +76,25 @@ fn on_menu(app: &AppHandle, id: &str) {
     match id {
         OPEN => crate::show_main_window(app),
         QUIT => app.exit(0),
+        GATEWAY_TOGGLE => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                let on = app.state::<crate::gateway::DesktopGateway>().url().await.is_none();
+                if let Err(e) = crate::gateway::set_enabled(&app, on).await {
+                    let _ = app.emit("server-error", e);
+                }
+                let _ = app.emit("gateway-changed", ());
+            });
+        }
+        GATEWAY_COPY => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                use tauri_plugin_clipboard_manager::ClipboardExt;
+                if let Some(url) = app.state::<crate::gateway::DesktopGateway>().url().await {
+                    let _ = app.clipboard().write_text(url);
+                }
+            });
+        }
         _ => {
             let Some(rest) = id.strip_prefix(SERVER_PREFIX) else { return };
             let Some((action, name)) = rest.split_once(':') else { return };

@@ -4,6 +4,7 @@
 mod app;
 mod catalog;
 mod clients;
+mod gateway;
 mod secrets;
 pub mod servers;
 mod sessions;
@@ -36,5 +37,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         sessions::call_log,
         clients::client_setups,
         clients::client_connect,
+        gateway::gateway_status,
+        gateway::gateway_set_enabled,
+        gateway::gateway_token,
     ]
 }

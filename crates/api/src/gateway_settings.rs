@@ -43,6 +43,17 @@ impl Berth {
         Ok(self.store.setting::<u16>(PORT_KEY).await?.unwrap_or(DEFAULT_GATEWAY_PORT))
     }
 
+    /// Sets the port the gateway listens on next time it starts (1024 and above).
+    pub async fn set_gateway_port(&self, port: u16) -> Result<(), ApiError> {
+        if port < 1024 {
+            return Err(ApiError::validation(
+                "Choose a port of 1024 or above; lower ports need administrator rights.",
+            ));
+        }
+        self.store.set_setting(PORT_KEY, &port).await?;
+        Ok(())
+    }
+
     /// The bearer token clients present; created (192 random bits) and stored in the keychain the
     /// first time it is needed.
     pub async fn gateway_token(&self) -> Result<String, ApiError> {

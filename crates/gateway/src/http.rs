@@ -140,6 +140,7 @@ where
             let _ = stream.set_nodelay(true);
             let mcp = mcp.clone();
             let token = token.clone();
+            let conn_stop = stop.clone();
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                     let mut mcp = mcp.clone();
@@ -158,8 +159,18 @@ where
                         tower_service::Service::call(&mut mcp, req).await
                     }
                 });
-                let conn = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                if let Err(e) = conn.serve_connection(TokioIo::new(stream), service).await {
+                let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                let conn = builder.serve_connection(TokioIo::new(stream), service);
+                tokio::pin!(conn);
+                // A kept-alive connection must not outlive the gateway being turned off.
+                let result = tokio::select! {
+                    r = conn.as_mut() => r,
+                    _ = conn_stop.cancelled() => {
+                        conn.as_mut().graceful_shutdown();
+                        conn.await
+                    }
+                };
+                if let Err(e) = result {
                     tracing::debug!("gateway connection ended: {e}");
                 }
             });

@@ -18,6 +18,7 @@ import type { ToolInfo } from "../bindings/ToolInfo";
 import type { CallView } from "../bindings/CallView";
 import type { ClientKind } from "../bindings/ClientKind";
 import type { ClientSetup } from "../bindings/ClientSetup";
+import type { GatewayStatus } from "../bindings/GatewayStatus";
 import type { SessionView } from "../bindings/SessionView";
 import type { DeepLinkOutcome } from "../bindings/DeepLinkOutcome";
 import type { DoctorReport } from "../bindings/DoctorReport";
@@ -60,9 +61,13 @@ export const ipc = {
   callLog: (limit: number) => call<CallView[]>("call_log", { limit }),
   clientSetups: () => call<ClientSetup[]>("client_setups"),
   clientConnect: (client: ClientKind) => call<ClientSetup>("client_connect", { client }),
+  gatewayStatus: () => call<GatewayStatus>("gateway_status"),
+  gatewaySetEnabled: (enabled: boolean) => call<GatewayStatus>("gateway_set_enabled", { enabled }),
+  gatewayToken: () => call<string>("gateway_token"),
 };
 
 export const events = {
+  onGatewayChanged: (f: () => void): Promise<UnlistenFn> => listen("gateway-changed", () => f()),
   onServerProgress: (f: (p: ServerProgress) => void): Promise<UnlistenFn> =>
     listen<ServerProgress>("server-progress", (e) => f(e.payload)),
   onServersChanged: (f: () => void): Promise<UnlistenFn> => listen("servers-changed", () => f()),
