@@ -64,7 +64,12 @@ pub async fn set_enabled(app: &AppHandle, enabled: bool) -> Result<GatewayStatus
     let berth = app.state::<Berth>();
     let gateway = app.state::<DesktopGateway>();
     berth.set_gateway_enabled(enabled).await?;
-    let started = if enabled { gateway.start(&berth).await } else { Ok(gateway.stop().await) };
+    let started = if enabled {
+        gateway.start(&berth).await
+    } else {
+        gateway.stop().await;
+        Ok(())
+    };
     crate::tray::refresh(app);
     started?;
     gateway.status(&berth).await
