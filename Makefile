@@ -33,7 +33,7 @@ test:
 	@scripts/test.sh
 
 bench: setup
-	cargo bench --locked -p berth-store -p berth-catalog -p berth-servers
+	@scripts/bench.sh
 
 bindings:
 	BERTH_BLESS=1 cargo test -p berth-api --test bindings
