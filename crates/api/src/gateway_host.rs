@@ -55,8 +55,7 @@ impl GatewayHost {
     pub async fn stop(self) {
         self.http.shutdown();
         let all: Vec<_> = self.sessions.lock().expect("sessions").drain(..).collect();
-        for s in all {
-            s.close().await;
-        }
+        // Sessions are independent; closing them together keeps shutdown short.
+        futures_util::future::join_all(all.iter().map(|s| s.close())).await;
     }
 }

@@ -253,6 +253,9 @@ fn main() -> ExitCode {
 
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
     let result = rt.block_on(run(cli, data_dir, redactor, &out));
+    // Work left on blocking threads (a stuck keychain or engine call) must not keep the process
+    // alive after the command is done.
+    rt.shutdown_timeout(std::time::Duration::from_secs(5));
     match result {
         Ok(code) => code,
         Err(e) => {

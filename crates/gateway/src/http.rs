@@ -167,7 +167,12 @@ where
                     r = conn.as_mut() => r,
                     _ = conn_stop.cancelled() => {
                         conn.as_mut().graceful_shutdown();
-                        conn.await
+                        // An open event stream never completes on its own; give requests in
+                        // flight a moment, then drop the connection.
+                        match tokio::time::timeout(std::time::Duration::from_secs(2), conn).await {
+                            Ok(r) => r,
+                            Err(_) => Ok(()),
+                        }
                     }
                 };
                 if let Err(e) = result {

@@ -55,6 +55,9 @@ fn create_body(spec: &RunSpec) -> ContainerCreateBody {
         }),
         mounts: Some(mounts),
         privileged: Some(false),
+        // An init process as PID 1 forwards SIGTERM (a server running as PID 1 without its own
+        // handler ignores it, so every stop would wait out the grace period) and reaps zombies.
+        init: Some(true),
         ..Default::default()
     };
     ContainerCreateBody {

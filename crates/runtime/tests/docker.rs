@@ -98,6 +98,7 @@ async fn hardened_container_serves_mcp_over_attached_stdio() {
     assert_eq!(host["Memory"], 2_147_483_648i64);
     assert_eq!(host["PidsLimit"], 512);
     assert_eq!(host["Privileged"], false);
+    assert_eq!(host["Init"], true);
     let labels = inspect[0]["Config"]["Labels"].to_string();
     assert!(labels.contains("\"berth.managed\":\"true\"") && labels.contains("\"berth.server\":\"echo\""));
     assert!(!labels.contains("tok-0123456789"));
