@@ -36,7 +36,7 @@ async fn session(url: String, token: String, a: String, b: String, n: usize) -> 
             let r = peer.call_tool(p).await.map_err(|e| e.to_string())?;
             let text: String = r.content.iter().filter_map(|c| c.as_text().map(|t| t.text.clone())).collect();
             let v: Value = serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?;
-            if v["exit_code"] != 0 || v["output"] != (i + n).to_string() {
+            if v["exit_code"] != 0 || v["output"].as_str() != Some((i + n).to_string().as_str()) {
                 return Err(format!("session {n} call {i}: {text}"));
             }
             Ok::<_, String>(())
