@@ -1,19 +1,15 @@
 //! Facade functions for browsing the catalog: ranked search and item details, each with the
 //! secrets an item needs and whether they are already stored.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use berth_catalog::{CatalogIndex, CatalogItem, ItemKind, Rejection, SearchFilters, SecretSpec};
-use berth_secrets::SecretKey;
+use berth_catalog::{CatalogIndex, CatalogItem, ItemKind, Rejection, SearchFilters};
 
+use crate::server_secrets::secret_statuses;
 use crate::{ApiError, Berth, ErrorCode, Locale};
-
-/// The secret kind catalog secrets are stored under: `berth/server/<secret name>`.
-pub const SERVER_SECRET_KIND: &str = "server";
 
 /// The merged catalog and its index, rebuilt whenever a source changes.
 pub(crate) struct LoadedCatalog {
@@ -73,10 +69,6 @@ pub struct CatalogItemView {
     pub secrets: Vec<SecretStatus>,
 }
 
-fn secret_key(spec: &SecretSpec) -> Option<String> {
-    SecretKey::new(SERVER_SECRET_KIND, &spec.name).ok().map(|k| k.to_string())
-}
-
 impl Berth {
     /// The loaded catalog, loading it from the built-in catalog and the cached sources on first use.
     pub(crate) async fn catalog(&self) -> Result<Arc<LoadedCatalog>, ApiError> {
@@ -119,27 +111,6 @@ impl Berth {
         Ok(LoadedCatalog { items: merged.items, index, rejected: merged.rejected })
     }
 
-    async fn secret_statuses(&self, specs: &[SecretSpec], set: &HashSet<String>) -> Vec<SecretStatus> {
-        specs
-            .iter()
-            .map(|s| {
-                let key = secret_key(s);
-                SecretStatus {
-                    name: s.name.clone(),
-                    set: key.as_ref().is_some_and(|k| set.contains(k)),
-                    key: key.unwrap_or_default(),
-                    env: s.env.clone(),
-                    description: s.description.clone(),
-                    required: s.required,
-                }
-            })
-            .collect()
-    }
-
-    async fn stored_secret_keys(&self) -> Result<HashSet<String>, ApiError> {
-        Ok(self.store.secret_refs().await?.into_iter().map(|r| r.key).collect())
-    }
-
     async fn lang(&self, locale: Option<Locale>) -> Result<&'static str, ApiError> {
         let locale = match locale {
             Some(l) => l,
@@ -174,7 +145,7 @@ impl Berth {
                 category: item.category.clone(),
                 icon: item.icon.clone(),
                 source: item.source.clone(),
-                secrets: self.secret_statuses(&item.secrets, &set).await,
+                secrets: secret_statuses(&item.secrets, &set),
             });
         }
         Ok(hits)
@@ -201,7 +172,7 @@ impl Berth {
         Ok(CatalogItemView {
             title: title.to_owned(),
             description: description.to_owned(),
-            secrets: self.secret_statuses(&item.secrets, &set).await,
+            secrets: secret_statuses(&item.secrets, &set),
             item: item.clone(),
         })
     }

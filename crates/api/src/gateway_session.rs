@@ -13,7 +13,6 @@ use berth_gateway::{BackendError, ConfigChange, ExecOutcome, FoundServer, Sessio
 use berth_runtime::Owner;
 use berth_servers::{LaunchPlan, ServerError, ServerSettings};
 
-use crate::catalog::SERVER_SECRET_KIND;
 use crate::{ApiError, Berth, CatalogQuery};
 
 /// One gateway session's view of Berth.
@@ -97,33 +96,18 @@ impl GatewayBackend {
                 item.name
             )));
         }
-        let mut secrets = HashMap::new();
-        let mut missing = Vec::new();
-        for s in &item.secrets {
-            let key = berth_secrets::SecretKey::new(SERVER_SECRET_KIND, &s.name)
-                .map_err(|e| BackendError::new(e.to_string()))?;
-            match self.berth.with_secrets(move |store| store.get(&key)).await.map_err(err)? {
-                Some(v) => {
-                    secrets.insert(s.name.clone(), v.expose().to_owned());
-                }
-                None if s.required => missing.push(format!(
-                    "{} (${}): run `berth secret set berth/server/{}` or set it in Berth's install form",
-                    s.name, s.env, s.name
-                )),
-                None => {}
-            }
-        }
-        if !missing.is_empty() {
+        let secrets = self.berth.resolve_secrets(item).await.map_err(err)?;
+        if !secrets.missing.is_empty() {
             return Err(BackendError::new(format!(
-                "{} needs secrets that are not set: {}. Set them, then call mcp-add again.",
+                "{} needs secrets that are not set: {}. Set them (or use Berth's install form), then call mcp-add again.",
                 item.name,
-                missing.join("; ")
+                secrets.missing.join("; ")
             )));
         }
         let plan = LaunchPlan::build(
             item,
             config,
-            &secrets,
+            &secrets.values,
             &ServerSettings::default(),
             Owner::current(),
             Some(self.session.clone()),

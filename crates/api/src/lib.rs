@@ -19,6 +19,7 @@ pub mod paths;
 mod secrets;
 #[cfg(test)]
 mod send_probe;
+mod server_secrets;
 mod servers;
 mod sessions;
 mod settings;

@@ -1,7 +1,7 @@
 //! Facade functions for installed servers: install from the catalog, list with live status,
 //! start (with progress), stop, remove, logs, tools and calls.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -9,11 +9,10 @@ use ts_rs::TS;
 
 use berth_catalog::{CatalogItem, Launch};
 use berth_runtime::{DockerEngine, Owner};
-use berth_secrets::SecretKey;
 use berth_servers::{CallOutcome, LaunchPlan, ServerError, ServerSettings, StartEvent, Supervisor, ToolInfo};
 use berth_store::{ServerRow, ServerState};
 
-use crate::catalog::SERVER_SECRET_KIND;
+use crate::server_secrets::{missing_hint, secret_statuses, server_secret_key};
 use crate::{ApiError, Berth, ErrorCode, SecretStatus};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -109,10 +108,6 @@ fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("serialisable")
 }
 
-fn secret_key(name: &str) -> Result<SecretKey, ApiError> {
-    Ok(SecretKey::new(SERVER_SECRET_KIND, name)?)
-}
-
 impl Berth {
     /// The supervisor of this process's servers. The first use connects to Docker and removes
     /// containers whose owning process is gone.
@@ -176,8 +171,8 @@ impl Berth {
             let mut m = Vec::new();
             for s in item.secrets.iter().filter(|s| s.required) {
                 let provided = req.secrets.get(&s.name).is_some_and(|v| !v.is_empty());
-                if !provided && !self.is_secret_set(&secret_key(&s.name)?.to_string()).await? {
-                    m.push(format!("{} (${}): `berth secret set berth/server/{}`", s.name, s.env, s.name));
+                if !provided && !self.is_secret_set(&server_secret_key(&s.name)?.to_string()).await? {
+                    m.push(missing_hint(s));
                 }
             }
             m
@@ -194,7 +189,7 @@ impl Berth {
         }
         for (name, value) in &req.secrets {
             if !value.is_empty() {
-                self.set_secret(&secret_key(name)?.to_string(), value.clone()).await?;
+                self.set_secret(&server_secret_key(name)?.to_string(), value.clone()).await?;
             }
         }
         let settings = req.settings.unwrap_or_default();
@@ -205,7 +200,8 @@ impl Berth {
         self.server_show(&item.name).await
     }
 
-    async fn server_view(&self, row: ServerRow) -> Result<ServerView, ApiError> {
+    /// `stored` is the set of stored secret keys, read once per listing.
+    async fn server_view(&self, row: ServerRow, stored: &HashSet<String>) -> Result<ServerView, ApiError> {
         let item: CatalogItem = serde_json::from_str(&row.item).map_err(|e| {
             ApiError::internal("a stored server entry no longer parses").with_detail(e.to_string())
         })?;
@@ -229,23 +225,7 @@ impl Berth {
                 }
             }
         }
-        let set: std::collections::HashSet<String> =
-            self.store.secret_refs().await?.into_iter().map(|r| r.key).collect();
-        let secrets = item
-            .secrets
-            .iter()
-            .map(|s| {
-                let key = secret_key(&s.name).map(|k| k.to_string()).unwrap_or_default();
-                SecretStatus {
-                    name: s.name.clone(),
-                    set: set.contains(&key),
-                    key,
-                    env: s.env.clone(),
-                    description: s.description.clone(),
-                    required: s.required,
-                }
-            })
-            .collect();
+        let secrets = secret_statuses(&item.secrets, stored);
         let image = match &item.launch {
             Launch::Container(c) => c.image.clone(),
             _ => String::new(),
@@ -265,16 +245,17 @@ impl Berth {
     }
 
     pub async fn server_list(&self) -> Result<Vec<ServerView>, ApiError> {
+        let stored = self.stored_secret_keys().await?;
         let mut out = Vec::new();
         for row in self.store.servers().await? {
-            out.push(self.server_view(row).await?);
+            out.push(self.server_view(row, &stored).await?);
         }
         Ok(out)
     }
 
     pub async fn server_show(&self, name: &str) -> Result<ServerView, ApiError> {
         let row = self.store.server(name).await?.ok_or_else(|| not_installed(name))?;
-        self.server_view(row).await
+        self.server_view(row, &self.stored_secret_keys().await?).await
     }
 
     async fn set_state(
@@ -305,14 +286,14 @@ impl Berth {
         })?;
         let config: serde_json::Value = serde_json::from_str(&row.config).unwrap_or_default();
         let settings: ServerSettings = serde_json::from_str(&row.settings).unwrap_or_default();
-        let mut secrets = HashMap::new();
-        for s in &item.secrets {
-            let key = secret_key(&s.name)?;
-            if let Some(v) = self.with_secrets(move |store| store.get(&key)).await? {
-                secrets.insert(s.name.clone(), v.expose().to_owned());
-            }
+        let secrets = self.resolve_secrets(&item).await?;
+        if !secrets.missing.is_empty() {
+            return Err(ApiError::validation(format!(
+                "{name} needs secrets that are not set: {}.",
+                secrets.missing.join("; ")
+            )));
         }
-        let plan = LaunchPlan::build(&item, &config, &secrets, &settings, Owner::current(), None)?;
+        let plan = LaunchPlan::build(&item, &config, &secrets.values, &settings, Owner::current(), None)?;
         drop(secrets);
         let supervisor = self.supervisor().await?;
         self.set_state(name, "starting", None, None).await?;
