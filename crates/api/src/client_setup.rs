@@ -140,6 +140,21 @@ pub fn connect_client(
     Ok(setup)
 }
 
+/// [`connect_client`] for this user: their home and config folders, the current time for the backup.
+pub fn connect_client_for_user(
+    client: ClientKind,
+    berth: &Path,
+    write: bool,
+) -> Result<ClientSetup, ApiError> {
+    let dirs = directories::BaseDirs::new()
+        .ok_or_else(|| ApiError::validation("Berth cannot find your home folder; set HOME."))?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    connect_client(client, berth, dirs.home_dir(), dirs.config_dir(), write, now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,14 @@ pub struct GatewayStatus {
     pub error: Option<String>,
 }
 
+/// A new gateway token: 192 random bits as hex.
+pub fn new_gateway_token() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ApiError::internal("no randomness for the gateway token").with_detail(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 fn token_key() -> SecretKey {
     SecretKey::new("gateway", "token").expect("static key")
 }
@@ -61,18 +69,8 @@ impl Berth {
         if let Some(t) = self.with_secrets(move |s| s.get(&key)).await? {
             return Ok(t.expose().to_owned());
         }
-        let mut bytes = [0u8; 24];
-        getrandom::fill(&mut bytes).map_err(|e| {
-            ApiError::internal("no randomness for the gateway token").with_detail(e.to_string())
-        })?;
-        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let token = new_gateway_token()?;
         self.set_secret(&token_key().to_string(), token.clone()).await?;
         Ok(token)
-    }
-
-    /// Forgets the token; the next start creates a new one, so every client must be set up again.
-    pub async fn rotate_gateway_token(&self) -> Result<(), ApiError> {
-        self.delete_secret(&token_key().to_string()).await?;
-        Ok(())
     }
 }

@@ -32,13 +32,13 @@ pub use catalog::{CatalogHit, CatalogItemView, CatalogQuery, SecretStatus};
 pub use catalog_sources::{
     CatalogOverview, CatalogSourceView, RefreshOutcome, RefreshStatus, SourceHealth, SourceKind,
 };
-pub use client_setup::{ClientKind, ClientSetup, connect_client};
+pub use client_setup::{ClientKind, ClientSetup, connect_client, connect_client_for_user};
 pub use deep_link::{DeepLink, DeepLinkOutcome};
 pub use doctor::{CheckStatus, DoctorCheck, DoctorReport};
 pub use error::{ApiError, ErrorCode};
 pub use gateway_host::GatewayHost;
 pub use gateway_session::GatewayBackend;
-pub use gateway_settings::{DEFAULT_GATEWAY_PORT, GatewayStatus};
+pub use gateway_settings::{DEFAULT_GATEWAY_PORT, GatewayStatus, new_gateway_token};
 pub use secrets::SecretInfo;
 pub use servers::{InstallRequest, ServerProgress, ServerStatus, ServerView};
 pub use sessions::{CallView, SessionServer, SessionView};

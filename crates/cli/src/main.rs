@@ -331,16 +331,9 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
                 ClientArg::Cursor => berth_api::ClientKind::Cursor,
                 ClientArg::Vscode => berth_api::ClientKind::Vscode,
             };
-            let dirs = directories::BaseDirs::new()
-                .ok_or_else(|| ApiError::validation("Berth cannot find your home folder; set HOME."))?;
             let exe = std::env::current_exe()
                 .map_err(|e| ApiError::internal("cannot find the berth binary").with_detail(e.to_string()))?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0);
-            let setup =
-                berth_api::connect_client(kind, &exe, dirs.home_dir(), dirs.config_dir(), !print, now)?;
+            let setup = berth_api::connect_client_for_user(kind, &exe, !print)?;
             let text = if setup.written {
                 format!(
                     "Added the berth gateway to {}{}. Restart the client to pick it up.",
@@ -541,13 +534,7 @@ async fn run_http_gateway(berth: &Berth, port: u16) -> Result<(), ApiError> {
     let token = match std::env::var("BERTH_GATEWAY_TOKEN") {
         Ok(t) if t.len() >= 16 => t,
         Ok(_) => return Err(ApiError::validation("BERTH_GATEWAY_TOKEN must be at least 16 characters.")),
-        Err(_) => {
-            let mut bytes = [0u8; 24];
-            getrandom::fill(&mut bytes).map_err(|e| {
-                ApiError::internal("no randomness for the gateway token").with_detail(e.to_string())
-            })?;
-            bytes.iter().map(|b| format!("{b:02x}")).collect()
-        }
+        Err(_) => berth_api::new_gateway_token()?,
     };
     let prefix = format!("http-{}", std::process::id());
     let gateway = berth_api::GatewayHost::start(berth.clone(), port, token.clone(), &prefix).await?;
