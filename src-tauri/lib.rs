@@ -58,7 +58,7 @@ pub fn run() {
             };
             match tauri::async_runtime::block_on(Berth::open(options)) {
                 Ok(berth) => {
-                    refresh_catalogs_in_background(app.handle(), berth.clone());
+                    start_background_work(app.handle(), berth.clone());
                     app.manage(berth);
                 }
                 Err(e) => {
@@ -96,9 +96,10 @@ fn data_dir() -> Option<PathBuf> {
 /// Event the UI listens to so it re-runs its catalog query after sources were refreshed.
 pub const EVENT_CATALOG_CHANGED: &str = "catalog-changed";
 
-/// Refreshes the user's catalog sources once at start-up, off the start-up path: the window opens
-/// at once with the cached catalogs, and the UI updates when fresher ones arrive.
-fn refresh_catalogs_in_background(app: &tauri::AppHandle, berth: Berth) {
+/// Start-up work kept off the start-up path, so the window opens at once: connecting to Docker
+/// (which removes containers a crashed Berth left behind) and refreshing the user's catalog
+/// sources (the UI updates when fresher ones arrive).
+fn start_background_work(app: &tauri::AppHandle, berth: Berth) {
     use tauri::Emitter;
     let app = app.clone();
     tauri::async_runtime::spawn(async move {

@@ -16,6 +16,8 @@ pub(crate) struct LoadedCatalog {
     pub items: Vec<CatalogItem>,
     pub index: CatalogIndex,
     pub rejected: Vec<Rejection>,
+    /// How many entries the built-in catalog has, for the sources overview.
+    pub builtin_count: usize,
 }
 
 /// A search request from the UI or the CLI.
@@ -90,8 +92,9 @@ impl Berth {
     }
 
     async fn load_catalog(&self) -> Result<LoadedCatalog, ApiError> {
-        let mut sources =
-            vec![(crate::catalog_sources::BUILTIN_ID.to_owned(), berth_catalog::builtin::load())];
+        let builtin = berth_catalog::builtin::load();
+        let builtin_count = builtin.items.len();
+        let mut sources = vec![(crate::catalog_sources::BUILTIN_ID.to_owned(), builtin)];
         for row in self.store.catalog_sources().await? {
             let Some(body) = self.store.catalog_source_body(&row.id).await? else { continue };
             match berth_catalog::import_bytes(&body, None) {
@@ -108,7 +111,7 @@ impl Berth {
         })
         .await
         .map_err(|e| ApiError::internal("building the catalog index crashed").with_detail(e.to_string()))?;
-        Ok(LoadedCatalog { items: merged.items, index, rejected: merged.rejected })
+        Ok(LoadedCatalog { items: merged.items, index, rejected: merged.rejected, builtin_count })
     }
 
     async fn lang(&self, locale: Option<Locale>) -> Result<&'static str, ApiError> {

@@ -154,13 +154,12 @@ impl Berth {
     /// The built-in catalog and every added source, with the merged catalog's size and rejections.
     pub async fn catalog_overview(&self) -> Result<CatalogOverview, ApiError> {
         let catalog = self.catalog().await?;
-        let builtin = berth_catalog::builtin::load();
         let mut sources = vec![CatalogSourceView {
             id: BUILTIN_ID.into(),
             kind: SourceKind::Builtin,
             location: "built into Berth".into(),
             health: SourceHealth::Ok,
-            item_count: builtin.items.len() as i64,
+            item_count: catalog.builtin_count as i64,
             rejected_count: 0,
             fetched_at: None,
             age_ms: None,
