@@ -100,27 +100,15 @@ fn on_menu(app: &AppHandle, id: &str) {
             let Some((action, name)) = rest.split_once(':') else { return };
             let (app, action, name) = (app.clone(), action.to_owned(), name.to_owned());
             tauri::async_runtime::spawn(async move {
-                let berth = app.state::<Berth>();
-                let emitter = app.clone();
                 let result = match action.as_str() {
-                    "start" => berth
-                        .server_start(
-                            &name,
-                            std::sync::Arc::new(move |p| {
-                                let _ = emitter.emit(crate::commands::servers::EVENT_SERVER_PROGRESS, p);
-                            }),
-                        )
-                        .await
-                        .map(|_| ()),
-                    "stop" => berth.server_stop(&name).await.map(|_| ()),
+                    "start" => crate::commands::servers::start_reporting(&app, &name).await.map(|_| ()),
+                    "stop" => crate::commands::servers::stop_reporting(&app, &name).await.map(|_| ()),
                     _ => Ok(()),
                 };
                 if let Err(e) = result {
                     tracing::warn!(server = %name, "tray action failed: {}", e.message);
                     let _ = app.emit("server-error", e);
                 }
-                let _ = app.emit(crate::commands::servers::EVENT_SERVERS_CHANGED, ());
-                refresh(&app);
             });
         }
     }

@@ -1,7 +1,7 @@
 //! Server commands: install, list, start (with progress events), stop, remove, logs, tools.
 
 use berth_api::{ApiError, Berth, InstallRequest, ServerView, ToolInfo};
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Emitter, Manager, State};
 
 /// Event carrying `ServerProgress` while a server starts.
 pub const EVENT_SERVER_PROGRESS: &str = "server-progress";
@@ -29,34 +29,38 @@ pub async fn server_list(berth: State<'_, Berth>) -> Result<Vec<ServerView>, Api
     berth.server_list().await
 }
 
-#[tauri::command]
-pub async fn server_start(
-    app: AppHandle,
-    berth: State<'_, Berth>,
-    name: String,
-) -> Result<ServerView, ApiError> {
+/// Starts a server with its progress sent to the UI, then tells the UI and the tray; the command
+/// and the tray menu both start servers through here.
+pub async fn start_reporting(app: &AppHandle, name: &str) -> Result<ServerView, ApiError> {
     let emitter = app.clone();
+    let berth = app.state::<Berth>();
     let result = berth
         .server_start(
-            &name,
+            name,
             std::sync::Arc::new(move |p| {
                 let _ = emitter.emit(EVENT_SERVER_PROGRESS, p);
             }),
         )
         .await;
-    changed(&app);
+    changed(app);
+    result
+}
+
+/// Stops a server, then tells the UI and the tray.
+pub async fn stop_reporting(app: &AppHandle, name: &str) -> Result<ServerView, ApiError> {
+    let result = app.state::<Berth>().server_stop(name).await;
+    changed(app);
     result
 }
 
 #[tauri::command]
-pub async fn server_stop(
-    app: AppHandle,
-    berth: State<'_, Berth>,
-    name: String,
-) -> Result<ServerView, ApiError> {
-    let view = berth.server_stop(&name).await;
-    changed(&app);
-    view
+pub async fn server_start(app: AppHandle, name: String) -> Result<ServerView, ApiError> {
+    start_reporting(&app, &name).await
+}
+
+#[tauri::command]
+pub async fn server_stop(app: AppHandle, name: String) -> Result<ServerView, ApiError> {
+    stop_reporting(&app, &name).await
 }
 
 #[tauri::command]
