@@ -19,7 +19,8 @@ impl DesktopGateway {
         let result = async {
             let token = berth.gateway_token().await?;
             let port = berth.gateway_port().await?;
-            GatewayHost::start(berth.clone(), port, token, &format!("app-{}", std::process::id())).await
+            GatewayHost::start(berth.clone(), port, token, &format!("app-{}", std::process::id()), Vec::new())
+                .await
         }
         .await;
         match result {

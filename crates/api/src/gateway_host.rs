@@ -15,8 +15,15 @@ pub struct GatewayHost {
 }
 
 impl GatewayHost {
-    /// Listens on 127.0.0.1:`port` (0 picks a free one); sessions are named `<prefix>-<n>`.
-    pub async fn start(berth: Berth, port: u16, token: String, prefix: &str) -> Result<Self, ApiError> {
+    /// Listens on 127.0.0.1:`port` (0 picks a free one); sessions are named `<prefix>-<n>` and
+    /// start with `starting` servers.
+    pub async fn start(
+        berth: Berth,
+        port: u16,
+        token: String,
+        prefix: &str,
+        starting: Vec<String>,
+    ) -> Result<Self, ApiError> {
         let sessions: Arc<Mutex<Vec<Arc<GatewayBackend>>>> = Default::default();
         let made = sessions.clone();
         let counter = AtomicU64::new(0);
@@ -33,7 +40,7 @@ impl GatewayHost {
                 ))
             })
             .map_err(|e| std::io::Error::other(e.message))?;
-            let backend = Arc::new(backend);
+            let backend = Arc::new(backend.with_starting_servers(starting.clone()));
             made.lock().expect("sessions").push(backend.clone());
             Ok(backend)
         })

@@ -9,9 +9,12 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 
 use berth_catalog::{CatalogItem, Launch};
-use berth_gateway::{BackendError, ConfigChange, ExecOutcome, FoundServer, SessionBackend, SessionTool};
+use berth_gateway::{
+    BackendError, CallReport, ConfigChange, ExecOutcome, FoundServer, SessionBackend, SessionTool,
+};
 use berth_runtime::Owner;
-use berth_servers::{LaunchPlan, ServerError, ServerSettings};
+use berth_servers::{LaunchPlan, Relay, ServerError, ServerSettings};
+use rmcp::{Peer, RoleClient};
 
 use crate::{ApiError, Berth, CatalogQuery};
 
@@ -20,7 +23,11 @@ pub struct GatewayBackend {
     berth: Berth,
     session: String,
     /// The servers this session added, with their configuration.
-    servers: tokio::sync::Mutex<HashMap<String, Value>>,
+    servers: tokio::sync::Mutex<HashMap<String, (Value, ServerSettings)>>,
+    relay: Relay,
+    /// Servers every new session starts with (`berth gateway run --server`).
+    starting: Vec<String>,
+    started: tokio::sync::OnceCell<()>,
 }
 
 fn err(e: ApiError) -> BackendError {
@@ -61,7 +68,59 @@ impl GatewayBackend {
     ) -> Result<Self, ApiError> {
         let session = session.into();
         berth.store.start_session(&session, transport, client, &Owner::current().to_string()).await?;
-        Ok(Self { berth, session, servers: Default::default() })
+        Ok(Self {
+            berth,
+            session,
+            servers: Default::default(),
+            relay: Relay::default(),
+            starting: Vec::new(),
+            started: Default::default(),
+        })
+    }
+
+    /// The servers this session starts with: installed servers with their configuration and
+    /// settings, or catalog servers that need no configuration.
+    pub fn with_starting_servers(mut self, servers: Vec<String>) -> Self {
+        self.starting = servers;
+        self
+    }
+
+    async fn start_initial(&self) {
+        for name in &self.starting {
+            let installed = match self.berth.store.server(name).await {
+                Ok(row) => row,
+                Err(e) => {
+                    tracing::warn!(server = %name, "could not read the installed server: {e}");
+                    None
+                }
+            };
+            let (config, settings) = match installed {
+                Some(row) => (
+                    serde_json::from_str(&row.config).unwrap_or(Value::Null),
+                    serde_json::from_str(&row.settings).unwrap_or_default(),
+                ),
+                None => (Value::Null, ServerSettings::default()),
+            };
+            if let Err(e) = self.add_with(name, config, &settings).await {
+                tracing::warn!(session = %self.session, server = %name, "a starting server did not start: {}", e.message);
+            }
+        }
+    }
+
+    async fn add_with(
+        &self,
+        server: &str,
+        config: Value,
+        settings: &ServerSettings,
+    ) -> Result<Vec<SessionTool>, BackendError> {
+        if self.servers.lock().await.contains_key(server) {
+            return self.tools_of(server).await;
+        }
+        let item = self.item(server).await?;
+        let tools = self.launch(&item, &config, settings).await?;
+        self.remember(server, Some(&config)).await;
+        self.servers.lock().await.insert(server.to_owned(), (config, settings.clone()));
+        Ok(tools)
     }
 
     async fn remember(&self, server: &str, config: Option<&Value>) {
@@ -89,7 +148,12 @@ impl GatewayBackend {
         })
     }
 
-    async fn launch(&self, item: &CatalogItem, config: &Value) -> Result<Vec<SessionTool>, BackendError> {
+    async fn launch(
+        &self,
+        item: &CatalogItem,
+        config: &Value,
+        settings: &ServerSettings,
+    ) -> Result<Vec<SessionTool>, BackendError> {
         if !matches!(item.launch, Launch::Container(_)) {
             return Err(BackendError::new(format!(
                 "{} is not a container server; only container servers can be added to a session yet.",
@@ -108,7 +172,7 @@ impl GatewayBackend {
             item,
             config,
             &secrets.values,
-            &ServerSettings::default(),
+            settings,
             Owner::current(),
             Some(self.session.clone()),
         )
@@ -120,22 +184,14 @@ impl GatewayBackend {
         })?;
         drop(secrets);
         let supervisor = self.berth.supervisor().await.map_err(err)?;
-        supervisor.start(plan, Arc::new(|_| {})).await.map_err(|e| err(e.into()))?;
+        supervisor.start_with(plan, Arc::new(|_| {}), self.relay.clone()).await.map_err(|e| err(e.into()))?;
         self.tools_of(&item.name).await
     }
 
     async fn tools_of(&self, server: &str) -> Result<Vec<SessionTool>, BackendError> {
         let supervisor = self.berth.supervisor().await.map_err(err)?;
-        let tools = supervisor.tools(&self.key(server)).await.map_err(|e| err(e.into()))?;
-        Ok(tools
-            .into_iter()
-            .map(|t| SessionTool {
-                server: server.to_owned(),
-                name: t.name,
-                description: t.description,
-                input_schema: t.input_schema.as_object().cloned().unwrap_or_default(),
-            })
-            .collect())
+        let tools = supervisor.mcp_tools(&self.key(server)).await.map_err(|e| err(e.into()))?;
+        Ok(tools.into_iter().map(|tool| SessionTool { server: server.to_owned(), tool }).collect())
     }
 }
 
@@ -171,15 +227,27 @@ impl SessionBackend for GatewayBackend {
             .collect())
     }
 
+    async fn ready(&self) {
+        self.started.get_or_init(|| self.start_initial()).await;
+    }
+
+    fn relay(&self) -> &Relay {
+        &self.relay
+    }
+
     async fn add(&self, server: &str, config: Value) -> Result<Vec<SessionTool>, BackendError> {
-        if self.servers.lock().await.contains_key(server) {
-            return self.tools_of(server).await;
-        }
-        let item = self.item(server).await?;
-        let tools = self.launch(&item, &config).await?;
-        self.remember(server, Some(&config)).await;
-        self.servers.lock().await.insert(server.to_owned(), config);
-        Ok(tools)
+        self.add_with(server, config, &ServerSettings::default()).await
+    }
+
+    async fn servers(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.servers.lock().await.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    async fn peer(&self, server: &str) -> Result<Peer<RoleClient>, BackendError> {
+        let supervisor = self.berth.supervisor().await.map_err(err)?;
+        supervisor.peer(&self.key(server)).await.map_err(|e| err(e.into()))
     }
 
     async fn remove(&self, server: &str) -> Result<(), BackendError> {
@@ -192,7 +260,7 @@ impl SessionBackend for GatewayBackend {
     }
 
     async fn config_set(&self, server: &str, config: Value) -> Result<ConfigChange, BackendError> {
-        let old = self.servers.lock().await.get(server).cloned().ok_or_else(|| {
+        let (old, settings) = self.servers.lock().await.get(server).cloned().ok_or_else(|| {
             BackendError::new(format!("{server} is not in this session; add it with mcp-add first."))
         })?;
         let item = self.item(server).await?;
@@ -200,7 +268,7 @@ impl SessionBackend for GatewayBackend {
         // The server reads its configuration at start, so it restarts with the new one.
         let supervisor = self.berth.supervisor().await.map_err(err)?;
         supervisor.stop(&self.key(server)).await.map_err(|e| err(e.into()))?;
-        if let Err(e) = self.launch(&item, &config).await {
+        if let Err(e) = self.launch(&item, &config, &settings).await {
             self.servers.lock().await.remove(server);
             return Err(BackendError::new(format!(
                 "{} ({server} is stopped; fix the configuration and add it again)",
@@ -208,12 +276,12 @@ impl SessionBackend for GatewayBackend {
             )));
         }
         self.remember(server, Some(&config)).await;
-        self.servers.lock().await.insert(server.to_owned(), config.clone());
+        self.servers.lock().await.insert(server.to_owned(), (config.clone(), settings));
         Ok(ConfigChange { server: server.to_owned(), old, new: config })
     }
 
     async fn tools(&self) -> Result<Vec<SessionTool>, BackendError> {
-        let names: Vec<String> = self.servers.lock().await.keys().cloned().collect();
+        let names = self.servers().await;
         let mut out = Vec::new();
         for name in names {
             out.extend(self.tools_of(&name).await?);
@@ -238,29 +306,41 @@ impl SessionBackend for GatewayBackend {
         let supervisor = self.berth.supervisor().await.map_err(err)?;
         let result = supervisor.call(&self.key(server), tool, arguments).await;
         let (output, exit_code) = match result {
-            Ok(o) => (o.text, if o.is_error { 1 } else { 0 }),
+            Ok(o) => (o.text, u8::from(o.is_error)),
             Err(e) => (ApiError::from(e).message, 2),
         };
-        let duration_ms = clock.elapsed().as_millis() as u64;
-        let record = berth_store::CallRecord {
-            session_id: Some(&self.session),
-            server,
-            tool,
-            arg_names: &arg_names,
-            exit_code: exit_code as i64,
-            started_at: started.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0),
-            duration_ms: duration_ms as i64,
-        };
-        if let Err(e) = self.berth.store.log_call(record).await {
-            tracing::warn!("could not record a call in the call log: {e}");
-        }
+        let duration = clock.elapsed();
+        self.record(CallReport {
+            server: server.to_owned(),
+            tool: tool.to_owned(),
+            arg_names,
+            exit_code,
+            started,
+            duration,
+        })
+        .await;
         Ok(ExecOutcome {
             output,
             exit_code,
             started_at: iso8601(started),
             ended_at: iso8601(SystemTime::now()),
-            duration_ms,
+            duration_ms: duration.as_millis() as u64,
         })
+    }
+
+    async fn record(&self, report: CallReport) {
+        let record = berth_store::CallRecord {
+            session_id: Some(&self.session),
+            server: &report.server,
+            tool: &report.tool,
+            arg_names: &report.arg_names,
+            exit_code: i64::from(report.exit_code),
+            started_at: report.started.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0),
+            duration_ms: report.duration.as_millis() as i64,
+        };
+        if let Err(e) = self.berth.store.log_call(record).await {
+            tracing::warn!("could not record a call in the call log: {e}");
+        }
     }
 
     async fn close(&self) {

@@ -104,6 +104,10 @@ enum GatewayCommand {
         /// Serve streamable HTTP on 127.0.0.1 at this port (0 picks a free one).
         #[arg(long, conflicts_with = "stdio")]
         port: Option<u16>,
+        /// A server every session starts with (repeat for more): an installed server with its
+        /// configuration, or a catalog server that needs none.
+        #[arg(long = "server", value_name = "NAME")]
+        servers: Vec<String>,
     },
 }
 
@@ -358,10 +362,10 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
             out.calls(&berth.calls(limit).await?);
             ExitCode::SUCCESS
         }
-        Command::Gateway(GatewayCommand::Run { stdio, port }) => {
+        Command::Gateway(GatewayCommand::Run { stdio, port, servers }) => {
             match (stdio, port) {
-                (true, _) => run_stdio_gateway(&berth).await?,
-                (false, Some(port)) => run_http_gateway(&berth, port).await?,
+                (true, _) => run_stdio_gateway(&berth, servers).await?,
+                (false, Some(port)) => run_http_gateway(&berth, port, servers).await?,
                 (false, None) => {
                     return Err(ApiError::validation(
                         "Say how clients connect: `berth gateway run --stdio` or `berth gateway run --port 8811`.",
@@ -506,11 +510,13 @@ async fn server_command(berth: &Berth, cmd: ServerCommand, out: &Output) -> Resu
 }
 
 /// Serves one MCP session on stdin/stdout until the client hangs up, then stops its servers.
-async fn run_stdio_gateway(berth: &Berth) -> Result<(), ApiError> {
+async fn run_stdio_gateway(berth: &Berth, servers: Vec<String>) -> Result<(), ApiError> {
     use rmcp::ServiceExt;
     let session = format!("stdio-{}", std::process::id());
     let backend = std::sync::Arc::new(
-        berth_api::GatewayBackend::start(berth.clone(), session.clone(), "stdio", None).await?,
+        berth_api::GatewayBackend::start(berth.clone(), session.clone(), "stdio", None)
+            .await?
+            .with_starting_servers(servers),
     );
     tracing::info!(session = %session, "gateway session started");
     let served = berth_gateway::GatewaySession::new(backend.clone()).serve(rmcp::transport::stdio()).await;
@@ -530,14 +536,14 @@ async fn run_stdio_gateway(berth: &Berth) -> Result<(), ApiError> {
 }
 
 /// Serves streamable HTTP on 127.0.0.1 until Ctrl-C or SIGTERM, then ends every session.
-async fn run_http_gateway(berth: &Berth, port: u16) -> Result<(), ApiError> {
+async fn run_http_gateway(berth: &Berth, port: u16, servers: Vec<String>) -> Result<(), ApiError> {
     let token = match std::env::var("BERTH_GATEWAY_TOKEN") {
         Ok(t) if t.len() >= 16 => t,
         Ok(_) => return Err(ApiError::validation("BERTH_GATEWAY_TOKEN must be at least 16 characters.")),
         Err(_) => berth_api::new_gateway_token()?,
     };
     let prefix = format!("http-{}", std::process::id());
-    let gateway = berth_api::GatewayHost::start(berth.clone(), port, token.clone(), &prefix).await?;
+    let gateway = berth_api::GatewayHost::start(berth.clone(), port, token.clone(), &prefix, servers).await?;
     // The token goes to the terminal that asked for it, never to a log.
     println!("Berth gateway on {}", gateway.url());
     println!("Authorization: Bearer {token}");

@@ -1,6 +1,11 @@
 //! `SessionBackend`: what one client session may do, implemented by the caller.
 
+use std::time::{Duration, SystemTime};
+
 use async_trait::async_trait;
+use berth_servers::Relay;
+use rmcp::model::Tool;
+use rmcp::{Peer, RoleClient};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -15,13 +20,30 @@ pub struct FoundServer {
     pub secrets: Vec<String>,
 }
 
-/// A tool of a server in the session.
+/// A tool of a server in the session, as the server describes it.
 #[derive(Clone, Debug)]
 pub struct SessionTool {
     pub server: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub input_schema: Map<String, Value>,
+    pub tool: Tool,
+}
+
+impl SessionTool {
+    pub fn name(&self) -> &str {
+        &self.tool.name
+    }
+}
+
+/// One tool call a client made directly (not through `mcp-exec`), for the call log.
+#[derive(Clone, Debug)]
+pub struct CallReport {
+    pub server: String,
+    pub tool: String,
+    /// Argument names only: values may hold anything the model typed.
+    pub arg_names: Vec<String>,
+    /// As for [`ExecOutcome::exit_code`].
+    pub exit_code: u8,
+    pub started: SystemTime,
+    pub duration: Duration,
 }
 
 /// The result of one tool call, as `mcp-exec` reports it.
@@ -59,6 +81,11 @@ impl BackendError {
 /// Everything a gateway session can ask of Berth.
 #[async_trait]
 pub trait SessionBackend: Send + Sync + 'static {
+    /// Brings up the servers every new session starts with; called before each request is served
+    /// and does its work once.
+    async fn ready(&self);
+    /// Carries what the session's servers send their client to this session's client.
+    fn relay(&self) -> &Relay;
     async fn find(&self, query: &str, limit: usize) -> Result<Vec<FoundServer>, BackendError>;
     /// Starts `server` in this session with `config`; missing secrets or configuration are an
     /// error whose message says exactly what to set and how.
@@ -66,14 +93,21 @@ pub trait SessionBackend: Send + Sync + 'static {
     async fn remove(&self, server: &str) -> Result<(), BackendError>;
     /// Validates and stores new configuration; restarts the server when it runs.
     async fn config_set(&self, server: &str, config: Value) -> Result<ConfigChange, BackendError>;
+    /// The servers running in the session, in a stable order.
+    async fn servers(&self) -> Vec<String>;
+    /// The MCP connection to one of them, for requests passed on unchanged.
+    async fn peer(&self, server: &str) -> Result<Peer<RoleClient>, BackendError>;
     /// The tools of every server in the session.
     async fn tools(&self) -> Result<Vec<SessionTool>, BackendError>;
+    /// Runs one tool for `mcp-exec` and logs the call.
     async fn call(
         &self,
         server: &str,
         tool: &str,
         arguments: Map<String, Value>,
     ) -> Result<ExecOutcome, BackendError>;
+    /// Logs a call the client made directly.
+    async fn record(&self, report: CallReport);
     /// The session ended: stop its servers.
     async fn close(&self);
 }

@@ -1,49 +1,68 @@
-//! `GatewaySession`: the MCP server one client session talks to.
+//! `GatewaySession`: the MCP server one client session talks to. It aggregates the tools,
+//! prompts and resources of the session's servers, passes requests and results through
+//! unchanged (so a client sees what it would see talking to the server directly), and adds the
+//! dynamic `mcp-*` tools.
+
+// Logging and resource subscriptions are deprecated by the newest protocol version and used on
+// the older ones, which the gateway serves as well.
+#![allow(deprecated)]
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
 
+use berth_servers::service_error;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequest, CallToolRequestParams, CallToolResponse, CallToolResult, CancelledNotificationParam,
+    ClientRequest, CompleteRequest, CompleteRequestParams, CompleteResult, ContentBlock, GetPromptRequest,
+    GetPromptRequestParams, GetPromptResponse, Implementation, InitializeRequestParams, InitializeResult,
+    ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, Prompt, Reference,
+    ReadResourceRequest, ReadResourceRequestParams, ReadResourceResponse, RequestMetaObject,
+    RequestOptionalParam, Resource,
+    ResourceTemplate, ServerCapabilities, ServerConfig, ServerResult, SetLevelRequest, SetLevelRequestParams,
+    SubscribeRequest, SubscribeRequestParams, Tool, UnsubscribeRequest, UnsubscribeRequestParams,
 };
-use rmcp::service::RequestContext;
-use rmcp::{ErrorData, RoleServer, ServerHandler};
+use rmcp::service::{NotificationContext, PeerRequestOptions, RequestContext};
+use rmcp::{ErrorData, Peer, RoleClient, RoleServer, ServerHandler};
 use serde_json::{Map, Value};
 
 use crate::dynamic::{self, string_arg};
-use crate::{BackendError, SessionBackend, SessionTool};
+use crate::{BackendError, CallReport, SessionBackend, SessionTool};
 
-/// How the session's exposed tool names map to (server, tool).
-type Routes = HashMap<String, (String, String)>;
+/// Exposed names (and resource URIs) mapped to the server that owns them and its own name.
+#[derive(Default)]
+struct Routes {
+    tools: HashMap<String, (String, String)>,
+    prompts: HashMap<String, (String, String)>,
+    resources: HashMap<String, String>,
+    templates: HashMap<String, String>,
+}
 
-/// One client session: the aggregated tools of its servers plus the dynamic tools.
+/// One client session: the aggregated offer of its servers plus the dynamic tools.
 pub struct GatewaySession<B: SessionBackend> {
     backend: Arc<B>,
-    routes: Mutex<Routes>,
+    routes: Arc<Mutex<Routes>>,
 }
 
 impl<B: SessionBackend> Clone for GatewaySession<B> {
     fn clone(&self) -> Self {
-        Self {
-            backend: self.backend.clone(),
-            routes: Mutex::new(self.routes.lock().expect("routes").clone()),
-        }
+        Self { backend: self.backend.clone(), routes: self.routes.clone() }
     }
 }
 
-/// Exposed names: a tool keeps its own name unless another server (or a dynamic tool) has the
-/// same one; then every holder of that name is shown as `<server>__<tool>`.
-fn expose(tools: &[SessionTool]) -> Vec<(String, &SessionTool)> {
+/// Exposed names: an item keeps its own name unless another server (or a dynamic tool) has the
+/// same one; then every holder of that name is shown as `<server>__<name>`.
+fn expose<'a>(items: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> Vec<String> {
     let mut count: HashMap<&str, usize> = HashMap::new();
-    for t in tools {
-        *count.entry(t.name.as_str()).or_default() += 1;
+    for (_, name) in items.clone() {
+        *count.entry(name).or_default() += 1;
     }
-    tools
-        .iter()
-        .map(|t| {
-            let clash = count[t.name.as_str()] > 1 || dynamic::ALL.contains(&t.name.as_str());
-            (if clash { format!("{}__{}", t.server, t.name) } else { t.name.clone() }, t)
+    items
+        .map(|(server, name)| {
+            let clash = count[name] > 1 || dynamic::ALL.contains(&name);
+            if clash { format!("{server}__{name}") } else { name.to_owned() }
         })
         .collect()
 }
@@ -57,40 +76,227 @@ fn json_text(v: &impl serde::Serialize) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
+fn internal(e: BackendError) -> ErrorData {
+    ErrorData::internal_error(e.message, None)
+}
+
+/// The client's `_meta` as the server should see it: the progress token is replaced by the
+/// relay's own, and per-request protocol fields describe the client's connection, not Berth's.
+fn forwarded_meta(meta: &RequestMetaObject) -> Option<RequestMetaObject> {
+    let mut meta = meta.clone();
+    meta.0.retain(|k, _| k != "progressToken" && !k.starts_with("io.modelcontextprotocol/"));
+    if meta.0.is_empty() { None } else { Some(meta) }
+}
+
+fn unexpected(result: ServerResult) -> ErrorData {
+    ErrorData::internal_error(format!("the server answered with an unexpected result: {result:?}"), None)
+}
+
 impl<B: SessionBackend> GatewaySession<B> {
     pub fn new(backend: Arc<B>) -> Self {
-        Self { backend, routes: Mutex::new(HashMap::new()) }
+        Self { backend, routes: Default::default() }
     }
 
     pub fn backend(&self) -> &Arc<B> {
         &self.backend
     }
 
-    async fn current_tools(&self) -> Result<Vec<Tool>, BackendError> {
-        let tools = self.backend.tools().await?;
-        let exposed = expose(&tools);
-        let mut routes = Routes::new();
-        let mut out = dynamic::tools();
-        for (name, t) in exposed {
-            routes.insert(name.clone(), (t.server.clone(), t.name.clone()));
-            let mut tool =
-                Tool::new(name, t.description.clone().unwrap_or_default(), Arc::new(t.input_schema.clone()));
-            if t.description.is_none() {
-                tool.description = None;
+    /// Every request: the relay knows this client, and the session's starting servers are up.
+    async fn prepare(&self, context: &RequestContext<RoleServer>) {
+        self.backend.relay().attach(&context.peer);
+        self.backend.ready().await;
+    }
+
+    /// Sends `request` to `server` as it is. Progress the server reports reaches the client under
+    /// the client's own token; a cancellation by the client is passed on.
+    async fn forward(
+        &self,
+        server: &str,
+        request: ClientRequest,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<ServerResult, ErrorData> {
+        let peer = self.backend.peer(server).await.map_err(internal)?;
+        forward_to(self.backend.relay(), peer, request, context).await
+    }
+
+    async fn peers(&self) -> Vec<(String, Peer<RoleClient>)> {
+        let mut out = Vec::new();
+        for name in self.backend.servers().await {
+            if let Ok(peer) = self.backend.peer(&name).await {
+                out.push((name, peer));
             }
+        }
+        out
+    }
+
+    async fn current_tools(&self) -> Result<Vec<Tool>, BackendError> {
+        let tools: Vec<SessionTool> = self.backend.tools().await?;
+        let names = expose(tools.iter().map(|t| (t.server.as_str(), t.name())));
+        let mut routes = HashMap::new();
+        let mut out = dynamic::tools();
+        for (name, t) in names.into_iter().zip(tools) {
+            routes.insert(name.clone(), (t.server.clone(), t.tool.name.to_string()));
+            let mut tool = t.tool;
+            tool.name = name.into();
             out.push(tool);
         }
-        *self.routes.lock().expect("routes") = routes;
+        self.routes.lock().expect("routes").tools = routes;
         Ok(out)
     }
 
-    async fn route(&self, name: &str) -> Result<Option<(String, String)>, BackendError> {
-        if let Some(r) = self.routes.lock().expect("routes").get(name).cloned() {
+    async fn tool_route(&self, name: &str) -> Result<Option<(String, String)>, BackendError> {
+        if let Some(r) = self.routes.lock().expect("routes").tools.get(name).cloned() {
             return Ok(Some(r));
         }
         // The client may call a tool it learned of before this session listed it; refresh once.
         self.current_tools().await?;
-        Ok(self.routes.lock().expect("routes").get(name).cloned())
+        Ok(self.routes.lock().expect("routes").tools.get(name).cloned())
+    }
+
+    async fn current_prompts(&self, context: &RequestContext<RoleServer>) -> Result<Vec<Prompt>, ErrorData> {
+        let mut all: Vec<(String, Prompt)> = Vec::new();
+        for (server, peer) in self.peers().await {
+            if !offers(&peer, |c| c.prompts.is_some()) {
+                continue;
+            }
+            let listed = list_paged(|cursor| {
+                let request = ClientRequest::ListPromptsRequest(page_request(
+                    cursor.map(|c| PaginatedRequestParams::default().with_cursor(Some(c))),
+                ));
+                let (relay, peer) = (self.backend.relay().clone(), peer.clone());
+                async move {
+                    match forward_to(&relay, peer, request, context).await? {
+                        ServerResult::ListPromptsResult(r) => Ok((r.prompts, r.next_cursor)),
+                        other => Err(unexpected(other)),
+                    }
+                }
+            })
+            .await?;
+            all.extend(listed.into_iter().map(|p| (server.clone(), p)));
+        }
+        let names = expose(all.iter().map(|(s, p)| (s.as_str(), p.name.as_str())));
+        let mut routes = HashMap::new();
+        let out = names
+            .into_iter()
+            .zip(all)
+            .map(|(name, (server, mut prompt))| {
+                routes.insert(name.clone(), (server, prompt.name.clone()));
+                prompt.name = name;
+                prompt
+            })
+            .collect();
+        self.routes.lock().expect("routes").prompts = routes;
+        Ok(out)
+    }
+
+    async fn current_resources(
+        &self,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<(Vec<Resource>, Vec<ResourceTemplate>), ErrorData> {
+        let mut resources = Vec::new();
+        let mut templates = Vec::new();
+        let mut routes = Routes::default();
+        for (server, peer) in self.peers().await {
+            if !offers(&peer, |c| c.resources.is_some()) {
+                continue;
+            }
+            let relay = self.backend.relay().clone();
+            let listed = list_paged(|cursor| {
+                let request = ClientRequest::ListResourcesRequest(page_request(
+                    cursor.map(|c| PaginatedRequestParams::default().with_cursor(Some(c))),
+                ));
+                let (relay, peer) = (relay.clone(), peer.clone());
+                async move {
+                    match forward_to(&relay, peer, request, context).await? {
+                        ServerResult::ListResourcesResult(r) => Ok((r.resources, r.next_cursor)),
+                        other => Err(unexpected(other)),
+                    }
+                }
+            })
+            .await?;
+            for r in &listed {
+                routes.resources.entry(r.uri.clone()).or_insert_with(|| server.clone());
+            }
+            resources.extend(listed);
+            let listed = list_paged(|cursor| {
+                let request = ClientRequest::ListResourceTemplatesRequest(page_request(
+                    cursor.map(|c| PaginatedRequestParams::default().with_cursor(Some(c))),
+                ));
+                let (relay, peer) = (relay.clone(), peer.clone());
+                async move {
+                    match forward_to(&relay, peer, request, context).await {
+                        Ok(ServerResult::ListResourceTemplatesResult(r)) => {
+                            Ok((r.resource_templates, r.next_cursor))
+                        }
+                        // A server with resources need not have templates.
+                        Err(e) if e.code == rmcp::model::ErrorCode::METHOD_NOT_FOUND => Ok((Vec::new(), None)),
+                        Ok(other) => Err(unexpected(other)),
+                        Err(e) => Err(e),
+                    }
+                }
+            })
+            .await?;
+            for t in &listed {
+                routes.templates.entry(t.uri_template.clone()).or_insert_with(|| server.clone());
+            }
+            templates.extend(listed);
+        }
+        {
+            let mut r = self.routes.lock().expect("routes");
+            r.resources = routes.resources;
+            r.templates = routes.templates;
+        }
+        Ok((resources, templates))
+    }
+
+    /// The server that owns `uri`: a listed resource, a template whose fixed prefix matches, or
+    /// the only server offering resources.
+    async fn resource_owner(&self, uri: &str, context: &RequestContext<RoleServer>) -> Result<String, ErrorData> {
+        let lookup = |r: &Routes| {
+            r.resources.get(uri).cloned().or_else(|| {
+                r.templates
+                    .iter()
+                    .filter(|(t, _)| uri.starts_with(t.split('{').next().unwrap_or(t)))
+                    .max_by_key(|(t, _)| t.split('{').next().unwrap_or(t).len())
+                    .map(|(_, s)| s.clone())
+            })
+        };
+        if let Some(s) = lookup(&self.routes.lock().expect("routes")) {
+            return Ok(s);
+        }
+        self.current_resources(context).await?;
+        if let Some(s) = lookup(&self.routes.lock().expect("routes")) {
+            return Ok(s);
+        }
+        let offering: Vec<String> = self
+            .peers()
+            .await
+            .into_iter()
+            .filter(|(_, p)| offers(p, |c| c.resources.is_some()))
+            .map(|(s, _)| s)
+            .collect();
+        match offering.as_slice() {
+            [only] => Ok(only.clone()),
+            _ => Err(ErrorData::resource_not_found(format!("no server in this session has {uri}"), None)),
+        }
+    }
+
+    async fn prompt_route(
+        &self,
+        name: &str,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<(String, String), ErrorData> {
+        if let Some(r) = self.routes.lock().expect("routes").prompts.get(name).cloned() {
+            return Ok(r);
+        }
+        self.current_prompts(context).await?;
+        self.routes
+            .lock()
+            .expect("routes")
+            .prompts
+            .get(name)
+            .cloned()
+            .ok_or_else(|| ErrorData::invalid_params(format!("no prompt named {name} in this session"), None))
     }
 
     async fn dynamic_call(
@@ -110,8 +316,8 @@ impl<B: SessionBackend> GatewaySession<B> {
                 let server = string_arg(args, "name")?;
                 let config = args.get("config").cloned().unwrap_or(Value::Null);
                 let tools = self.backend.add(&server, config).await.map_err(|e| e.message)?;
-                self.tools_changed(context).await;
-                let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
+                self.lists_changed(context).await;
+                let names: Vec<&str> = tools.iter().map(SessionTool::name).collect();
                 Ok(text_result(
                     format!("{server} is running in this session with tools: {}", names.join(", ")),
                     false,
@@ -120,7 +326,7 @@ impl<B: SessionBackend> GatewaySession<B> {
             dynamic::REMOVE => {
                 let server = string_arg(args, "name")?;
                 self.backend.remove(&server).await.map_err(|e| e.message)?;
-                self.tools_changed(context).await;
+                self.lists_changed(context).await;
                 Ok(text_result(format!("{server} was removed from this session and stopped."), false))
             }
             dynamic::CONFIG_SET => {
@@ -144,32 +350,143 @@ impl<B: SessionBackend> GatewaySession<B> {
         }
     }
 
-    /// Tells the client its tool list changed; a client that does not listen is not an error.
-    async fn tools_changed(&self, context: &RequestContext<RoleServer>) {
+    /// Tells the client what a server joining or leaving changed; a client that does not listen
+    /// is not an error.
+    async fn lists_changed(&self, context: &RequestContext<RoleServer>) {
         let _ = self.current_tools().await;
-        if let Err(e) = context.peer.notify_tool_list_changed().await {
-            tracing::debug!("tool list change not delivered: {e}");
+        {
+            // Prompts and resources are listed again when next asked for.
+            let mut r = self.routes.lock().expect("routes");
+            r.prompts.clear();
+            r.resources.clear();
+            r.templates.clear();
+        }
+        let peer = &context.peer;
+        for sent in [
+            peer.notify_tool_list_changed().await,
+            peer.notify_prompt_list_changed().await,
+            peer.notify_resource_list_changed().await,
+        ] {
+            if let Err(e) = sent {
+                tracing::debug!("list change not delivered: {e}");
+            }
+        }
+    }
+}
+
+/// A list request for one page.
+fn page_request<M: Default>(
+    cursor: Option<PaginatedRequestParams>,
+) -> RequestOptionalParam<M, PaginatedRequestParams> {
+    RequestOptionalParam { method: M::default(), params: cursor, extensions: Default::default() }
+}
+
+/// Whether a server announced a capability.
+fn offers(peer: &Peer<RoleClient>, has: impl Fn(&ServerCapabilities) -> bool) -> bool {
+    peer.peer_info().is_some_and(|i| has(&i.capabilities))
+}
+
+/// Collects every page of a list.
+async fn list_paged<T, F, Fut>(mut page: F) -> Result<Vec<T>, ErrorData>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), ErrorData>>,
+{
+    let mut out = Vec::new();
+    let mut cursor = None;
+    // A server that keeps returning cursors cannot hold the session forever.
+    for _ in 0..1000 {
+        let (items, next) = page(cursor).await?;
+        out.extend(items);
+        match next {
+            Some(c) if !c.is_empty() => cursor = Some(c),
+            _ => return Ok(out),
+        }
+    }
+    Ok(out)
+}
+
+async fn forward_to(
+    relay: &berth_servers::Relay,
+    peer: Peer<RoleClient>,
+    request: ClientRequest,
+    context: &RequestContext<RoleServer>,
+) -> Result<ServerResult, ErrorData> {
+    let mut options = PeerRequestOptions::no_options();
+    if let Some(meta) = forwarded_meta(&context.meta) {
+        options = options.with_meta(meta);
+    }
+    let handle = peer.send_cancellable_request(request, options).await.map_err(service_error)?;
+    let _progress = context
+        .meta
+        .get_progress_token()
+        .map(|token| relay.route_progress(handle.progress_token.clone(), context.peer.clone(), token));
+    let (id, server) = (handle.id.clone(), handle.peer.clone());
+    tokio::select! {
+        result = handle.await_response() => result.map_err(service_error),
+        _ = context.ct.cancelled() => {
+            let _ = server
+                .notify_cancelled(CancelledNotificationParam::new(
+                    Some(id),
+                    Some("the client cancelled the request".into()),
+                ))
+                .await;
+            Err(ErrorData::internal_error("the request was cancelled", None))
         }
     }
 }
 
 impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_tool_list_changed().build())
-            .with_server_info(Implementation::new("berth-gateway", env!("CARGO_PKG_VERSION")))
-            .with_instructions(
-                "Berth gateway. Use mcp-find to search for MCP servers, mcp-add to add one to this session, \
-                 then call its tools directly or through mcp-exec.",
-            )
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tool_list_changed()
+                .enable_prompts()
+                .enable_prompts_list_changed()
+                .enable_resources()
+                .enable_resources_subscribe()
+                .enable_resources_list_changed()
+                .enable_logging()
+                .enable_completions()
+                .build(),
+        )
+        .with_server_info(Implementation::new("berth-gateway", env!("CARGO_PKG_VERSION")))
+        .with_instructions(
+            "Berth gateway. Use mcp-find to search for MCP servers, mcp-add to add one to this session, \
+             then call its tools directly or through mcp-exec.",
+        )
+    }
+
+    async fn initialize(
+        &self,
+        request: InitializeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<InitializeResult, ErrorData> {
+        context.peer.set_peer_info(request.clone());
+        // Servers started for this session announce the client's own capabilities.
+        self.backend.relay().attach(&context.peer);
+        self.negotiate_initialize(&request)
+    }
+
+    async fn on_initialized(&self, _context: NotificationContext<RoleServer>) {
+        // Start the session's servers now rather than on the first request.
+        let backend = self.backend.clone();
+        tokio::spawn(async move { backend.ready().await });
     }
 
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let tools = self.current_tools().await.map_err(|e| ErrorData::internal_error(e.message, None))?;
+        self.prepare(&context).await;
+        let tools = self.current_tools().await.map_err(internal)?;
         Ok(ListToolsResult::with_all_items(tools))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        dynamic::tools().into_iter().find(|t| t.name == name)
     }
 
     async fn call_tool(
@@ -177,15 +494,16 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        self.prepare(&context).await;
         let name = request.name.to_string();
-        let args = request.arguments.unwrap_or_default();
         if dynamic::ALL.contains(&name.as_str()) {
+            let args = request.arguments.unwrap_or_default();
             return Ok(match self.dynamic_call(&name, &args, &context).await {
                 Ok(r) => r,
                 Err(message) => text_result(message, true),
             });
         }
-        let (server, tool) = match self.route(&name).await {
+        let (server, tool) = match self.tool_route(&name).await {
             Ok(Some(r)) => r,
             Ok(None) => {
                 return Err(ErrorData::invalid_params(
@@ -193,12 +511,161 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
                     None,
                 ));
             }
-            Err(e) => return Err(ErrorData::internal_error(e.message, None)),
+            Err(e) => return Err(internal(e)),
         };
-        match self.backend.call(&server, &tool, args).await {
-            Ok(outcome) => Ok(text_result(outcome.output, outcome.exit_code != 0)),
-            Err(e) => Ok(text_result(e.message, true)),
+        let arg_names = request.arguments.as_ref().map(|a| a.keys().cloned().collect()).unwrap_or_default();
+        let mut params = request;
+        params.name = tool.clone().into();
+        params.meta = None;
+        let (started, clock) = (SystemTime::now(), Instant::now());
+        let result = self.forward(&server, ClientRequest::CallToolRequest(CallToolRequest::new(params)), &context).await;
+        let (response, exit_code) = match result {
+            Ok(ServerResult::CallToolResult(r)) => {
+                let code = u8::from(r.is_error.unwrap_or(false));
+                (Ok(CallToolResponse::Complete(r)), code)
+            }
+            Ok(ServerResult::InputRequiredResult(r)) => (Ok(CallToolResponse::InputRequired(r)), 0),
+            Ok(ServerResult::CreateTaskResult(r)) => (Ok(CallToolResponse::Task(r)), 0),
+            Ok(other) => (Err(unexpected(other)), 2),
+            // A JSON-RPC error from the server is the tool failing; anything else, the transport.
+            Err(e) if e.code != rmcp::model::ErrorCode::INTERNAL_ERROR => (Err(e), 1),
+            Err(e) => (Err(e), 2),
+        };
+        self.backend
+            .record(CallReport { server, tool, arg_names, exit_code, started, duration: clock.elapsed() })
+            .await;
+        response
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        self.prepare(&context).await;
+        Ok(ListPromptsResult::with_all_items(self.current_prompts(&context).await?))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        self.prepare(&context).await;
+        let (server, name) = self.prompt_route(&request.name, &context).await?;
+        let mut params = request;
+        params.name = name;
+        params.meta = None;
+        match self.forward(&server, ClientRequest::GetPromptRequest(GetPromptRequest::new(params)), &context).await? {
+            ServerResult::GetPromptResult(r) => Ok(GetPromptResponse::Complete(r)),
+            ServerResult::InputRequiredResult(r) => Ok(GetPromptResponse::InputRequired(r)),
+            other => Err(unexpected(other)),
         }
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        self.prepare(&context).await;
+        Ok(ListResourcesResult::with_all_items(self.current_resources(&context).await?.0))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        self.prepare(&context).await;
+        Ok(ListResourceTemplatesResult::with_all_items(self.current_resources(&context).await?.1))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        self.prepare(&context).await;
+        let server = self.resource_owner(&request.uri, &context).await?;
+        let mut params = request;
+        params.meta = None;
+        let request = ClientRequest::ReadResourceRequest(ReadResourceRequest::new(params));
+        match self.forward(&server, request, &context).await? {
+            ServerResult::ReadResourceResult(r) => Ok(ReadResourceResponse::Complete(r)),
+            ServerResult::InputRequiredResult(r) => Ok(ReadResourceResponse::InputRequired(r)),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.prepare(&context).await;
+        let server = self.resource_owner(&request.uri, &context).await?;
+        let mut params = request;
+        params.meta = None;
+        self.forward(&server, ClientRequest::SubscribeRequest(SubscribeRequest::new(params)), &context).await?;
+        Ok(())
+    }
+
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.prepare(&context).await;
+        let server = self.resource_owner(&request.uri, &context).await?;
+        let mut params = request;
+        params.meta = None;
+        let request = ClientRequest::UnsubscribeRequest(UnsubscribeRequest::new(params));
+        self.forward(&server, request, &context).await?;
+        Ok(())
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        self.prepare(&context).await;
+        let mut params = request;
+        params.meta = None;
+        let server = match &mut params.r#ref {
+            Reference::Prompt(p) => {
+                let (server, name) = self.prompt_route(&p.name, &context).await?;
+                p.name = name;
+                server
+            }
+            Reference::Resource(r) => self.resource_owner(&r.uri, &context).await?,
+            _ => return Err(ErrorData::invalid_params("unknown completion reference", None)),
+        };
+        match self.forward(&server, ClientRequest::CompleteRequest(CompleteRequest::new(params)), &context).await? {
+            ServerResult::CompleteResult(r) => Ok(r),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.prepare(&context).await;
+        for (server, peer) in self.peers().await {
+            if !offers(&peer, |c| c.logging.is_some()) {
+                continue;
+            }
+            let mut params = request.clone();
+            params.meta = None;
+            let request = ClientRequest::SetLevelRequest(SetLevelRequest::new(params));
+            if let Err(e) = forward_to(self.backend.relay(), peer, request, &context).await {
+                tracing::debug!(server = %server, "setting the log level failed: {}", e.message);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -206,14 +673,22 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
 mod tests {
     use super::*;
 
-    fn t(server: &str, name: &str) -> SessionTool {
-        SessionTool { server: server.into(), name: name.into(), description: None, input_schema: Map::new() }
+    #[test]
+    fn colliding_names_get_a_server_prefix() {
+        let items = [("a", "search"), ("b", "search"), ("a", "read"), ("c", "mcp-add")];
+        let names = expose(items.iter().map(|(s, n)| (*s, *n)));
+        assert_eq!(names, ["a__search", "b__search", "read", "c__mcp-add"]);
     }
 
     #[test]
-    fn colliding_names_get_a_server_prefix() {
-        let tools = [t("a", "search"), t("b", "search"), t("a", "read"), t("c", "mcp-add")];
-        let names: Vec<String> = expose(&tools).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names, ["a__search", "b__search", "read", "c__mcp-add"]);
+    fn forwarded_meta_drops_the_progress_token_and_protocol_fields() {
+        let mut meta = RequestMetaObject::default();
+        meta.0.insert("progressToken".into(), Value::from(7));
+        meta.0.insert("io.modelcontextprotocol/protocolVersion".into(), Value::from("2026-07-28"));
+        meta.0.insert("trace".into(), Value::from("abc"));
+        let out = forwarded_meta(&meta).expect("keeps the rest");
+        assert_eq!(out.0.keys().collect::<Vec<_>>(), ["trace"]);
+        meta.0.remove("trace");
+        assert!(forwarded_meta(&meta).is_none());
     }
 }

@@ -1,16 +1,19 @@
 //! Running MCP servers: turning a catalog item plus the user's configuration and secrets into a
 //! [`LaunchPlan`], and the [`Supervisor`] that starts containers from plans, keeps their MCP
-//! connections, calls their tools and stops them.
+//! connections, calls their tools and stops them. A [`Relay`] carries what a server sends its client
+//! on to the client of the gateway session that started it.
 //!
 //! Nothing here reads the database or the keychain: the caller resolves configuration and secrets
 //! and hands them in, so this crate can be driven by the desktop app, the CLI and the gateway alike.
 
 mod error;
 mod plan;
+mod relay;
 #[cfg(test)]
 mod send_probe;
 mod supervisor;
 
 pub use error::ServerError;
 pub use plan::{LaunchPlan, ServerSettings, validate_config};
+pub use relay::{ProgressGuard, Relay, service_error};
 pub use supervisor::{CallOutcome, ProgressFn, StartEvent, Supervisor, ToolInfo};

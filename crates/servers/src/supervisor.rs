@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 use ts_rs::TS;
 
-use crate::{LaunchPlan, ServerError};
+use crate::{LaunchPlan, Relay, ServerError};
 
 /// How long a started container may take to answer `initialize`.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -55,7 +55,7 @@ pub struct CallOutcome {
 struct Running {
     container_id: String,
     peer: Peer<RoleClient>,
-    service: tokio::sync::Mutex<Option<RunningService<RoleClient, ()>>>,
+    service: tokio::sync::Mutex<Option<RunningService<RoleClient, Relay>>>,
     stderr: StderrTail,
 }
 
@@ -68,9 +68,10 @@ pub struct Supervisor {
 
 // Named async functions over owned handles keep the futures `Send` for any caller.
 async fn handshake(
+    relay: Relay,
     pipes: berth_runtime::StdioPipes,
-) -> Result<RunningService<RoleClient, ()>, rmcp::service::ClientInitializeError> {
-    rmcp::serve_client((), pipes.into_split()).await
+) -> Result<RunningService<RoleClient, Relay>, rmcp::service::ClientInitializeError> {
+    rmcp::serve_client(relay, pipes.into_split()).await
 }
 
 async fn list_tools(peer: Peer<RoleClient>) -> Result<Vec<rmcp::model::Tool>, rmcp::ServiceError> {
@@ -84,7 +85,7 @@ async fn call_tool(
     peer.call_tool(params).await
 }
 
-async fn cancel(service: RunningService<RoleClient, ()>) {
+async fn cancel(service: RunningService<RoleClient, Relay>) {
     let _ = service.cancel().await;
 }
 
@@ -101,18 +102,33 @@ impl Supervisor {
     /// no container is left behind.
     /// Runs `plan` under [`LaunchPlan::key`]; the other methods take that key.
     pub async fn start(&self, plan: LaunchPlan, on_event: ProgressFn) -> Result<String, ServerError> {
+        self.start_with(plan, on_event, Relay::detached()).await
+    }
+
+    /// Like [`Supervisor::start`], with what the server sends its client going through `relay`.
+    pub async fn start_with(
+        &self,
+        plan: LaunchPlan,
+        on_event: ProgressFn,
+        relay: Relay,
+    ) -> Result<String, ServerError> {
         let name = plan.key();
         if self.running.read().await.contains_key(&name)
             || !self.starting.lock().expect("lock").insert(name.clone())
         {
             return Err(ServerError::AlreadyRunning(name));
         }
-        let result = self.start_inner(plan, on_event).await;
+        let result = self.start_inner(plan, on_event, relay).await;
         self.starting.lock().expect("lock").remove(&name);
         result
     }
 
-    async fn start_inner(&self, plan: LaunchPlan, on_event: ProgressFn) -> Result<String, ServerError> {
+    async fn start_inner(
+        &self,
+        plan: LaunchPlan,
+        on_event: ProgressFn,
+        relay: Relay,
+    ) -> Result<String, ServerError> {
         let name = plan.key();
         let pulling = on_event.clone();
         self.runtime.ensure_image(&plan.spec.image, &move |p| pulling(StartEvent::Pulling(p))).await?;
@@ -132,7 +148,7 @@ impl Supervisor {
         // driving it on a blocking thread sidesteps that, and what it returns is `Send`.
         let handle = tokio::runtime::Handle::current();
         let outcome = tokio::task::spawn_blocking(move || {
-            handle.block_on(tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(pipes)))
+            handle.block_on(tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(relay, pipes)))
         })
         .await;
         let service = match outcome {
@@ -222,11 +238,21 @@ impl Supervisor {
         self.running.read().await.get(name).cloned().ok_or_else(|| ServerError::NotRunning(name.to_owned()))
     }
 
-    pub async fn tools(&self, name: &str) -> Result<Vec<ToolInfo>, ServerError> {
+    /// The MCP connection to a running server, for requests passed on as they are.
+    pub async fn peer(&self, name: &str) -> Result<Peer<RoleClient>, ServerError> {
+        Ok(self.get(name).await?.peer.clone())
+    }
+
+    /// The server's tools as MCP describes them, every field kept.
+    pub async fn mcp_tools(&self, name: &str) -> Result<Vec<rmcp::model::Tool>, ServerError> {
         let r = self.get(name).await?;
-        let tools = list_tools(r.peer.clone())
+        list_tools(r.peer.clone())
             .await
-            .map_err(|e| ServerError::Transport { name: name.to_owned(), reason: e.to_string() })?;
+            .map_err(|e| ServerError::Transport { name: name.to_owned(), reason: e.to_string() })
+    }
+
+    pub async fn tools(&self, name: &str) -> Result<Vec<ToolInfo>, ServerError> {
+        let tools = self.mcp_tools(name).await?;
         Ok(tools
             .into_iter()
             .map(|t| ToolInfo {

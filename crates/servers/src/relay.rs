@@ -1,0 +1,219 @@
+//! `Relay`: the MCP client side of a running server. What the server sends unasked (progress,
+//! log messages, list and resource changes) and what it asks of its client (sampling,
+//! elicitation, roots) goes on to the client attached to the relay, so a gateway session is a
+//! transparent proxy. With no client attached it behaves like a plain client that offers nothing.
+
+// Sampling, roots and logging are deprecated by the newest protocol version and still used by
+// servers on the older ones, which a transparent proxy must serve.
+#![allow(deprecated)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use rmcp::model::{
+    ClientCapabilities, ClientConfig, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams,
+    ElicitResult, ErrorCode, Implementation, ListRootsResult, LoggingMessageNotificationParam,
+    ProgressNotificationParam, ProgressToken, ResourceUpdatedNotificationParam,
+};
+use rmcp::service::{NotificationContext, RequestContext};
+use rmcp::{ClientHandler, ErrorData, Peer, RoleClient, RoleServer};
+
+/// Where a server's progress for one forwarded request goes: the client's peer and the token the
+/// client chose (the forwarded request carries a token of the relay's own).
+type ProgressRoute = (Peer<RoleServer>, ProgressToken);
+
+#[derive(Default)]
+struct Inner {
+    client: RwLock<Option<Peer<RoleServer>>>,
+    /// What the client announced at `initialize`; servers started later are told the same.
+    client_capabilities: RwLock<Option<ClientCapabilities>>,
+    client_info: RwLock<Option<Implementation>>,
+    progress: Mutex<ProgressRoutes>,
+}
+
+#[derive(Default)]
+struct ProgressRoutes {
+    routes: HashMap<ProgressToken, ProgressRoute>,
+    /// Progress that arrived before its route was registered (the request was already on its way).
+    early: HashMap<ProgressToken, Vec<ProgressNotificationParam>>,
+}
+
+/// Shared by every server of one gateway session (cloning shares it).
+#[derive(Clone, Default)]
+pub struct Relay {
+    inner: Arc<Inner>,
+}
+
+/// Removes a progress route when the forwarded request ends, however it ends.
+pub struct ProgressGuard {
+    relay: Relay,
+    token: ProgressToken,
+}
+
+impl Drop for ProgressGuard {
+    fn drop(&mut self) {
+        let mut p = self.relay.inner.progress.lock().expect("progress routes");
+        p.routes.remove(&self.token);
+        p.early.remove(&self.token);
+    }
+}
+
+fn no_client(what: &str) -> ErrorData {
+    ErrorData::new(ErrorCode::METHOD_NOT_FOUND, format!("no MCP client is connected to answer {what}"), None)
+}
+
+impl Relay {
+    /// A relay with no client: servers started from the Servers page or the CLI.
+    pub fn detached() -> Self {
+        Self::default()
+    }
+
+    /// Attaches the client peer (idempotent; the latest peer wins, as a reconnect brings a new one).
+    pub fn attach(&self, peer: &Peer<RoleServer>) {
+        if let Some(info) = peer.peer_info() {
+            *self.inner.client_capabilities.write().expect("relay") = Some(info.capabilities.clone());
+            *self.inner.client_info.write().expect("relay") = Some(info.client_info.clone());
+        }
+        *self.inner.client.write().expect("relay") = Some(peer.clone());
+    }
+
+    /// Records what the client announced before any peer exists (stateless requests carry it).
+    pub fn set_client(&self, capabilities: ClientCapabilities, info: Implementation) {
+        *self.inner.client_capabilities.write().expect("relay") = Some(capabilities);
+        *self.inner.client_info.write().expect("relay") = Some(info);
+    }
+
+    fn client(&self) -> Option<Peer<RoleServer>> {
+        self.inner.client.read().expect("relay").clone()
+    }
+
+    /// Routes a server's progress for the request that carries `server_token` to `client`'s
+    /// `client_token`, until the guard drops.
+    pub fn route_progress(
+        &self,
+        server_token: ProgressToken,
+        client: Peer<RoleServer>,
+        client_token: ProgressToken,
+    ) -> ProgressGuard {
+        let early = {
+            let mut p = self.inner.progress.lock().expect("progress routes");
+            p.routes.insert(server_token.clone(), (client.clone(), client_token.clone()));
+            p.early.remove(&server_token).unwrap_or_default()
+        };
+        if !early.is_empty() {
+            tokio::spawn(async move {
+                for mut params in early {
+                    params.progress_token = client_token.clone();
+                    let _ = client.notify_progress(params).await;
+                }
+            });
+        }
+        ProgressGuard { relay: self.clone(), token: server_token }
+    }
+}
+
+impl ClientHandler for Relay {
+    fn get_info(&self) -> ClientConfig {
+        let capabilities =
+            self.inner.client_capabilities.read().expect("relay").clone().unwrap_or_default();
+        let info = self
+            .inner
+            .client_info
+            .read()
+            .expect("relay")
+            .clone()
+            .unwrap_or_else(|| Implementation::new("berth", env!("CARGO_PKG_VERSION")));
+        ClientConfig::new(capabilities, info)
+    }
+
+    async fn create_message(
+        &self,
+        params: CreateMessageRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<CreateMessageResult, ErrorData> {
+        let client = self.client().ok_or_else(|| no_client("sampling"))?;
+        client.create_message(params).await.map_err(service_error)
+    }
+
+    async fn create_elicitation(
+        &self,
+        params: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        let client = self.client().ok_or_else(|| no_client("elicitation"))?;
+        client.create_elicitation(params).await.map_err(service_error)
+    }
+
+    async fn list_roots(&self, _context: RequestContext<RoleClient>) -> Result<ListRootsResult, ErrorData> {
+        match self.client() {
+            Some(client) => client.list_roots().await.map_err(service_error),
+            None => Ok(ListRootsResult::default()),
+        }
+    }
+
+    async fn on_progress(&self, mut params: ProgressNotificationParam, _context: NotificationContext<RoleClient>) {
+        let route = {
+            let mut p = self.inner.progress.lock().expect("progress routes");
+            match p.routes.get(&params.progress_token).cloned() {
+                Some(r) => Some(r),
+                None => {
+                    // Bounded: a server cannot grow this without limit by inventing tokens.
+                    if p.early.len() < 64 {
+                        p.early.entry(params.progress_token.clone()).or_default().push(params.clone());
+                    }
+                    None
+                }
+            }
+        };
+        if let Some((client, token)) = route {
+            params.progress_token = token;
+            let _ = client.notify_progress(params).await;
+        }
+    }
+
+    async fn on_logging_message(
+        &self,
+        params: LoggingMessageNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        if let Some(client) = self.client() {
+            let _ = client.notify_logging_message(params).await;
+        }
+    }
+
+    async fn on_resource_updated(
+        &self,
+        params: ResourceUpdatedNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        if let Some(client) = self.client() {
+            let _ = client.notify_resource_updated(params).await;
+        }
+    }
+
+    async fn on_resource_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        if let Some(client) = self.client() {
+            let _ = client.notify_resource_list_changed().await;
+        }
+    }
+
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        if let Some(client) = self.client() {
+            let _ = client.notify_tool_list_changed().await;
+        }
+    }
+
+    async fn on_prompt_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        if let Some(client) = self.client() {
+            let _ = client.notify_prompt_list_changed().await;
+        }
+    }
+}
+
+/// A client's JSON-RPC error passes back unchanged; anything else is an internal error.
+pub fn service_error(e: rmcp::ServiceError) -> ErrorData {
+    match e {
+        rmcp::ServiceError::McpError(e) => e,
+        other => ErrorData::internal_error(other.to_string(), None),
+    }
+}
