@@ -1,0 +1,239 @@
+//! Transparency: the official MCP server conformance suite runs against the reference server
+//! (`server-everything`) directly and then against Berth's HTTP gateway fronting the same server
+//! (in a container, started for each session with `--server`). Every check that passes directly
+//! must pass through the gateway. Both tallies are printed.
+//!
+//! The suite cannot send a bearer token, so it talks to the gateway through a small proxy in this
+//! test that adds the token, as a configured client would; Host and Origin pass through as sent
+//! (rewritten only where they name the proxy itself), so the DNS-rebinding checks reach the gateway.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
+use hyper::body::{Frame, Incoming};
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+
+/// Check id → status, for the checks that pass or fail (not the informational ones).
+type Tally = BTreeMap<String, String>;
+/// Check id → why it failed.
+type Reasons = BTreeMap<String, String>;
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs the suite against `url` and reads every scenario's `checks.json`.
+fn run_suite(peers: &berth_testkit::Peers, url: &str, out: &Path) -> (Tally, Reasons) {
+    let run = Command::new(&peers.node)
+        .arg(peers.module("@modelcontextprotocol/conformance/dist/index.js"))
+        .args(["server", "--url", url, "-o"])
+        .arg(out)
+        .output()
+        .expect("the conformance suite runs");
+    // It exits non-zero when any check fails, which the reference server itself does.
+    let summary = String::from_utf8_lossy(&run.stdout);
+    assert!(summary.contains("=== SUMMARY ==="), "no summary from the suite:\n{summary}\n{}", String::from_utf8_lossy(&run.stderr));
+    let mut tally = Tally::new();
+    let mut reasons = Reasons::new();
+    for dir in std::fs::read_dir(out).unwrap() {
+        let dir = dir.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        // `server-<scenario>-<YYYY-MM-DDTHH-MM-SS-mmmZ>`
+        let parts: Vec<&str> = name.split('-').collect();
+        let scenario = parts[1..parts.len() - 6].join("-");
+        let checks: Vec<serde_json::Value> =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("checks.json")).unwrap()).unwrap();
+        for c in checks {
+            let status = c["status"].as_str().unwrap_or("").to_owned();
+            if matches!(status.as_str(), "SUCCESS" | "FAILURE" | "WARNING") {
+                let id = format!("{scenario}/{}", c["id"].as_str().unwrap_or("?"));
+                if let Some(why) = c["errorMessage"].as_str() {
+                    reasons.insert(id.clone(), why.to_owned());
+                }
+                tally.insert(id, status);
+            }
+        }
+    }
+    (tally, reasons)
+}
+
+fn passed(t: &Tally) -> usize {
+    t.values().filter(|s| *s == "SUCCESS").count()
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+type Body = BoxBody<Bytes, std::io::Error>;
+
+/// Forwards HTTP from `listen` to `target` (both on 127.0.0.1), adding the bearer token.
+async fn proxy(listener: tokio::net::TcpListener, target: u16, token: String) {
+    let listen = listener.local_addr().unwrap().port();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    loop {
+        let (stream, _) = listener.accept().await.unwrap();
+        let (client, token) = (client.clone(), token.clone());
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let (client, token) = (client.clone(), token.clone());
+                async move { Ok::<_, Infallible>(forward(&client, req, listen, target, &token).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn forward(
+    client: &reqwest::Client,
+    req: Request<Incoming>,
+    listen: u16,
+    target: u16,
+    token: &str,
+) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let mut out = client.request(parts.method.clone(), format!("http://127.0.0.1:{target}{path}")).body(body);
+    let ours = [format!("127.0.0.1:{listen}"), format!("localhost:{listen}")];
+    for (name, value) in &parts.headers {
+        let v = value.to_str().unwrap_or("");
+        let v = match name.as_str() {
+            "host" if ours.iter().any(|o| o == v) => format!("127.0.0.1:{target}"),
+            "origin" if ours.iter().any(|o| v == format!("http://{o}")) => format!("http://127.0.0.1:{target}"),
+            "connection" | "content-length" | "transfer-encoding" | "authorization" => continue,
+            _ => v.to_owned(),
+        };
+        out = out.header(name.as_str(), v);
+    }
+    let reply = match out.header("authorization", format!("Bearer {token}")).send().await {
+        Ok(r) => r,
+        Err(e) => {
+            let mut r = Response::new(Full::new(Bytes::from(e.to_string())).map_err(|e| match e {}).boxed());
+            *r.status_mut() = hyper::StatusCode::BAD_GATEWAY;
+            return r;
+        }
+    };
+    let mut response = Response::builder().status(reply.status());
+    for (name, value) in reply.headers() {
+        if !matches!(name.as_str(), "connection" | "content-length" | "transfer-encoding") {
+            response = response.header(name, value);
+        }
+    }
+    let stream = reply.bytes_stream().map_ok(Frame::data).map_err(std::io::Error::other);
+    response.body(BodyExt::boxed(StreamBody::new(stream))).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_gateway_passes_every_conformance_check_the_server_passes_directly() {
+    let ready = berth_testkit::docker_available() && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    if !berth_testkit::require("conformance", ready, "needs a running Docker engine and a Secret Service") {
+        return;
+    }
+    let peers = match berth_testkit::peers() {
+        Ok(p) => p,
+        Err(why) => {
+            berth_testkit::require("conformance", false, &why);
+            return;
+        }
+    };
+    let work = tempfile::tempdir().unwrap();
+
+    // Directly: the reference server's own streamable HTTP transport.
+    let port = berth_testkit::free_port();
+    let _direct = Killed(
+        Command::new(&peers.node)
+            .arg(peers.module("@modelcontextprotocol/server-everything/dist/index.js"))
+            .arg("streamableHttp")
+            .env("PORT", port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(port);
+    let (direct, _) = run_suite(peers, &format!("http://127.0.0.1:{port}/mcp"), &work.path().join("direct"));
+
+    // Through Berth: the same server over stdio in a container, one per gateway session.
+    let data = work.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let server = format!("everything{}", std::process::id());
+    let catalog = work.path().join("everything.yaml");
+    std::fs::write(
+        &catalog,
+        format!(
+            "registry:\n  {server}:\n    title: Everything\n    image: {}\n    disableNetwork: true\n",
+            peers.everything_image
+        ),
+    )
+    .unwrap();
+    let add = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["catalog", "source", "add", catalog.to_str().unwrap()])
+        .env("BERTH_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    let mut gateway = Killed(
+        Command::new(env!("CARGO_BIN_EXE_berth"))
+            .args(["gateway", "run", "--port", "0", "--server", &server])
+            .env("BERTH_DATA_DIR", &data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = std::io::BufReader::new(gateway.0.stdout.take().unwrap()).lines();
+    let url = lines.next().unwrap().unwrap().trim_start_matches("Berth gateway on ").to_owned();
+    let token = lines.next().unwrap().unwrap().trim_start_matches("Authorization: Bearer ").to_owned();
+    let gateway_port: u16 = url.trim_end_matches("/mcp").rsplit(':').next().unwrap().parse().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_port = listener.local_addr().unwrap().port();
+    tokio::spawn(proxy(listener, gateway_port, token));
+    let peers_ref = peers;
+    let out = work.path().join("gateway");
+    let (through, why) = tokio::task::spawn_blocking(move || {
+        run_suite(peers_ref, &format!("http://127.0.0.1:{proxy_port}/mcp"), &out)
+    })
+    .await
+    .unwrap();
+
+    println!("conformance checks passed: direct {} of {}, through Berth {} of {}", passed(&direct), direct.len(), passed(&through), through.len());
+    for (id, status) in &direct {
+        println!("  {id:60} direct {status:8} gateway {}", through.get(id).map(String::as_str).unwrap_or("-"));
+    }
+    let lost: Vec<String> = direct
+        .iter()
+        .filter(|(id, s)| *s == "SUCCESS" && through.get(*id).map(String::as_str) != Some("SUCCESS"))
+        .map(|(id, _)| format!("{id}: {}", why.get(id).map(String::as_str).unwrap_or("not run")))
+        .collect();
+    assert!(passed(&direct) >= 10, "the reference server should pass most basic checks directly: {direct:?}");
+    assert!(lost.is_empty(), "checks that pass directly but not through the gateway: {lost:?}");
+
+    // Ending the gateway ends its sessions and their containers.
+    assert!(Command::new("kill").args(["-TERM", &gateway.0.id().to_string()]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while gateway.0.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the gateway did not exit after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(berth_testkit::containers(&format!("label=berth.server={server}")), 0);
+}
