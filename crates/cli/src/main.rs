@@ -248,7 +248,7 @@ fn main() -> ExitCode {
         &berth_logging::LogConfig {
             dir: Some(berth_api::paths::log_dir(&data_dir)),
             file_prefix: "berth".into(),
-            file_filter: "info".into(),
+            file_filter: berth_logging::FILE_FILTER.into(),
             stderr_filter: cli.log.clone(),
         },
         redactor.clone(),

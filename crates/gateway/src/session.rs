@@ -417,13 +417,18 @@ async fn forward_to(
         options = options.with_meta(meta);
     }
     let handle = peer.send_cancellable_request(request, options).await.map_err(service_error)?;
-    let _progress = context
+    let progress = context
         .meta
         .get_progress_token()
         .map(|token| relay.route_progress(handle.progress_token.clone(), context.peer.clone(), token));
     let (id, server) = (handle.id.clone(), handle.peer.clone());
     tokio::select! {
-        result = handle.await_response() => result.map_err(service_error),
+        result = handle.await_response() => {
+            if progress.is_some() {
+                relay.settle().await;
+            }
+            result.map_err(service_error)
+        }
         _ = context.ct.cancelled() => {
             let _ = server
                 .notify_cancelled(CancelledNotificationParam::new(

@@ -33,6 +33,10 @@ pub struct LogConfig {
     pub stderr_filter: String,
 }
 
+/// The file log's filter: Berth at info; the MCP library only at warn, because at info it logs
+/// every message a peer sends, and those carry whatever the model and the servers exchange.
+pub const FILE_FILTER: &str = "info,rmcp=warn";
+
 /// Keeps the background file writer alive; dropping it flushes the log file.
 pub struct LogGuard {
     _file: Option<WorkerGuard>,

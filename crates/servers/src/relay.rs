@@ -8,7 +8,9 @@
 #![allow(deprecated)]
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use rmcp::model::{
     ClientCapabilities, ClientConfig, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams,
@@ -29,6 +31,8 @@ struct Inner {
     client_capabilities: RwLock<Option<ClientCapabilities>>,
     client_info: RwLock<Option<Implementation>>,
     progress: Mutex<ProgressRoutes>,
+    /// Progress notifications being passed on right now.
+    forwarding: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -110,6 +114,17 @@ impl Relay {
         }
         ProgressGuard { relay: self.clone(), token: server_token }
     }
+
+    /// Waits (briefly) until progress that arrived before a response has been passed on. The MCP
+    /// client handles each notification on its own task, so a server's last progress could
+    /// otherwise reach the client after the response it preceded, when its stream is closed.
+    pub async fn settle(&self) {
+        tokio::task::yield_now().await;
+        let deadline = Instant::now() + Duration::from_millis(200);
+        while self.inner.forwarding.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
 }
 
 impl ClientHandler for Relay {
@@ -152,6 +167,7 @@ impl ClientHandler for Relay {
     }
 
     async fn on_progress(&self, mut params: ProgressNotificationParam, _context: NotificationContext<RoleClient>) {
+        self.inner.forwarding.fetch_add(1, Ordering::AcqRel);
         let route = {
             let mut p = self.inner.progress.lock().expect("progress routes");
             match p.routes.get(&params.progress_token).cloned() {
@@ -169,6 +185,7 @@ impl ClientHandler for Relay {
             params.progress_token = token;
             let _ = client.notify_progress(params).await;
         }
+        self.inner.forwarding.fetch_sub(1, Ordering::AcqRel);
     }
 
     async fn on_logging_message(

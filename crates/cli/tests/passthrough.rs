@@ -1,0 +1,231 @@
+//! What the conformance suite cannot show with the reference server (its test tools are not in
+//! `server-everything`), shown with the server's own demo tools through the HTTP gateway: the
+//! client's capabilities reach the server, progress arrives under the client's token, the
+//! server's sampling, elicitation and roots requests reach the client and its answers return,
+//! log messages follow the client's level, prompts, resources and completions pass through,
+//! and a cancelled call leaves the session working.
+#![allow(deprecated)] // sampling, roots and logging: deprecated by the newest protocol, used by servers
+
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rmcp::model::{
+    CallToolRequest, CallToolRequestParams, ClientCapabilities, ClientConfig, ClientRequest,
+    CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams, ElicitResult, ElicitationAction,
+    GetPromptRequestParams, Implementation, ListRootsResult, LoggingLevel, LoggingMessageNotificationParam,
+    ProgressNotificationParam, ReadResourceRequestParams, Root, SamplingMessage, ServerResult,
+    SetLevelRequestParams,
+};
+use rmcp::service::{NotificationContext, PeerRequestOptions, RequestContext};
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::{ClientHandler, ErrorData, RoleClient};
+use serde_json::json;
+
+#[derive(Clone, Default)]
+struct Seen {
+    progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
+    logs: Arc<Mutex<Vec<LoggingMessageNotificationParam>>>,
+    sampled: Arc<Mutex<Vec<CreateMessageRequestParams>>>,
+    elicited: Arc<Mutex<Vec<String>>>,
+}
+
+/// An AI client that can sample, elicit and list roots, and remembers what it was sent.
+struct Client(Seen);
+
+impl ClientHandler for Client {
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            ClientCapabilities::builder().enable_roots().enable_sampling().enable_elicitation().build(),
+            Implementation::new("passthrough-test", "1.0.0"),
+        )
+    }
+
+    async fn create_message(
+        &self,
+        params: CreateMessageRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<CreateMessageResult, ErrorData> {
+        self.0.sampled.lock().unwrap().push(params);
+        Ok(CreateMessageResult::new(SamplingMessage::assistant_text("sampled-by-the-client"), "test-model".into()))
+    }
+
+    async fn create_elicitation(
+        &self,
+        params: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        self.0.elicited.lock().unwrap().push(format!("{params:?}"));
+        Ok(ElicitResult::new(ElicitationAction::Accept).with_content(json!({"name": "Ada Lovelace", "check": true})))
+    }
+
+    async fn list_roots(&self, _context: RequestContext<RoleClient>) -> Result<ListRootsResult, ErrorData> {
+        Ok(ListRootsResult::new(vec![Root::new("file:///home/ada/project")]))
+    }
+
+    async fn on_progress(&self, params: ProgressNotificationParam, _context: NotificationContext<RoleClient>) {
+        self.0.progress.lock().unwrap().push(params);
+    }
+
+    async fn on_logging_message(
+        &self,
+        params: LoggingMessageNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.0.logs.lock().unwrap().push(params);
+    }
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn text_of(result: &rmcp::model::CallToolResult) -> String {
+    result.content.iter().filter_map(|c| c.as_text().map(|t| t.text.clone())).collect::<Vec<_>>().join("\n")
+}
+
+fn args(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    v.as_object().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_notifications_and_server_requests_pass_through_the_gateway() {
+    let ready = berth_testkit::docker_available() && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    if !berth_testkit::require("passthrough", ready, "needs a running Docker engine and a Secret Service") {
+        return;
+    }
+    let peers = match berth_testkit::peers() {
+        Ok(p) => p,
+        Err(why) => {
+            berth_testkit::require("passthrough", false, &why);
+            return;
+        }
+    };
+    let work = tempfile::tempdir().unwrap();
+    let server = format!("everything{}", std::process::id());
+    let catalog = work.path().join("everything.yaml");
+    std::fs::write(
+        &catalog,
+        format!("registry:\n  {server}:\n    title: Everything\n    image: {}\n    disableNetwork: true\n", peers.everything_image),
+    )
+    .unwrap();
+    let add = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["catalog", "source", "add", catalog.to_str().unwrap()])
+        .env("BERTH_DATA_DIR", work.path())
+        .output()
+        .unwrap();
+    assert!(add.status.success());
+    let mut gateway = Killed(
+        Command::new(env!("CARGO_BIN_EXE_berth"))
+            .args(["gateway", "run", "--port", "0", "--server", &server])
+            .env("BERTH_DATA_DIR", work.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = std::io::BufReader::new(gateway.0.stdout.take().unwrap()).lines();
+    let url = lines.next().unwrap().unwrap().trim_start_matches("Berth gateway on ").to_owned();
+    let token = lines.next().unwrap().unwrap().trim_start_matches("Authorization: Bearer ").to_owned();
+
+    let seen = Seen::default();
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(url.as_str()).auth_header(token),
+    );
+    let client = rmcp::serve_client(Client(seen.clone()), transport).await.expect("MCP over HTTP");
+
+    // The server offers its sampling, elicitation and roots tools only to clients that can
+    // answer them: the gateway announced this client's capabilities.
+    let tools: Vec<String> = client.list_all_tools().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
+    for expected in ["mcp-add", "echo", "trigger-sampling-request", "trigger-elicitation-request", "get-roots-list"] {
+        assert!(tools.iter().any(|t| t == expected), "{expected} missing from {tools:?}");
+    }
+
+    // Progress, under the token this client chose.
+    let request = ClientRequest::CallToolRequest(CallToolRequest::new(
+        CallToolRequestParams::new("trigger-long-running-operation").with_arguments(args(json!({"duration": 1, "steps": 4}))),
+    ));
+    let handle = client.send_cancellable_request(request, PeerRequestOptions::no_options()).await.unwrap();
+    let token = handle.progress_token.clone();
+    let done = handle.await_response().await.unwrap();
+    assert!(matches!(done, ServerResult::CallToolResult(ref r) if text_of(r).contains("completed")), "{done:?}");
+    let progress = seen.progress.lock().unwrap().clone();
+    assert_eq!(progress.len(), 4, "{progress:?}");
+    assert!(progress.iter().all(|p| p.progress_token == token));
+    assert_eq!(progress.last().unwrap().progress, 4.0);
+
+    // Sampling: the server's request reaches this client and its answer returns to the server.
+    let sampled = client
+        .call_tool(CallToolRequestParams::new("trigger-sampling-request").with_arguments(args(json!({"prompt": "hello"}))))
+        .await
+        .unwrap();
+    assert!(text_of(&sampled).contains("sampled-by-the-client"), "{}", text_of(&sampled));
+    assert_eq!(seen.sampled.lock().unwrap().len(), 1);
+
+    // Elicitation, likewise.
+    let elicited =
+        client.call_tool(CallToolRequestParams::new("trigger-elicitation-request")).await.unwrap();
+    assert!(text_of(&elicited).contains("Ada Lovelace"), "{}", text_of(&elicited));
+    assert_eq!(seen.elicited.lock().unwrap().len(), 1);
+
+    // Roots.
+    let roots = client.call_tool(CallToolRequestParams::new("get-roots-list")).await.unwrap();
+    assert!(text_of(&roots).contains("file:///home/ada/project"), "{}", text_of(&roots));
+
+    // Structured content and annotations are kept.
+    let structured = client
+        .call_tool(CallToolRequestParams::new("get-structured-content").with_arguments(args(json!({"location": "New York"}))))
+        .await
+        .unwrap();
+    assert!(structured.structured_content.is_some(), "{structured:?}");
+
+    // Prompts, resources and completion.
+    let prompts = client.list_all_prompts().await.unwrap();
+    assert!(prompts.iter().any(|p| p.name == "simple-prompt"), "{prompts:?}");
+    let prompt = client.get_prompt(GetPromptRequestParams::new("simple-prompt")).await.unwrap();
+    assert!(!prompt.messages.is_empty());
+    let resources = client.list_all_resources().await.unwrap();
+    assert!(!resources.is_empty());
+    let read = client.read_resource(ReadResourceRequestParams::new(resources[0].uri.clone())).await.unwrap();
+    assert!(!read.contents.is_empty());
+    let templates = client.list_all_resource_templates().await.unwrap();
+    assert!(!templates.is_empty());
+
+    // Log messages at the level the client chose.
+    client.set_level(SetLevelRequestParams::new(LoggingLevel::Debug)).await.unwrap();
+    client.call_tool(CallToolRequestParams::new("toggle-simulated-logging")).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while seen.logs.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "no log message reached the client");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // A cancelled call: the session goes on.
+    let request = ClientRequest::CallToolRequest(CallToolRequest::new(
+        CallToolRequestParams::new("trigger-long-running-operation").with_arguments(args(json!({"duration": 30, "steps": 30}))),
+    ));
+    let handle = client.send_cancellable_request(request, PeerRequestOptions::no_options()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    handle.cancel(Some("changed my mind".into())).await.unwrap();
+    let echoed = client
+        .call_tool(CallToolRequestParams::new("echo").with_arguments(args(json!({"message": "still here"}))))
+        .await
+        .unwrap();
+    assert!(text_of(&echoed).contains("still here"), "{}", text_of(&echoed));
+
+    client.cancel().await.unwrap();
+    assert!(Command::new("kill").args(["-TERM", &gateway.0.id().to_string()]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while gateway.0.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the gateway did not exit after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(berth_testkit::containers(&format!("label=berth.server={server}")), 0);
+}
