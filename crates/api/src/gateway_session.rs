@@ -28,6 +28,36 @@ pub struct GatewayBackend {
     /// Servers every new session starts with (`berth gateway run --server`).
     starting: Vec<String>,
     started: tokio::sync::OnceCell<()>,
+    /// Calls go to the log through a writer task, off the path of the call itself.
+    log: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<CallReport>>>,
+    log_writer: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// Writes reported calls, as many per transaction as have queued up.
+async fn write_call_log(
+    store: berth_store::Store,
+    session: String,
+    mut reports: tokio::sync::mpsc::UnboundedReceiver<CallReport>,
+) {
+    let mut batch = Vec::new();
+    while reports.recv_many(&mut batch, 256).await > 0 {
+        let records: Vec<berth_store::CallRecord> = batch
+            .iter()
+            .map(|r| berth_store::CallRecord {
+                session_id: Some(&session),
+                server: &r.server,
+                tool: &r.tool,
+                arg_names: &r.arg_names,
+                exit_code: i64::from(r.exit_code),
+                started_at: r.started.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0),
+                duration_ms: r.duration.as_millis() as i64,
+            })
+            .collect();
+        if let Err(e) = store.log_calls(&records).await {
+            tracing::warn!("could not record {} calls in the call log: {e}", records.len());
+        }
+        batch.clear();
+    }
 }
 
 fn err(e: ApiError) -> BackendError {
@@ -68,7 +98,11 @@ impl GatewayBackend {
     ) -> Result<Self, ApiError> {
         let session = session.into();
         berth.store.start_session(&session, transport, client, &Owner::current().to_string()).await?;
+        let (log, reports) = tokio::sync::mpsc::unbounded_channel();
+        let writer = tokio::spawn(write_call_log(berth.store.clone(), session.clone(), reports));
         Ok(Self {
+            log: std::sync::Mutex::new(Some(log)),
+            log_writer: tokio::sync::Mutex::new(Some(writer)),
             berth,
             session,
             servers: Default::default(),
@@ -329,21 +363,17 @@ impl SessionBackend for GatewayBackend {
     }
 
     async fn record(&self, report: CallReport) {
-        let record = berth_store::CallRecord {
-            session_id: Some(&self.session),
-            server: &report.server,
-            tool: &report.tool,
-            arg_names: &report.arg_names,
-            exit_code: i64::from(report.exit_code),
-            started_at: report.started.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0),
-            duration_ms: report.duration.as_millis() as i64,
-        };
-        if let Err(e) = self.berth.store.log_call(record).await {
-            tracing::warn!("could not record a call in the call log: {e}");
+        if let Some(log) = self.log.lock().expect("call log").as_ref() {
+            let _ = log.send(report);
         }
     }
 
     async fn close(&self) {
+        // Whatever was called is in the log before the session counts as ended.
+        drop(self.log.lock().expect("call log").take());
+        if let Some(writer) = self.log_writer.lock().await.take() {
+            let _ = writer.await;
+        }
         if let Err(e) = self.berth.store.end_session(&self.session).await {
             tracing::warn!(session = %self.session, "could not record the end of the session: {e}");
         }

@@ -123,20 +123,29 @@ impl Store {
     }
 
     pub async fn log_call(&self, c: CallRecord<'_>) -> Result<(), StoreError> {
-        let names = serde_json::to_string(c.arg_names)?;
-        sqlx::query(
-            "INSERT INTO call_log (session_id, server, tool, arg_names, exit_code, started_at, duration_ms) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(c.session_id)
-        .bind(c.server)
-        .bind(c.tool)
-        .bind(names)
-        .bind(c.exit_code)
-        .bind(c.started_at)
-        .bind(c.duration_ms)
-        .execute(&self.pool)
-        .await?;
+        self.log_calls(std::slice::from_ref(&c)).await
+    }
+
+    /// Several calls in one transaction: a busy gateway writes its log in batches.
+    pub async fn log_calls(&self, calls: &[CallRecord<'_>]) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        for c in calls {
+            let names = serde_json::to_string(c.arg_names)?;
+            sqlx::query(
+                "INSERT INTO call_log (session_id, server, tool, arg_names, exit_code, started_at, duration_ms) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(c.session_id)
+            .bind(c.server)
+            .bind(c.tool)
+            .bind(names)
+            .bind(c.exit_code)
+            .bind(c.started_at)
+            .bind(c.duration_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
