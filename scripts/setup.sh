@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Berth needs to build, run and test, skipping whatever is already there:
-# system packages (apt-get, Debian/Ubuntu), the UI's npm packages, tauri-driver, and the UI build.
+# system packages (apt-get, Debian/Ubuntu), the UI's npm packages, the UI build, and for tests and
+# benchmarks tauri-driver and the MCP reference peers (scripts/peers.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,6 +50,11 @@ if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.packa
   # packages, which `npm ci` then rejects as out of sync. Versions still come from the lockfile.
   echo "==> npm install (ui/)"
   (cd ui && npm install --no-audit --no-fund)
+fi
+
+if [ "${BERTH_SETUP_TEST:-0}" = 1 ]; then
+  # Node 24 and the MCP reference peers the gateway tests and benchmarks run against.
+  scripts/peers.sh install
 fi
 
 if [ "${BERTH_SETUP_TEST:-0}" = 1 ] && ! command -v tauri-driver >/dev/null; then

@@ -25,7 +25,8 @@ pub fn run() {
                 dir: Some(berth_api::paths::log_dir(dir)),
                 file_prefix: "berth-desktop".into(),
                 file_filter: berth_logging::FILE_FILTER.into(),
-                stderr_filter: std::env::var("BERTH_LOG").unwrap_or_else(|_| berth_logging::FILE_FILTER.into()),
+                stderr_filter: std::env::var("BERTH_LOG")
+                    .unwrap_or_else(|_| berth_logging::FILE_FILTER.into()),
             },
             redactor.clone(),
         )

@@ -2,16 +2,17 @@
 //! and `berth gateway run --port` both run it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
-use berth_gateway::{HttpGateway, SessionBackend, serve_http};
+use berth_gateway::{BackendError, HttpGateway, SessionBackend, serve_http};
 
 use crate::{ApiError, Berth, ErrorCode, GatewayBackend};
 
 /// A running HTTP gateway and the sessions it opened.
 pub struct GatewayHost {
     http: HttpGateway,
-    sessions: Arc<Mutex<Vec<Arc<GatewayBackend>>>>,
+    /// Sessions end on their own (DELETE, idle timeout); those still open are closed on stop.
+    sessions: Arc<Mutex<Vec<Weak<GatewayBackend>>>>,
 }
 
 impl GatewayHost {
@@ -24,25 +25,23 @@ impl GatewayHost {
         prefix: &str,
         starting: Vec<String>,
     ) -> Result<Self, ApiError> {
-        let sessions: Arc<Mutex<Vec<Arc<GatewayBackend>>>> = Default::default();
+        let sessions: Arc<Mutex<Vec<Weak<GatewayBackend>>>> = Default::default();
         let made = sessions.clone();
-        let counter = AtomicU64::new(0);
+        let counter = Arc::new(AtomicU64::new(0));
         let prefix = prefix.to_owned();
         let http = serve_http(port, token, move || {
             let id = format!("{prefix}-{}", counter.fetch_add(1, Ordering::Relaxed));
-            // The session factory is synchronous; recording the session is one short write.
-            let backend = tokio::task::block_in_place(|| {
-                tokio::runtime::Handle::current().block_on(GatewayBackend::start(
-                    berth.clone(),
-                    id,
-                    "http",
-                    None,
-                ))
-            })
-            .map_err(|e| std::io::Error::other(e.message))?;
-            let backend = Arc::new(backend.with_starting_servers(starting.clone()));
-            made.lock().expect("sessions").push(backend.clone());
-            Ok(backend)
+            let (berth, starting, made) = (berth.clone(), starting.clone(), made.clone());
+            async move {
+                let backend = GatewayBackend::start(berth, id, "http", None)
+                    .await
+                    .map_err(|e| BackendError::new(e.message))?;
+                let backend = Arc::new(backend.with_starting_servers(starting));
+                let mut open = made.lock().expect("sessions");
+                open.retain(|s| s.strong_count() > 0);
+                open.push(Arc::downgrade(&backend));
+                Ok(backend)
+            }
         })
         .await
         .map_err(|e| {
@@ -61,8 +60,9 @@ impl GatewayHost {
     /// Stops accepting and ends every session, stopping the servers they added.
     pub async fn stop(self) {
         self.http.shutdown();
-        let all: Vec<_> = self.sessions.lock().expect("sessions").drain(..).collect();
+        let open: Vec<_> =
+            self.sessions.lock().expect("sessions").drain(..).filter_map(|s| s.upgrade()).collect();
         // Sessions are independent; closing them together keeps shutdown short.
-        futures_util::future::join_all(all.iter().map(|s| s.close())).await;
+        futures_util::future::join_all(open.iter().map(|s| s.close())).await;
     }
 }

@@ -31,6 +31,8 @@ pub struct GatewayBackend {
     /// Calls go to the log through a writer task, off the path of the call itself.
     log: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<CallReport>>>,
     log_writer: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Set once the session has ended: a second close waits for the first to finish.
+    closed: tokio::sync::OnceCell<()>,
 }
 
 /// Writes reported calls, as many per transaction as have queued up.
@@ -103,6 +105,7 @@ impl GatewayBackend {
         Ok(Self {
             log: std::sync::Mutex::new(Some(log)),
             log_writer: tokio::sync::Mutex::new(Some(writer)),
+            closed: Default::default(),
             berth,
             session,
             servers: Default::default(),
@@ -369,6 +372,13 @@ impl SessionBackend for GatewayBackend {
     }
 
     async fn close(&self) {
+        self.closed.get_or_init(|| self.end()).await;
+    }
+}
+
+impl GatewayBackend {
+    /// Ends the session once: its calls are logged, its end recorded, its servers stopped.
+    async fn end(&self) {
         // Whatever was called is in the log before the session counts as ended.
         drop(self.log.lock().expect("call log").take());
         if let Some(writer) = self.log_writer.lock().await.take() {

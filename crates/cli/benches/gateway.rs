@@ -94,9 +94,14 @@ struct Figures {
 
 /// Where a row's calls go.
 enum Target<'a> {
-    Http { url: &'a str, token: Option<&'a str> },
+    Http {
+        url: &'a str,
+        token: Option<&'a str>,
+    },
     /// The backend alone: an rmcp stdio client on `docker run -i` of the image.
-    Stdio { image: &'a str },
+    Stdio {
+        image: &'a str,
+    },
 }
 
 async fn connect(
@@ -115,7 +120,17 @@ async fn connect(
         }
         Target::Stdio { image } => {
             let mut child = tokio::process::Command::new("docker")
-                .args(["run", "-i", "--rm", "--init", "--network", "none", "--label", "berth.bench=direct", image])
+                .args([
+                    "run",
+                    "-i",
+                    "--rm",
+                    "--init",
+                    "--network",
+                    "none",
+                    "--label",
+                    "berth.bench=direct",
+                    image,
+                ])
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
@@ -133,9 +148,8 @@ async fn connect(
 async fn measure(target: Target<'_>, concurrency: usize) -> Figures {
     let (client, process) = connect(&target).await;
     let call = || {
-        CallToolRequestParams::new("echo").with_arguments(
-            serde_json::json!({"message": "bench"}).as_object().cloned().unwrap(),
-        )
+        CallToolRequestParams::new("echo")
+            .with_arguments(serde_json::json!({"message": "bench"}).as_object().cloned().unwrap())
     };
     for _ in 0..WARMUP {
         let r = client.call_tool(call()).await.unwrap();
@@ -200,14 +214,21 @@ fn main() -> ExitCode {
 
 async fn run(peers: &'static berth_testkit::Peers) -> ExitCode {
     let image = &peers.everything_image;
-    println!("gateway benchmark: {CALLS} `echo` calls per row after {WARMUP} warm-up calls, one MCP session,");
+    println!(
+        "gateway benchmark: {CALLS} `echo` calls per row after {WARMUP} warm-up calls, one MCP session,"
+    );
     println!("  client rmcp streamable HTTP; backend server-everything over stdio in {image}");
 
     // Berth.
     let data = tempfile::tempdir().unwrap();
     let catalog = data.path().join("bench.yaml");
-    std::fs::write(&catalog, format!("registry:\n  everything:\n    title: Everything\n    image: {image}\n    disableNetwork: true\n"))
-        .unwrap();
+    std::fs::write(
+        &catalog,
+        format!(
+            "registry:\n  everything:\n    title: Everything\n    image: {image}\n    disableNetwork: true\n"
+        ),
+    )
+    .unwrap();
     let berth = env!("CARGO_BIN_EXE_berth");
     let add = Command::new(berth)
         .args(["catalog", "source", "add", catalog.to_str().unwrap()])
@@ -256,11 +277,15 @@ async fn run(peers: &'static berth_testkit::Peers) -> ExitCode {
             ("Berth gateway", Target::Http { url: &berth_url, token: Some(&token) }),
         ] {
             let f = measure(target, concurrency).await;
-            println!("  {name:<38} {concurrency:>5} {:>11.0} {:>9.3} {:>9.3}", f.calls_per_s, f.p50_ms, f.p99_ms);
+            println!(
+                "  {name:<38} {concurrency:>5} {:>11.0} {:>9.3} {:>9.3}",
+                f.calls_per_s, f.p50_ms, f.p99_ms
+            );
             rows.push((name, concurrency, f));
         }
     }
-    let get = |name: &str, c: usize| &rows.iter().find(|(n, cc, _)| n.starts_with(name) && *cc == c).unwrap().2;
+    let get =
+        |name: &str, c: usize| &rows.iter().find(|(n, cc, _)| n.starts_with(name) && *cc == c).unwrap().2;
     // Berth slower than supergateway fails the run; the 2x target is reported against the bound
     // the client and the backend set: a gateway that took no time at all would still cost
     // the client's own p50 plus the backend's.
@@ -272,7 +297,10 @@ async fn run(peers: &'static berth_testkit::Peers) -> ExitCode {
         let p50_ok = b.p50_ms <= s.p50_ms;
         ok &= ratio >= 1.0 && p50_ok;
         let bound = if c == 1 {
-            format!(", at most {:.2}x possible with this client and backend", s.p50_ms / (t.p50_ms + d.p50_ms))
+            format!(
+                ", at most {:.2}x possible with this client and backend",
+                s.p50_ms / (t.p50_ms + d.p50_ms)
+            )
         } else {
             String::new()
         };

@@ -45,7 +45,11 @@ fn run_suite(peers: &berth_testkit::Peers, url: &str, out: &Path) -> (Tally, Rea
         .expect("the conformance suite runs");
     // It exits non-zero when any check fails, which the reference server itself does.
     let summary = String::from_utf8_lossy(&run.stdout);
-    assert!(summary.contains("=== SUMMARY ==="), "no summary from the suite:\n{summary}\n{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        summary.contains("=== SUMMARY ==="),
+        "no summary from the suite:\n{summary}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let mut tally = Tally::new();
     let mut reasons = Reasons::new();
     for dir in std::fs::read_dir(out).unwrap() {
@@ -119,7 +123,9 @@ async fn forward(
         let v = value.to_str().unwrap_or("");
         let v = match name.as_str() {
             "host" if ours.iter().any(|o| o == v) => format!("127.0.0.1:{target}"),
-            "origin" if ours.iter().any(|o| v == format!("http://{o}")) => format!("http://127.0.0.1:{target}"),
+            "origin" if ours.iter().any(|o| v == format!("http://{o}")) => {
+                format!("http://127.0.0.1:{target}")
+            }
             "connection" | "content-length" | "transfer-encoding" | "authorization" => continue,
             _ => v.to_owned(),
         };
@@ -216,9 +222,18 @@ async fn the_gateway_passes_every_conformance_check_the_server_passes_directly()
     .await
     .unwrap();
 
-    println!("conformance checks passed: direct {} of {}, through Berth {} of {}", passed(&direct), direct.len(), passed(&through), through.len());
+    println!(
+        "conformance checks passed: direct {} of {}, through Berth {} of {}",
+        passed(&direct),
+        direct.len(),
+        passed(&through),
+        through.len()
+    );
     for (id, status) in &direct {
-        println!("  {id:60} direct {status:8} gateway {}", through.get(id).map(String::as_str).unwrap_or("-"));
+        println!(
+            "  {id:60} direct {status:8} gateway {}",
+            through.get(id).map(String::as_str).unwrap_or("-")
+        );
     }
     let lost: Vec<String> = direct
         .iter()

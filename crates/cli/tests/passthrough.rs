@@ -3,7 +3,8 @@
 //! client's capabilities reach the server, progress arrives under the client's token, the
 //! server's sampling, elicitation and roots requests reach the client and its answers return,
 //! log messages follow the client's level, prompts, resources and completions pass through,
-//! and a cancelled call leaves the session working.
+//! a cancelled call leaves the session working, and the client ending its session stops the
+//! session's server.
 #![allow(deprecated)] // sampling, roots and logging: deprecated by the newest protocol, used by servers
 
 use std::io::BufRead;
@@ -49,7 +50,10 @@ impl ClientHandler for Client {
         _context: RequestContext<RoleClient>,
     ) -> Result<CreateMessageResult, ErrorData> {
         self.0.sampled.lock().unwrap().push(params);
-        Ok(CreateMessageResult::new(SamplingMessage::assistant_text("sampled-by-the-client"), "test-model".into()))
+        Ok(CreateMessageResult::new(
+            SamplingMessage::assistant_text("sampled-by-the-client"),
+            "test-model".into(),
+        ))
     }
 
     async fn create_elicitation(
@@ -58,14 +62,19 @@ impl ClientHandler for Client {
         _context: RequestContext<RoleClient>,
     ) -> Result<ElicitResult, ErrorData> {
         self.0.elicited.lock().unwrap().push(format!("{params:?}"));
-        Ok(ElicitResult::new(ElicitationAction::Accept).with_content(json!({"name": "Ada Lovelace", "check": true})))
+        Ok(ElicitResult::new(ElicitationAction::Accept)
+            .with_content(json!({"name": "Ada Lovelace", "check": true})))
     }
 
     async fn list_roots(&self, _context: RequestContext<RoleClient>) -> Result<ListRootsResult, ErrorData> {
         Ok(ListRootsResult::new(vec![Root::new("file:///home/ada/project")]))
     }
 
-    async fn on_progress(&self, params: ProgressNotificationParam, _context: NotificationContext<RoleClient>) {
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
         self.0.progress.lock().unwrap().push(params);
     }
 
@@ -113,7 +122,10 @@ async fn requests_notifications_and_server_requests_pass_through_the_gateway() {
     let catalog = work.path().join("everything.yaml");
     std::fs::write(
         &catalog,
-        format!("registry:\n  {server}:\n    title: Everything\n    image: {}\n    disableNetwork: true\n", peers.everything_image),
+        format!(
+            "registry:\n  {server}:\n    title: Everything\n    image: {}\n    disableNetwork: true\n",
+            peers.everything_image
+        ),
     )
     .unwrap();
     let add = Command::new(env!("CARGO_BIN_EXE_berth"))
@@ -143,19 +155,26 @@ async fn requests_notifications_and_server_requests_pass_through_the_gateway() {
 
     // The server offers its sampling, elicitation and roots tools only to clients that can
     // answer them: the gateway announced this client's capabilities.
-    let tools: Vec<String> = client.list_all_tools().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
-    for expected in ["mcp-add", "echo", "trigger-sampling-request", "trigger-elicitation-request", "get-roots-list"] {
+    let tools: Vec<String> =
+        client.list_all_tools().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
+    for expected in
+        ["mcp-add", "echo", "trigger-sampling-request", "trigger-elicitation-request", "get-roots-list"]
+    {
         assert!(tools.iter().any(|t| t == expected), "{expected} missing from {tools:?}");
     }
 
     // Progress, under the token this client chose.
     let request = ClientRequest::CallToolRequest(CallToolRequest::new(
-        CallToolRequestParams::new("trigger-long-running-operation").with_arguments(args(json!({"duration": 1, "steps": 4}))),
+        CallToolRequestParams::new("trigger-long-running-operation")
+            .with_arguments(args(json!({"duration": 1, "steps": 4}))),
     ));
     let handle = client.send_cancellable_request(request, PeerRequestOptions::no_options()).await.unwrap();
     let token = handle.progress_token.clone();
     let done = handle.await_response().await.unwrap();
-    assert!(matches!(done, ServerResult::CallToolResult(ref r) if text_of(r).contains("completed")), "{done:?}");
+    assert!(
+        matches!(done, ServerResult::CallToolResult(ref r) if text_of(r).contains("completed")),
+        "{done:?}"
+    );
     let progress = seen.progress.lock().unwrap().clone();
     assert_eq!(progress.len(), 4, "{progress:?}");
     assert!(progress.iter().all(|p| p.progress_token == token));
@@ -163,15 +182,17 @@ async fn requests_notifications_and_server_requests_pass_through_the_gateway() {
 
     // Sampling: the server's request reaches this client and its answer returns to the server.
     let sampled = client
-        .call_tool(CallToolRequestParams::new("trigger-sampling-request").with_arguments(args(json!({"prompt": "hello"}))))
+        .call_tool(
+            CallToolRequestParams::new("trigger-sampling-request")
+                .with_arguments(args(json!({"prompt": "hello"}))),
+        )
         .await
         .unwrap();
     assert!(text_of(&sampled).contains("sampled-by-the-client"), "{}", text_of(&sampled));
     assert_eq!(seen.sampled.lock().unwrap().len(), 1);
 
     // Elicitation, likewise.
-    let elicited =
-        client.call_tool(CallToolRequestParams::new("trigger-elicitation-request")).await.unwrap();
+    let elicited = client.call_tool(CallToolRequestParams::new("trigger-elicitation-request")).await.unwrap();
     assert!(text_of(&elicited).contains("Ada Lovelace"), "{}", text_of(&elicited));
     assert_eq!(seen.elicited.lock().unwrap().len(), 1);
 
@@ -181,7 +202,10 @@ async fn requests_notifications_and_server_requests_pass_through_the_gateway() {
 
     // Structured content and annotations are kept.
     let structured = client
-        .call_tool(CallToolRequestParams::new("get-structured-content").with_arguments(args(json!({"location": "New York"}))))
+        .call_tool(
+            CallToolRequestParams::new("get-structured-content")
+                .with_arguments(args(json!({"location": "New York"}))),
+        )
         .await
         .unwrap();
     assert!(structured.structured_content.is_some(), "{structured:?}");
@@ -209,7 +233,8 @@ async fn requests_notifications_and_server_requests_pass_through_the_gateway() {
 
     // A cancelled call: the session goes on.
     let request = ClientRequest::CallToolRequest(CallToolRequest::new(
-        CallToolRequestParams::new("trigger-long-running-operation").with_arguments(args(json!({"duration": 30, "steps": 30}))),
+        CallToolRequestParams::new("trigger-long-running-operation")
+            .with_arguments(args(json!({"duration": 30, "steps": 30}))),
     ));
     let handle = client.send_cancellable_request(request, PeerRequestOptions::no_options()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -220,7 +245,14 @@ async fn requests_notifications_and_server_requests_pass_through_the_gateway() {
         .unwrap();
     assert!(text_of(&echoed).contains("still here"), "{}", text_of(&echoed));
 
+    // The client ending its session (DELETE) stops the session's server, gateway still running.
     client.cancel().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while berth_testkit::containers(&format!("label=berth.server={server}")) > 0 {
+        assert!(Instant::now() < deadline, "the session's container outlived the session");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gateway.0.try_wait().unwrap().is_none(), "the gateway is still serving");
     assert!(Command::new("kill").args(["-TERM", &gateway.0.id().to_string()]).status().unwrap().success());
     let deadline = Instant::now() + Duration::from_secs(30);
     while gateway.0.try_wait().unwrap().is_none() {

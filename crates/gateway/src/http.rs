@@ -16,7 +16,7 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::{GatewaySession, SessionBackend};
+use crate::{GatewaySession, SessionBackend, SessionOpener};
 
 type Body = BoxBody<Bytes, Infallible>;
 
@@ -101,12 +101,16 @@ impl Drop for HttpGateway {
     }
 }
 
-/// Serves the gateway on `127.0.0.1:port` (0 picks a free port). `backend` makes one backend per
-/// MCP session; the caller may keep the `Arc` to close every session when it shuts down.
-pub async fn serve_http<B, F>(port: u16, token: String, backend: F) -> std::io::Result<HttpGateway>
+/// How long an HTTP session may go without a request before it ends and its servers stop.
+pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Serves the gateway on `127.0.0.1:port` (0 picks a free port). `opener` opens one backend per
+/// MCP session, on its first request; the backend is closed when the session ends (DELETE, idle
+/// for [`IDLE_TIMEOUT`], or the gateway stopping).
+pub async fn serve_http<B, O>(port: u16, token: String, opener: O) -> std::io::Result<HttpGateway>
 where
     B: SessionBackend,
-    F: Fn() -> std::io::Result<Arc<B>> + Send + Sync + 'static,
+    O: SessionOpener<B>,
 {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
@@ -117,9 +121,12 @@ where
         .with_allowed_hosts(
             local_authorities(port).into_iter().chain(["127.0.0.1".into(), "localhost".into()]),
         );
+    let opener: Arc<dyn SessionOpener<B>> = Arc::new(opener);
+    let mut sessions = LocalSessionManager::default();
+    sessions.session_config.keep_alive = Some(IDLE_TIMEOUT);
     let mcp = StreamableHttpService::new(
-        move || backend().map(GatewaySession::new),
-        Arc::new(LocalSessionManager::default()),
+        move || Ok(GatewaySession::opening(opener.clone())),
+        Arc::new(sessions),
         config,
     );
     let token = Arc::new(token);

@@ -13,5 +13,5 @@ mod session;
 pub use backend::{
     BackendError, CallReport, ConfigChange, ExecOutcome, FoundServer, SessionBackend, SessionTool,
 };
-pub use http::{HttpGateway, serve_http};
-pub use session::GatewaySession;
+pub use http::{HttpGateway, IDLE_TIMEOUT, serve_http};
+pub use session::{GatewaySession, SessionOpener};

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
@@ -17,12 +18,11 @@ use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResponse, CallToolResult, CancelledNotificationParam,
     ClientRequest, CompleteRequest, CompleteRequestParams, CompleteResult, ContentBlock, GetPromptRequest,
     GetPromptRequestParams, GetPromptResponse, Implementation, InitializeRequestParams, InitializeResult,
-    ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, ListToolsResult, PaginatedRequestParams, Prompt, Reference,
-    ReadResourceRequest, ReadResourceRequestParams, ReadResourceResponse, RequestMetaObject,
-    RequestOptionalParam, Resource,
-    ResourceTemplate, ServerCapabilities, ServerConfig, ServerResult, SetLevelRequest, SetLevelRequestParams,
-    SubscribeRequest, SubscribeRequestParams, Tool, UnsubscribeRequest, UnsubscribeRequestParams,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, Prompt, ReadResourceRequest, ReadResourceRequestParams, ReadResourceResponse,
+    Reference, RequestMetaObject, RequestOptionalParam, Resource, ResourceTemplate, ServerCapabilities,
+    ServerConfig, ServerResult, SetLevelRequest, SetLevelRequestParams, SubscribeRequest,
+    SubscribeRequestParams, Tool, UnsubscribeRequest, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, PeerRequestOptions, RequestContext};
 use rmcp::{ErrorData, Peer, RoleClient, RoleServer, ServerHandler};
@@ -40,15 +40,49 @@ struct Routes {
     templates: HashMap<String, String>,
 }
 
+/// Opens the backend of a new session; the HTTP gateway gives one to every session it serves.
+pub trait SessionOpener<B>: Send + Sync + 'static {
+    fn open(&self) -> Pin<Box<dyn Future<Output = Result<Arc<B>, BackendError>> + Send>>;
+}
+
+impl<B, F, Fut> SessionOpener<B> for F
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Arc<B>, BackendError>> + Send + 'static,
+{
+    fn open(&self) -> Pin<Box<dyn Future<Output = Result<Arc<B>, BackendError>> + Send>> {
+        Box::pin(self())
+    }
+}
+
+/// A session's backend: given (stdio, whose caller ends it), or opened on the session's first
+/// request and closed when the session is dropped (HTTP: DELETE, idle timeout, shutdown).
+struct Slot<B: SessionBackend> {
+    backend: tokio::sync::OnceCell<Arc<B>>,
+    opener: Option<Arc<dyn SessionOpener<B>>>,
+}
+
+impl<B: SessionBackend> Drop for Slot<B> {
+    fn drop(&mut self) {
+        if self.opener.is_none() {
+            return;
+        }
+        if let (Some(backend), Ok(rt)) = (self.backend.get().cloned(), tokio::runtime::Handle::try_current())
+        {
+            rt.spawn(async move { backend.close().await });
+        }
+    }
+}
+
 /// One client session: the aggregated offer of its servers plus the dynamic tools.
 pub struct GatewaySession<B: SessionBackend> {
-    backend: Arc<B>,
+    slot: Arc<Slot<B>>,
     routes: Arc<Mutex<Routes>>,
 }
 
 impl<B: SessionBackend> Clone for GatewaySession<B> {
     fn clone(&self) -> Self {
-        Self { backend: self.backend.clone(), routes: self.routes.clone() }
+        Self { slot: self.slot.clone(), routes: self.routes.clone() }
     }
 }
 
@@ -93,18 +127,44 @@ fn unexpected(result: ServerResult) -> ErrorData {
 }
 
 impl<B: SessionBackend> GatewaySession<B> {
+    /// A session over `backend`, which the caller closes.
     pub fn new(backend: Arc<B>) -> Self {
-        Self { backend, routes: Default::default() }
+        let slot = Slot { backend: tokio::sync::OnceCell::new_with(Some(backend)), opener: None };
+        Self { slot: Arc::new(slot), routes: Default::default() }
     }
 
-    pub fn backend(&self) -> &Arc<B> {
-        &self.backend
+    /// A session whose backend `opener` opens when the first request arrives; it is closed when
+    /// the session ends.
+    pub fn opening(opener: Arc<dyn SessionOpener<B>>) -> Self {
+        let slot = Slot { backend: tokio::sync::OnceCell::new(), opener: Some(opener) };
+        Self { slot: Arc::new(slot), routes: Default::default() }
     }
 
-    /// Every request: the relay knows this client, and the session's starting servers are up.
-    async fn prepare(&self, context: &RequestContext<RoleServer>) {
-        self.backend.relay().attach(&context.peer);
-        self.backend.ready().await;
+    async fn open(&self) -> Result<&Arc<B>, ErrorData> {
+        self.slot
+            .backend
+            .get_or_try_init(|| async {
+                match &self.slot.opener {
+                    Some(opener) => opener.open().await,
+                    None => Err(BackendError::new("the session has no backend")),
+                }
+            })
+            .await
+            .map_err(internal)
+    }
+
+    /// The backend, once [`Self::prepare`] or [`Self::open`] has run.
+    fn b(&self) -> &Arc<B> {
+        self.slot.backend.get().expect("the session's backend is open")
+    }
+
+    /// Every request: the backend is open, the relay knows this client, and the session's
+    /// starting servers are up.
+    async fn prepare(&self, context: &RequestContext<RoleServer>) -> Result<(), ErrorData> {
+        let backend = self.open().await?;
+        backend.relay().attach(&context.peer);
+        backend.ready().await;
+        Ok(())
     }
 
     /// Sends `request` to `server` as it is. Progress the server reports reaches the client under
@@ -115,14 +175,14 @@ impl<B: SessionBackend> GatewaySession<B> {
         request: ClientRequest,
         context: &RequestContext<RoleServer>,
     ) -> Result<ServerResult, ErrorData> {
-        let peer = self.backend.peer(server).await.map_err(internal)?;
-        forward_to(self.backend.relay(), peer, request, context).await
+        let peer = self.b().peer(server).await.map_err(internal)?;
+        forward_to(self.b().relay(), peer, request, context).await
     }
 
     async fn peers(&self) -> Vec<(String, Peer<RoleClient>)> {
         let mut out = Vec::new();
-        for name in self.backend.servers().await {
-            if let Ok(peer) = self.backend.peer(&name).await {
+        for name in self.b().servers().await {
+            if let Ok(peer) = self.b().peer(&name).await {
                 out.push((name, peer));
             }
         }
@@ -130,7 +190,7 @@ impl<B: SessionBackend> GatewaySession<B> {
     }
 
     async fn current_tools(&self) -> Result<Vec<Tool>, BackendError> {
-        let tools: Vec<SessionTool> = self.backend.tools().await?;
+        let tools: Vec<SessionTool> = self.b().tools().await?;
         let names = expose(tools.iter().map(|t| (t.server.as_str(), t.name())));
         let mut routes = HashMap::new();
         let mut out = dynamic::tools();
@@ -163,7 +223,7 @@ impl<B: SessionBackend> GatewaySession<B> {
                 let request = ClientRequest::ListPromptsRequest(page_request(
                     cursor.map(|c| PaginatedRequestParams::default().with_cursor(Some(c))),
                 ));
-                let (relay, peer) = (self.backend.relay().clone(), peer.clone());
+                let (relay, peer) = (self.b().relay().clone(), peer.clone());
                 async move {
                     match forward_to(&relay, peer, request, context).await? {
                         ServerResult::ListPromptsResult(r) => Ok((r.prompts, r.next_cursor)),
@@ -200,7 +260,7 @@ impl<B: SessionBackend> GatewaySession<B> {
             if !offers(&peer, |c| c.resources.is_some()) {
                 continue;
             }
-            let relay = self.backend.relay().clone();
+            let relay = self.b().relay().clone();
             let listed = list_paged(|cursor| {
                 let request = ClientRequest::ListResourcesRequest(page_request(
                     cursor.map(|c| PaginatedRequestParams::default().with_cursor(Some(c))),
@@ -229,7 +289,9 @@ impl<B: SessionBackend> GatewaySession<B> {
                             Ok((r.resource_templates, r.next_cursor))
                         }
                         // A server with resources need not have templates.
-                        Err(e) if e.code == rmcp::model::ErrorCode::METHOD_NOT_FOUND => Ok((Vec::new(), None)),
+                        Err(e) if e.code == rmcp::model::ErrorCode::METHOD_NOT_FOUND => {
+                            Ok((Vec::new(), None))
+                        }
                         Ok(other) => Err(unexpected(other)),
                         Err(e) => Err(e),
                     }
@@ -251,7 +313,11 @@ impl<B: SessionBackend> GatewaySession<B> {
 
     /// The server that owns `uri`: a listed resource, a template whose fixed prefix matches, or
     /// the only server offering resources.
-    async fn resource_owner(&self, uri: &str, context: &RequestContext<RoleServer>) -> Result<String, ErrorData> {
+    async fn resource_owner(
+        &self,
+        uri: &str,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<String, ErrorData> {
         let lookup = |r: &Routes| {
             r.resources.get(uri).cloned().or_else(|| {
                 r.templates
@@ -309,13 +375,13 @@ impl<B: SessionBackend> GatewaySession<B> {
             dynamic::FIND => {
                 let query = string_arg(args, "query")?;
                 let limit = args.get("limit").and_then(Value::as_u64).unwrap_or(10).clamp(1, 50) as usize;
-                let found = self.backend.find(&query, limit).await.map_err(|e| e.message)?;
+                let found = self.b().find(&query, limit).await.map_err(|e| e.message)?;
                 Ok(text_result(json_text(&found), false))
             }
             dynamic::ADD => {
                 let server = string_arg(args, "name")?;
                 let config = args.get("config").cloned().unwrap_or(Value::Null);
-                let tools = self.backend.add(&server, config).await.map_err(|e| e.message)?;
+                let tools = self.b().add(&server, config).await.map_err(|e| e.message)?;
                 self.lists_changed(context).await;
                 let names: Vec<&str> = tools.iter().map(SessionTool::name).collect();
                 Ok(text_result(
@@ -325,14 +391,14 @@ impl<B: SessionBackend> GatewaySession<B> {
             }
             dynamic::REMOVE => {
                 let server = string_arg(args, "name")?;
-                self.backend.remove(&server).await.map_err(|e| e.message)?;
+                self.b().remove(&server).await.map_err(|e| e.message)?;
                 self.lists_changed(context).await;
                 Ok(text_result(format!("{server} was removed from this session and stopped."), false))
             }
             dynamic::CONFIG_SET => {
                 let server = string_arg(args, "name")?;
                 let config = args.get("config").cloned().ok_or("`config` is required")?;
-                let change = self.backend.config_set(&server, config).await.map_err(|e| e.message)?;
+                let change = self.b().config_set(&server, config).await.map_err(|e| e.message)?;
                 Ok(text_result(json_text(&change), false))
             }
             dynamic::EXEC => {
@@ -343,7 +409,7 @@ impl<B: SessionBackend> GatewaySession<B> {
                     Some(Value::Object(m)) => m.clone(),
                     Some(_) => return Err("`arguments` must be an object".into()),
                 };
-                let outcome = self.backend.call(&server, &tool, arguments).await.map_err(|e| e.message)?;
+                let outcome = self.b().call(&server, &tool, arguments).await.map_err(|e| e.message)?;
                 Ok(text_result(json_text(&outcome), outcome.exit_code != 0))
             }
             _ => Err(format!("unknown tool {name}")),
@@ -470,14 +536,18 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
     ) -> Result<InitializeResult, ErrorData> {
         context.peer.set_peer_info(request.clone());
         // Servers started for this session announce the client's own capabilities.
-        self.backend.relay().attach(&context.peer);
+        self.open().await?.relay().attach(&context.peer);
         self.negotiate_initialize(&request)
     }
 
     async fn on_initialized(&self, _context: NotificationContext<RoleServer>) {
         // Start the session's servers now rather than on the first request.
-        let backend = self.backend.clone();
-        tokio::spawn(async move { backend.ready().await });
+        let session = self.clone();
+        tokio::spawn(async move {
+            if let Ok(backend) = session.open().await {
+                backend.ready().await;
+            }
+        });
     }
 
     async fn list_tools(
@@ -485,7 +555,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        self.prepare(&context).await;
+        self.prepare(&context).await?;
         let tools = self.current_tools().await.map_err(internal)?;
         Ok(ListToolsResult::with_all_items(tools))
     }
@@ -499,7 +569,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        self.prepare(&context).await;
+        self.prepare(&context).await?;
         let name = request.name.to_string();
         if dynamic::ALL.contains(&name.as_str()) {
             let args = request.arguments.unwrap_or_default();
@@ -510,13 +580,15 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         }
         let (server, tool) = match self.tool_route(&name).await {
             Ok(Some(r)) => r,
-            Ok(None) => match self.backend.servers().await.as_slice() {
+            Ok(None) => match self.b().servers().await.as_slice() {
                 // With one server, it answers for its own unknown names, as it would directly.
                 [only] => (only.clone(), name.clone()),
                 // A tool-level error, as current SDKs report unknown tools, so the model reads it.
                 _ => {
                     return Ok(text_result(
-                        format!("No tool named {name} in this session. mcp-find and mcp-add bring servers in."),
+                        format!(
+                            "No tool named {name} in this session. mcp-find and mcp-add bring servers in."
+                        ),
                         true,
                     ));
                 }
@@ -528,7 +600,9 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         params.name = tool.clone().into();
         params.meta = None;
         let (started, clock) = (SystemTime::now(), Instant::now());
-        let result = self.forward(&server, ClientRequest::CallToolRequest(CallToolRequest::new(params)), &context).await;
+        let result = self
+            .forward(&server, ClientRequest::CallToolRequest(CallToolRequest::new(params)), &context)
+            .await;
         let (response, exit_code) = match result {
             Ok(ServerResult::CallToolResult(r)) => {
                 let code = u8::from(r.is_error.unwrap_or(false));
@@ -541,7 +615,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
             Err(e) if e.code != rmcp::model::ErrorCode::INTERNAL_ERROR => (Err(e), 1),
             Err(e) => (Err(e), 2),
         };
-        self.backend
+        self.b()
             .record(CallReport { server, tool, arg_names, exit_code, started, duration: clock.elapsed() })
             .await;
         response
@@ -552,7 +626,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
-        self.prepare(&context).await;
+        self.prepare(&context).await?;
         Ok(ListPromptsResult::with_all_items(self.current_prompts(&context).await?))
     }
 
@@ -561,12 +635,15 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         request: GetPromptRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
-        self.prepare(&context).await;
+        self.prepare(&context).await?;
         let (server, name) = self.prompt_route(&request.name, &context).await?;
         let mut params = request;
         params.name = name;
         params.meta = None;
-        match self.forward(&server, ClientRequest::GetPromptRequest(GetPromptRequest::new(params)), &context).await? {
+        match self
+            .forward(&server, ClientRequest::GetPromptRequest(GetPromptRequest::new(params)), &context)
+            .await?
+        {
             ServerResult::GetPromptResult(r) => Ok(GetPromptResponse::Complete(r)),
             ServerResult::InputRequiredResult(r) => Ok(GetPromptResponse::InputRequired(r)),
             other => Err(unexpected(other)),
@@ -578,7 +655,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        self.prepare(&context).await;
+        self.prepare(&context).await?;
         Ok(ListResourcesResult::with_all_items(self.current_resources(&context).await?.0))
     }
 
@@ -587,7 +664,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        self.prepare(&context).await;
+        self.prepare(&context).await?;
         Ok(ListResourceTemplatesResult::with_all_items(self.current_resources(&context).await?.1))
     }
 
@@ -596,7 +673,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        self.prepare(&context).await;
+        self.prepare(&context).await?;
         let server = self.resource_owner(&request.uri, &context).await?;
         let mut params = request;
         params.meta = None;
@@ -613,11 +690,12 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         request: SubscribeRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        self.prepare(&context).await;
+        self.prepare(&context).await?;
         let server = self.resource_owner(&request.uri, &context).await?;
         let mut params = request;
         params.meta = None;
-        self.forward(&server, ClientRequest::SubscribeRequest(SubscribeRequest::new(params)), &context).await?;
+        self.forward(&server, ClientRequest::SubscribeRequest(SubscribeRequest::new(params)), &context)
+            .await?;
         Ok(())
     }
 
@@ -626,7 +704,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         request: UnsubscribeRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        self.prepare(&context).await;
+        self.prepare(&context).await?;
         let server = self.resource_owner(&request.uri, &context).await?;
         let mut params = request;
         params.meta = None;
@@ -640,7 +718,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         request: CompleteRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, ErrorData> {
-        self.prepare(&context).await;
+        self.prepare(&context).await?;
         let mut params = request;
         params.meta = None;
         let server = match &mut params.r#ref {
@@ -652,7 +730,10 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
             Reference::Resource(r) => self.resource_owner(&r.uri, &context).await?,
             _ => return Err(ErrorData::invalid_params("unknown completion reference", None)),
         };
-        match self.forward(&server, ClientRequest::CompleteRequest(CompleteRequest::new(params)), &context).await? {
+        match self
+            .forward(&server, ClientRequest::CompleteRequest(CompleteRequest::new(params)), &context)
+            .await?
+        {
             ServerResult::CompleteResult(r) => Ok(r),
             other => Err(unexpected(other)),
         }
@@ -663,7 +744,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         request: SetLevelRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        self.prepare(&context).await;
+        self.prepare(&context).await?;
         for (server, peer) in self.peers().await {
             if !offers(&peer, |c| c.logging.is_some()) {
                 continue;
@@ -671,7 +752,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
             let mut params = request.clone();
             params.meta = None;
             let request = ClientRequest::SetLevelRequest(SetLevelRequest::new(params));
-            if let Err(e) = forward_to(self.backend.relay(), peer, request, &context).await {
+            if let Err(e) = forward_to(self.b().relay(), peer, request, &context).await {
                 tracing::debug!(server = %server, "setting the log level failed: {}", e.message);
             }
         }

@@ -129,8 +129,7 @@ impl Relay {
 
 impl ClientHandler for Relay {
     fn get_info(&self) -> ClientConfig {
-        let capabilities =
-            self.inner.client_capabilities.read().expect("relay").clone().unwrap_or_default();
+        let capabilities = self.inner.client_capabilities.read().expect("relay").clone().unwrap_or_default();
         let info = self
             .inner
             .client_info
@@ -166,7 +165,11 @@ impl ClientHandler for Relay {
         }
     }
 
-    async fn on_progress(&self, mut params: ProgressNotificationParam, _context: NotificationContext<RoleClient>) {
+    async fn on_progress(
+        &self,
+        mut params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
         self.inner.forwarding.fetch_add(1, Ordering::AcqRel);
         let route = {
             let mut p = self.inner.progress.lock().expect("progress routes");
