@@ -19,8 +19,15 @@ impl DesktopGateway {
         let result = async {
             let token = berth.gateway_token().await?;
             let port = berth.gateway_port().await?;
-            GatewayHost::start(berth.clone(), port, token, &format!("app-{}", std::process::id()), Vec::new())
-                .await
+            GatewayHost::start(
+                berth.clone(),
+                port,
+                token,
+                &format!("app-{}", std::process::id()),
+                Vec::new(),
+                berth_api::GATEWAY_IDLE_TIMEOUT,
+            )
+            .await
         }
         .await;
         match result {

@@ -16,20 +16,21 @@ pub struct GatewayHost {
 }
 
 impl GatewayHost {
-    /// Listens on 127.0.0.1:`port` (0 picks a free one); sessions are named `<prefix>-<n>` and
-    /// start with `starting` servers.
+    /// Listens on 127.0.0.1:`port` (0 picks a free one); sessions are named `<prefix>-<n>`, start
+    /// with `starting` servers and end after `idle` without a request.
     pub async fn start(
         berth: Berth,
         port: u16,
         token: String,
         prefix: &str,
         starting: Vec<String>,
+        idle: std::time::Duration,
     ) -> Result<Self, ApiError> {
         let sessions: Arc<Mutex<Vec<Weak<GatewayBackend>>>> = Default::default();
         let made = sessions.clone();
         let counter = Arc::new(AtomicU64::new(0));
         let prefix = prefix.to_owned();
-        let http = serve_http(port, token, move || {
+        let http = serve_http(port, token, idle, move || {
             let id = format!("{prefix}-{}", counter.fetch_add(1, Ordering::Relaxed));
             let (berth, starting, made) = (berth.clone(), starting.clone(), made.clone());
             async move {

@@ -27,6 +27,7 @@ mod settings;
 pub use app_info::AppInfo;
 pub use berth::{Berth, BerthOptions};
 pub use berth_catalog::{CatalogItem, ItemKind, Launch, Rejection, SearchFilters};
+pub use berth_gateway::IDLE_TIMEOUT as GATEWAY_IDLE_TIMEOUT;
 pub use berth_servers::{CallOutcome, ServerSettings, ToolInfo};
 pub use catalog::{CatalogHit, CatalogItemView, CatalogQuery, SecretStatus};
 pub use catalog_sources::{

@@ -108,6 +108,9 @@ enum GatewayCommand {
         /// configuration, or a catalog server that needs none.
         #[arg(long = "server", value_name = "NAME")]
         servers: Vec<String>,
+        /// With --port: end a session (and stop its servers) after this many seconds without a request.
+        #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+        idle_timeout: u64,
     },
 }
 
@@ -362,10 +365,13 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
             out.calls(&berth.calls(limit).await?);
             ExitCode::SUCCESS
         }
-        Command::Gateway(GatewayCommand::Run { stdio, port, servers }) => {
+        Command::Gateway(GatewayCommand::Run { stdio, port, servers, idle_timeout }) => {
             match (stdio, port) {
                 (true, _) => run_stdio_gateway(&berth, servers).await?,
-                (false, Some(port)) => run_http_gateway(&berth, port, servers).await?,
+                (false, Some(port)) => {
+                    run_http_gateway(&berth, port, servers, std::time::Duration::from_secs(idle_timeout))
+                        .await?
+                }
                 (false, None) => {
                     return Err(ApiError::validation(
                         "Say how clients connect: `berth gateway run --stdio` or `berth gateway run --port 8811`.",
@@ -536,14 +542,20 @@ async fn run_stdio_gateway(berth: &Berth, servers: Vec<String>) -> Result<(), Ap
 }
 
 /// Serves streamable HTTP on 127.0.0.1 until Ctrl-C or SIGTERM, then ends every session.
-async fn run_http_gateway(berth: &Berth, port: u16, servers: Vec<String>) -> Result<(), ApiError> {
+async fn run_http_gateway(
+    berth: &Berth,
+    port: u16,
+    servers: Vec<String>,
+    idle: std::time::Duration,
+) -> Result<(), ApiError> {
     let token = match std::env::var("BERTH_GATEWAY_TOKEN") {
         Ok(t) if t.len() >= 16 => t,
         Ok(_) => return Err(ApiError::validation("BERTH_GATEWAY_TOKEN must be at least 16 characters.")),
         Err(_) => berth_api::new_gateway_token()?,
     };
     let prefix = format!("http-{}", std::process::id());
-    let gateway = berth_api::GatewayHost::start(berth.clone(), port, token.clone(), &prefix, servers).await?;
+    let gateway =
+        berth_api::GatewayHost::start(berth.clone(), port, token.clone(), &prefix, servers, idle).await?;
     // The token goes to the terminal that asked for it, never to a log.
     println!("Berth gateway on {}", gateway.url());
     println!("Authorization: Bearer {token}");

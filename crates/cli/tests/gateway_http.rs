@@ -1,6 +1,7 @@
 //! `berth gateway run --port 0` over real HTTP: `/health` is open; a missing or wrong token, a
 //! foreign Host (DNS rebinding) or a foreign Origin are refused; an rmcp streamable-HTTP client
-//! with the token adds a server and calls it; SIGTERM ends the sessions and their containers.
+//! with the token adds a server and calls it; SIGTERM ends the sessions and their containers. A
+//! session left idle past `--idle-timeout` ends and stops the server it started with (`--server`).
 
 use std::io::BufRead;
 use std::process::{Command, Stdio};
@@ -121,4 +122,63 @@ async fn http_gateway_guards_its_door_and_serves_sessions() {
     }
     assert_eq!(containers(&format!("label=berth.server={echo}")), 0);
     drop(client);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_session_ends_and_stops_its_servers() {
+    let ready = berth_testkit::docker_available() && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    if !berth_testkit::require("idle session", ready, "needs a running Docker engine and a Secret Service") {
+        return;
+    }
+    let image = berth_testkit::fixture_image();
+    let data = tempfile::tempdir().unwrap();
+    let echo = format!("idleecho{}", std::process::id());
+    let catalog = data.path().join("idle.yaml");
+    std::fs::write(
+        &catalog,
+        format!("registry:\n  {echo}:\n    title: Idle Echo\n    image: {image}\n    disableNetwork: true\n"),
+    )
+    .unwrap();
+    let add = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["catalog", "source", "add", catalog.to_str().unwrap()])
+        .env("BERTH_DATA_DIR", data.path())
+        .output()
+        .unwrap();
+    assert!(add.status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["gateway", "run", "--port", "0", "--idle-timeout", "2", "--server", &echo])
+        .env("BERTH_DATA_DIR", data.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines.next().unwrap().unwrap().trim_start_matches("Berth gateway on ").to_owned();
+    let token = lines.next().unwrap().unwrap().trim_start_matches("Authorization: Bearer ").to_owned();
+
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(url.as_str()).auth_header(token),
+    );
+    let client = rmcp::serve_client((), transport).await.expect("MCP over HTTP");
+    // The session starts with the server: its tool is listed without an mcp-add.
+    let tools = client.list_all_tools().await.unwrap();
+    assert!(tools.iter().any(|t| t.name == "echo"), "{tools:?}");
+    assert_eq!(containers(&format!("label=berth.server={echo}")), 1);
+
+    // The client stays connected but sends nothing: after the idle timeout the session ends.
+    let started = Instant::now();
+    while containers(&format!("label=berth.server={echo}")) > 0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the idle session's server is still running");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(started.elapsed() >= Duration::from_secs(1), "the session ended before it was idle");
+    assert!(child.try_wait().unwrap().is_none(), "the gateway itself keeps running");
+    drop(client);
+
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the gateway did not exit after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -101,13 +101,19 @@ impl Drop for HttpGateway {
     }
 }
 
-/// How long an HTTP session may go without a request before it ends and its servers stop.
+/// How long an HTTP session may go without a request before it ends and its servers stop,
+/// unless the caller chooses otherwise.
 pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Serves the gateway on `127.0.0.1:port` (0 picks a free port). `opener` opens one backend per
-/// MCP session, on its first request; the backend is closed when the session ends (DELETE, idle
-/// for [`IDLE_TIMEOUT`], or the gateway stopping).
-pub async fn serve_http<B, O>(port: u16, token: String, opener: O) -> std::io::Result<HttpGateway>
+/// MCP session, on its first request; the backend is closed when the session ends (DELETE, no
+/// request for `idle`, or the gateway stopping).
+pub async fn serve_http<B, O>(
+    port: u16,
+    token: String,
+    idle: std::time::Duration,
+    opener: O,
+) -> std::io::Result<HttpGateway>
 where
     B: SessionBackend,
     O: SessionOpener<B>,
@@ -123,7 +129,7 @@ where
         );
     let opener: Arc<dyn SessionOpener<B>> = Arc::new(opener);
     let mut sessions = LocalSessionManager::default();
-    sessions.session_config.keep_alive = Some(IDLE_TIMEOUT);
+    sessions.session_config.keep_alive = Some(idle);
     let mcp = StreamableHttpService::new(
         move || Ok(GatewaySession::opening(opener.clone())),
         Arc::new(sessions),
