@@ -124,19 +124,16 @@ impl GatewayBackend {
 
     async fn start_initial(&self) {
         for name in &self.starting {
-            let installed = match self.berth.store.server(name).await {
-                Ok(row) => row,
-                Err(e) => {
-                    tracing::warn!(server = %name, "could not read the installed server: {e}");
-                    None
-                }
-            };
+            let installed = self.berth.store.server(name).await.map_err(ApiError::from).and_then(|row| {
+                row.map(|r| crate::servers::Installed::from_row(&r)).transpose()
+            });
             let (config, settings) = match installed {
-                Some(row) => (
-                    serde_json::from_str(&row.config).unwrap_or(Value::Null),
-                    serde_json::from_str(&row.settings).unwrap_or_default(),
-                ),
-                None => (Value::Null, ServerSettings::default()),
+                Ok(Some(i)) => (i.config, i.settings),
+                Ok(None) => (Value::Null, ServerSettings::default()),
+                Err(e) => {
+                    tracing::warn!(server = %name, "could not read the installed server: {}", e.message);
+                    (Value::Null, ServerSettings::default())
+                }
             };
             if let Err(e) = self.add_with(name, config, &settings).await {
                 tracing::warn!(session = %self.session, server = %name, "a starting server did not start: {}", e.message);

@@ -103,6 +103,27 @@ fn not_installed(name: &str) -> ApiError {
     )
 }
 
+/// An installed server as stored: the catalog entry it was installed from, its configuration and
+/// its settings.
+pub(crate) struct Installed {
+    pub item: CatalogItem,
+    pub config: serde_json::Value,
+    pub settings: ServerSettings,
+}
+
+impl Installed {
+    pub(crate) fn from_row(row: &ServerRow) -> Result<Self, ApiError> {
+        let item = serde_json::from_str(&row.item).map_err(|e| {
+            ApiError::internal("a stored server entry no longer parses").with_detail(e.to_string())
+        })?;
+        Ok(Self {
+            item,
+            config: serde_json::from_str(&row.config).unwrap_or(serde_json::Value::Null),
+            settings: serde_json::from_str(&row.settings).unwrap_or_default(),
+        })
+    }
+}
+
 /// The stored JSON columns; these types always serialise.
 fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("serialisable")
@@ -202,9 +223,7 @@ impl Berth {
 
     /// `stored` is the set of stored secret keys, read once per listing.
     async fn server_view(&self, row: ServerRow, stored: &HashSet<String>) -> Result<ServerView, ApiError> {
-        let item: CatalogItem = serde_json::from_str(&row.item).map_err(|e| {
-            ApiError::internal("a stored server entry no longer parses").with_detail(e.to_string())
-        })?;
+        let Installed { item, config, settings } = Installed::from_row(&row)?;
         let here = match self.supervisor.get() {
             Some(s) => s.running().await.contains(&row.name),
             None => false,
@@ -237,8 +256,8 @@ impl Berth {
             status_reason: reason,
             running_here: here,
             secrets,
-            config: serde_json::from_str(&row.config).unwrap_or(serde_json::Value::Null),
-            settings: serde_json::from_str(&row.settings).unwrap_or_default(),
+            config,
+            settings,
             created_at: row.created_at,
             name: row.name,
         })
@@ -281,11 +300,7 @@ impl Berth {
         on_progress: Arc<dyn Fn(ServerProgress) + Send + Sync>,
     ) -> Result<ServerView, ApiError> {
         let row = self.store.server(name).await?.ok_or_else(|| not_installed(name))?;
-        let item: CatalogItem = serde_json::from_str(&row.item).map_err(|e| {
-            ApiError::internal("a stored server entry no longer parses").with_detail(e.to_string())
-        })?;
-        let config: serde_json::Value = serde_json::from_str(&row.config).unwrap_or_default();
-        let settings: ServerSettings = serde_json::from_str(&row.settings).unwrap_or_default();
+        let Installed { item, config, settings } = Installed::from_row(&row)?;
         let secrets = self.resolve_secrets(&item).await?;
         if !secrets.missing.is_empty() {
             return Err(ApiError::validation(format!(
