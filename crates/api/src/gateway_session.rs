@@ -124,9 +124,13 @@ impl GatewayBackend {
 
     async fn start_initial(&self) {
         for name in &self.starting {
-            let installed = self.berth.store.server(name).await.map_err(ApiError::from).and_then(|row| {
-                row.map(|r| crate::servers::Installed::from_row(&r)).transpose()
-            });
+            let installed = self
+                .berth
+                .store
+                .server(name)
+                .await
+                .map_err(ApiError::from)
+                .and_then(|row| row.map(|r| crate::servers::Installed::from_row(&r)).transpose());
             let (config, settings) = match installed {
                 Ok(Some(i)) => (i.config, i.settings),
                 Ok(None) => (Value::Null, ServerSettings::default()),

@@ -162,7 +162,7 @@ impl<B: SessionBackend> GatewaySession<B> {
     /// starting servers are up.
     async fn prepare(&self, context: &RequestContext<RoleServer>) -> Result<(), ErrorData> {
         let backend = self.open().await?;
-        backend.relay().attach(&context.peer);
+        backend.relay().attach_if_detached(&context.peer);
         backend.ready().await;
         Ok(())
     }

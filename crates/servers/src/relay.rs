@@ -26,10 +26,8 @@ type ProgressRoute = (Peer<RoleServer>, ProgressToken);
 
 #[derive(Default)]
 struct Inner {
+    /// The client, with what it announced at `initialize` (or in a stateless request's metadata).
     client: RwLock<Option<Peer<RoleServer>>>,
-    /// What the client announced at `initialize`; servers started later are told the same.
-    client_capabilities: RwLock<Option<ClientCapabilities>>,
-    client_info: RwLock<Option<Implementation>>,
     progress: Mutex<ProgressRoutes>,
     /// Progress notifications being passed on right now.
     forwarding: AtomicUsize,
@@ -72,19 +70,17 @@ impl Relay {
         Self::default()
     }
 
-    /// Attaches the client peer (idempotent; the latest peer wins, as a reconnect brings a new one).
+    /// Attaches the client peer; servers started afterwards are told the client's capabilities.
     pub fn attach(&self, peer: &Peer<RoleServer>) {
-        if let Some(info) = peer.peer_info() {
-            *self.inner.client_capabilities.write().expect("relay") = Some(info.capabilities.clone());
-            *self.inner.client_info.write().expect("relay") = Some(info.client_info.clone());
-        }
         *self.inner.client.write().expect("relay") = Some(peer.clone());
     }
 
-    /// Records what the client announced before any peer exists (stateless requests carry it).
-    pub fn set_client(&self, capabilities: ClientCapabilities, info: Implementation) {
-        *self.inner.client_capabilities.write().expect("relay") = Some(capabilities);
-        *self.inner.client_info.write().expect("relay") = Some(info);
+    /// Attaches `peer` unless a client is attached already: a session keeps its peer, so this is
+    /// a read on every request after the first.
+    pub fn attach_if_detached(&self, peer: &Peer<RoleServer>) {
+        if self.inner.client.read().expect("relay").is_none() {
+            self.attach(peer);
+        }
     }
 
     fn client(&self) -> Option<Peer<RoleServer>> {
@@ -129,15 +125,14 @@ impl Relay {
 
 impl ClientHandler for Relay {
     fn get_info(&self) -> ClientConfig {
-        let capabilities = self.inner.client_capabilities.read().expect("relay").clone().unwrap_or_default();
-        let info = self
-            .inner
-            .client_info
-            .read()
-            .expect("relay")
-            .clone()
-            .unwrap_or_else(|| Implementation::new("berth", env!("CARGO_PKG_VERSION")));
-        ClientConfig::new(capabilities, info)
+        match self.client().and_then(|c| c.peer_info()) {
+            // What the client announced, so a server offers it what it would offer it directly.
+            Some(info) => ClientConfig::new(info.capabilities.clone(), info.client_info.clone()),
+            None => ClientConfig::new(
+                ClientCapabilities::default(),
+                Implementation::new("berth", env!("CARGO_PKG_VERSION")),
+            ),
+        }
     }
 
     async fn create_message(
