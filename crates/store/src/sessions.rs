@@ -122,10 +122,6 @@ impl Store {
         .await?)
     }
 
-    pub async fn log_call(&self, c: CallRecord<'_>) -> Result<(), StoreError> {
-        self.log_calls(std::slice::from_ref(&c)).await
-    }
-
     /// Several calls in one transaction: a busy gateway writes its log in batches.
     pub async fn log_calls(&self, calls: &[CallRecord<'_>]) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
