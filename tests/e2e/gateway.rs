@@ -12,7 +12,7 @@ async fn settings_turns_the_desktop_gateway_on_and_off() {
     let _one = DESKTOP.lock().await;
     let data = tempfile::tempdir().unwrap();
     // A free port, so the test never collides with a gateway already running on this machine.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = berth_testkit::free_port();
     let berth = Berth::open(BerthOptions {
         data_dir: data.path().to_owned(),
         redactor: Redactor::new(),

@@ -1,6 +1,5 @@
 //! Shared pieces: service requirements, a tauri-driver per test, polling helpers.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,10 +21,6 @@ pub fn require_env(test: &str, vars: &[&str]) -> Option<()> {
     None
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// A tauri-driver process serving one test, with the app's environment; killed on drop.
 pub struct Driver {
     child: Child,
@@ -35,7 +30,7 @@ pub struct Driver {
 impl Driver {
     /// Starts tauri-driver on free ports. `data_dir` becomes the app's `BERTH_DATA_DIR`.
     pub async fn start(data_dir: &Path) -> Driver {
-        let (port, native) = (free_port(), free_port());
+        let (port, native) = (berth_testkit::free_port(), berth_testkit::free_port());
         std::fs::create_dir_all(data_dir.join("home/.config")).unwrap();
         let bin = std::env::var_os("BERTH_TAURI_DRIVER")
             .map(PathBuf::from)

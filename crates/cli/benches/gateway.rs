@@ -8,8 +8,7 @@
 //! Target: Berth at least 2× supergateway's calls/s and a p50 no worse. The run fails if Berth is
 //! slower than supergateway on either figure.
 
-use std::io::BufRead;
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -22,21 +21,6 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 
 const CALLS: usize = 3000;
 const WARMUP: usize = 200;
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        // SIGTERM first, so the gateways stop their containers.
-        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while self.0.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// The trivial server for the client's ceiling: `echo` answers at once.
 #[derive(Clone)]
@@ -192,14 +176,6 @@ async fn measure(target: Target<'_>, concurrency: usize) -> Figures {
     }
 }
 
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn main() -> ExitCode {
     let peers = match berth_testkit::peers() {
         Ok(p) => p,
@@ -221,37 +197,14 @@ async fn run(peers: &'static berth_testkit::Peers) -> ExitCode {
 
     // Berth.
     let data = tempfile::tempdir().unwrap();
-    let catalog = data.path().join("bench.yaml");
-    std::fs::write(
-        &catalog,
-        format!(
-            "registry:\n  everything:\n    title: Everything\n    image: {image}\n    disableNetwork: true\n"
-        ),
-    )
-    .unwrap();
-    let berth = env!("CARGO_BIN_EXE_berth");
-    let add = Command::new(berth)
-        .args(["catalog", "source", "add", catalog.to_str().unwrap()])
-        .env("BERTH_DATA_DIR", data.path())
-        .output()
-        .unwrap();
-    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
-    let mut gateway = Killed(
-        Command::new(berth)
-            .args(["gateway", "run", "--port", "0", "--server", "everything"])
-            .env("BERTH_DATA_DIR", data.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut lines = std::io::BufReader::new(gateway.0.stdout.take().unwrap()).lines();
-    let berth_url = lines.next().unwrap().unwrap().trim_start_matches("Berth gateway on ").to_owned();
-    let token = lines.next().unwrap().unwrap().trim_start_matches("Authorization: Bearer ").to_owned();
+    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
+    berth.add_catalog(&berth_testkit::catalog_entry("everything", "Everything", image));
+    let gateway = berth.http_gateway(&["--server", "everything"]);
+    let (berth_url, token) = (gateway.url.clone(), gateway.token.clone());
 
     // supergateway, launching the same image.
     let port = berth_testkit::free_port();
-    let _supergateway = Killed(
+    let _supergateway = berth_testkit::Process(
         Command::new(&peers.node)
             .arg(peers.module("supergateway/dist/index.js"))
             .arg("--stdio")
@@ -263,7 +216,7 @@ async fn run(peers: &'static berth_testkit::Peers) -> ExitCode {
             .spawn()
             .unwrap(),
     );
-    wait_for_port(port);
+    berth_testkit::wait_for_port(port, Duration::from_secs(60));
     let super_url = format!("http://127.0.0.1:{port}/mcp");
     let trivial_url = serve_trivial().await;
 

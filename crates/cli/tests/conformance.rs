@@ -9,10 +9,9 @@
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::io::BufRead;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::TryStreamExt;
@@ -25,15 +24,6 @@ use hyper_util::rt::TokioIo;
 type Tally = BTreeMap<String, String>;
 /// Check id → why it failed.
 type Reasons = BTreeMap<String, String>;
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Runs the suite against `url` and reads every scenario's `checks.json`.
 fn run_suite(peers: &berth_testkit::Peers, url: &str, out: &Path) -> (Tally, Reasons) {
@@ -76,14 +66,6 @@ fn run_suite(peers: &berth_testkit::Peers, url: &str, out: &Path) -> (Tally, Rea
 
 fn passed(t: &Tally) -> usize {
     t.values().filter(|s| *s == "SUCCESS").count()
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 type Body = BoxBody<Bytes, std::io::Error>;
@@ -166,7 +148,7 @@ async fn the_gateway_passes_every_conformance_check_the_server_passes_directly()
 
     // Directly: the reference server's own streamable HTTP transport.
     let port = berth_testkit::free_port();
-    let _direct = Killed(
+    let _direct = berth_testkit::Process(
         Command::new(&peers.node)
             .arg(peers.module("@modelcontextprotocol/server-everything/dist/index.js"))
             .arg("streamableHttp")
@@ -176,41 +158,17 @@ async fn the_gateway_passes_every_conformance_check_the_server_passes_directly()
             .spawn()
             .unwrap(),
     );
-    wait_for_port(port);
+    berth_testkit::wait_for_port(port, Duration::from_secs(30));
     let (direct, _) = run_suite(peers, &format!("http://127.0.0.1:{port}/mcp"), &work.path().join("direct"));
 
     // Through Berth: the same server over stdio in a container, one per gateway session.
     let data = work.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
     let server = format!("everything{}", std::process::id());
-    let catalog = work.path().join("everything.yaml");
-    std::fs::write(
-        &catalog,
-        format!(
-            "registry:\n  {server}:\n    title: Everything\n    image: {}\n    disableNetwork: true\n",
-            peers.everything_image
-        ),
-    )
-    .unwrap();
-    let add = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(["catalog", "source", "add", catalog.to_str().unwrap()])
-        .env("BERTH_DATA_DIR", &data)
-        .output()
-        .unwrap();
-    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
-    let mut gateway = Killed(
-        Command::new(env!("CARGO_BIN_EXE_berth"))
-            .args(["gateway", "run", "--port", "0", "--server", &server])
-            .env("BERTH_DATA_DIR", &data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut lines = std::io::BufReader::new(gateway.0.stdout.take().unwrap()).lines();
-    let url = lines.next().unwrap().unwrap().trim_start_matches("Berth gateway on ").to_owned();
-    let token = lines.next().unwrap().unwrap().trim_start_matches("Authorization: Bearer ").to_owned();
-    let gateway_port: u16 = url.trim_end_matches("/mcp").rsplit(':').next().unwrap().parse().unwrap();
+    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), &data);
+    berth.add_catalog(&berth_testkit::catalog_entry(&server, "Everything", &peers.everything_image));
+    let mut gateway = berth.http_gateway(&["--server", &server]);
+    let (gateway_port, token) = (gateway.port, gateway.token.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let proxy_port = listener.local_addr().unwrap().port();
     tokio::spawn(proxy(listener, gateway_port, token));
@@ -244,11 +202,6 @@ async fn the_gateway_passes_every_conformance_check_the_server_passes_directly()
     assert!(lost.is_empty(), "checks that pass directly but not through the gateway: {lost:?}");
 
     // Ending the gateway ends its sessions and their containers.
-    assert!(Command::new("kill").args(["-TERM", &gateway.0.id().to_string()]).status().unwrap().success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while gateway.0.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "the gateway did not exit after SIGTERM");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    gateway.process.terminate(Duration::from_secs(30));
     assert_eq!(berth_testkit::containers(&format!("label=berth.server={server}")), 0);
 }

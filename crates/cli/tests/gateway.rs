@@ -38,20 +38,10 @@ async fn a_stdio_session_finds_adds_calls_and_cleans_up() {
     let data = tempfile::tempdir().unwrap();
     let id = std::process::id();
     let (echo, locked) = (format!("gwecho{id}"), format!("gwlocked{id}"));
-    let catalog = data.path().join("gw.yaml");
-    std::fs::write(
-        &catalog,
-        format!(
-            "registry:\n  {echo}:\n    title: Gateway Echo\n    description: Echo server for the gateway test.\n    image: {image}\n    disableNetwork: true\n    config:\n      - name: {echo}\n        type: object\n        properties:\n          greeting: {{type: string}}\n    env: [{{name: GREETING, value: '{{{{{echo}.greeting}}}}'}}]\n  {locked}:\n    title: Locked Echo\n    image: {image}\n    secrets: [{{name: {locked}.token, env: LOCKED_TOKEN}}]\n"
-        ),
-    )
-    .unwrap();
-    let add = std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(["catalog", "source", "add", catalog.to_str().unwrap()])
-        .env("BERTH_DATA_DIR", data.path())
-        .output()
-        .unwrap();
-    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
+    berth.add_catalog(&format!(
+            "  {echo}:\n    title: Gateway Echo\n    description: Echo server for the gateway test.\n    image: {image}\n    disableNetwork: true\n    config:\n      - name: {echo}\n        type: object\n        properties:\n          greeting: {{type: string}}\n    env: [{{name: GREETING, value: '{{{{{echo}.greeting}}}}'}}]\n  {locked}:\n    title: Locked Echo\n    image: {image}\n    secrets: [{{name: {locked}.token, env: LOCKED_TOKEN}}]\n"
+    ));
 
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_berth"))
         .args(["gateway", "run", "--stdio"])

@@ -3,8 +3,6 @@
 //! with the token adds a server and calls it; SIGTERM ends the sessions and their containers. A
 //! session left idle past `--idle-timeout` ends and stops the server it started with (`--server`).
 
-use std::io::BufRead;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rmcp::model::CallToolRequestParams;
@@ -25,33 +23,14 @@ async fn http_gateway_guards_its_door_and_serves_sessions() {
     let image = berth_testkit::fixture_image();
     let data = tempfile::tempdir().unwrap();
     let echo = format!("httpecho{}", std::process::id());
-    let catalog = data.path().join("http.yaml");
-    std::fs::write(
-        &catalog,
-        format!("registry:\n  {echo}:\n    title: HTTP Echo\n    image: {image}\n    disableNetwork: true\n"),
-    )
-    .unwrap();
-    let add = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(["catalog", "source", "add", catalog.to_str().unwrap()])
-        .env("BERTH_DATA_DIR", data.path())
-        .output()
-        .unwrap();
-    assert!(add.status.success());
-
-    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(["gateway", "run", "--port", "0"])
-        .env("BERTH_DATA_DIR", data.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = lines.next().unwrap().unwrap().trim_start_matches("Berth gateway on ").to_owned();
-    let token = lines.next().unwrap().unwrap().trim_start_matches("Authorization: Bearer ").to_owned();
+    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
+    berth.add_catalog(&berth_testkit::catalog_entry(&echo, "HTTP Echo", &image));
+    let mut gateway = berth.http_gateway(&[]);
+    let (url, token) = (gateway.url.clone(), gateway.token.clone());
     assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/mcp"), "{url}");
     assert!(token.len() >= 32);
     let base = url.trim_end_matches("/mcp").to_owned();
-    let port = base.rsplit(':').next().unwrap().to_owned();
+    let port = gateway.port;
 
     let http = reqwest::Client::new();
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
@@ -110,16 +89,8 @@ async fn http_gateway_guards_its_door_and_serves_sessions() {
     assert_eq!(containers(&format!("label=berth.server={echo}")), 1);
 
     // SIGTERM ends the gateway, its sessions and their servers.
-    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "{status:?}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "the gateway did not exit after SIGTERM");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let status = gateway.process.terminate(Duration::from_secs(30));
+    assert!(status.success(), "{status:?}");
     assert_eq!(containers(&format!("label=berth.server={echo}")), 0);
     drop(client);
 }
@@ -133,28 +104,10 @@ async fn an_idle_session_ends_and_stops_its_servers() {
     let image = berth_testkit::fixture_image();
     let data = tempfile::tempdir().unwrap();
     let echo = format!("idleecho{}", std::process::id());
-    let catalog = data.path().join("idle.yaml");
-    std::fs::write(
-        &catalog,
-        format!("registry:\n  {echo}:\n    title: Idle Echo\n    image: {image}\n    disableNetwork: true\n"),
-    )
-    .unwrap();
-    let add = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(["catalog", "source", "add", catalog.to_str().unwrap()])
-        .env("BERTH_DATA_DIR", data.path())
-        .output()
-        .unwrap();
-    assert!(add.status.success());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(["gateway", "run", "--port", "0", "--idle-timeout", "2", "--server", &echo])
-        .env("BERTH_DATA_DIR", data.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = lines.next().unwrap().unwrap().trim_start_matches("Berth gateway on ").to_owned();
-    let token = lines.next().unwrap().unwrap().trim_start_matches("Authorization: Bearer ").to_owned();
+    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
+    berth.add_catalog(&berth_testkit::catalog_entry(&echo, "Idle Echo", &image));
+    let mut gateway = berth.http_gateway(&["--idle-timeout", "2", "--server", &echo]);
+    let (url, token) = (gateway.url.clone(), gateway.token.clone());
 
     let transport = StreamableHttpClientTransport::from_config(
         StreamableHttpClientTransportConfig::with_uri(url.as_str()).auth_header(token),
@@ -172,13 +125,7 @@ async fn an_idle_session_ends_and_stops_its_servers() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(started.elapsed() >= Duration::from_secs(1), "the session ended before it was idle");
-    assert!(child.try_wait().unwrap().is_none(), "the gateway itself keeps running");
+    assert!(gateway.process.is_running(), "the gateway itself keeps running");
     drop(client);
-
-    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "the gateway did not exit after SIGTERM");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    gateway.process.terminate(Duration::from_secs(30));
 }

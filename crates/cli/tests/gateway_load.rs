@@ -1,9 +1,7 @@
 //! 20 gateway sessions over HTTP, each with 10 concurrent calls while a second server is added and
 //! removed mid-flight: only expected errors, and no container left once the sessions end.
 
-use std::io::BufRead;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::StreamableHttpClientTransport;
@@ -79,30 +77,14 @@ async fn twenty_sessions_with_concurrent_calls_and_churn_leave_nothing() {
     let data = tempfile::tempdir().unwrap();
     let id = std::process::id();
     let (a, b) = (format!("loada{id}"), format!("loadb{id}"));
-    let catalog = data.path().join("load.yaml");
-    std::fs::write(
-        &catalog,
-        format!("registry:\n  {a}:\n    image: {image}\n    disableNetwork: true\n  {b}:\n    image: {image}\n    disableNetwork: true\n"),
-    )
-    .unwrap();
-    assert!(
-        Command::new(env!("CARGO_BIN_EXE_berth"))
-            .args(["catalog", "source", "add", catalog.to_str().unwrap()])
-            .env("BERTH_DATA_DIR", data.path())
-            .status()
-            .unwrap()
-            .success()
-    );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(["gateway", "run", "--port", "0"])
-        .env("BERTH_DATA_DIR", data.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = lines.next().unwrap().unwrap().trim_start_matches("Berth gateway on ").to_owned();
-    let token = lines.next().unwrap().unwrap().trim_start_matches("Authorization: Bearer ").to_owned();
+    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
+    berth.add_catalog(&format!(
+        "{}{}",
+        berth_testkit::catalog_entry(&a, "Load A", &image),
+        berth_testkit::catalog_entry(&b, "Load B", &image)
+    ));
+    let mut gateway = berth.http_gateway(&[]);
+    let (url, token) = (gateway.url.clone(), gateway.token.clone());
 
     let sessions =
         (0..20).map(|n| tokio::spawn(session(url.clone(), token.clone(), a.clone(), b.clone(), n)));
@@ -114,12 +96,7 @@ async fn twenty_sessions_with_concurrent_calls_and_churn_leave_nothing() {
     }
     assert!(errors.is_empty(), "unexpected errors: {errors:#?}");
 
-    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "the gateway did not exit");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    gateway.process.terminate(Duration::from_secs(60));
     let left = berth_testkit::containers(&format!("label=berth.server={a}"))
         + berth_testkit::containers(&format!("label=berth.server={b}"));
     assert_eq!(left, 0, "containers left behind");

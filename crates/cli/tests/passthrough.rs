@@ -7,8 +7,6 @@
 //! session's server.
 #![allow(deprecated)] // sampling, roots and logging: deprecated by the newest protocol, used by servers
 
-use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -87,15 +85,6 @@ impl ClientHandler for Client {
     }
 }
 
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn text_of(result: &rmcp::model::CallToolResult) -> String {
     result.content.iter().filter_map(|c| c.as_text().map(|t| t.text.clone())).collect::<Vec<_>>().join("\n")
 }
@@ -119,33 +108,10 @@ async fn requests_notifications_and_server_requests_pass_through_the_gateway() {
     };
     let work = tempfile::tempdir().unwrap();
     let server = format!("everything{}", std::process::id());
-    let catalog = work.path().join("everything.yaml");
-    std::fs::write(
-        &catalog,
-        format!(
-            "registry:\n  {server}:\n    title: Everything\n    image: {}\n    disableNetwork: true\n",
-            peers.everything_image
-        ),
-    )
-    .unwrap();
-    let add = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(["catalog", "source", "add", catalog.to_str().unwrap()])
-        .env("BERTH_DATA_DIR", work.path())
-        .output()
-        .unwrap();
-    assert!(add.status.success());
-    let mut gateway = Killed(
-        Command::new(env!("CARGO_BIN_EXE_berth"))
-            .args(["gateway", "run", "--port", "0", "--server", &server])
-            .env("BERTH_DATA_DIR", work.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut lines = std::io::BufReader::new(gateway.0.stdout.take().unwrap()).lines();
-    let url = lines.next().unwrap().unwrap().trim_start_matches("Berth gateway on ").to_owned();
-    let token = lines.next().unwrap().unwrap().trim_start_matches("Authorization: Bearer ").to_owned();
+    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), work.path());
+    berth.add_catalog(&berth_testkit::catalog_entry(&server, "Everything", &peers.everything_image));
+    let mut gateway = berth.http_gateway(&["--server", &server]);
+    let (url, token) = (gateway.url.clone(), gateway.token.clone());
 
     let seen = Seen::default();
     let transport = StreamableHttpClientTransport::from_config(
@@ -252,12 +218,7 @@ async fn requests_notifications_and_server_requests_pass_through_the_gateway() {
         assert!(Instant::now() < deadline, "the session's container outlived the session");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(gateway.0.try_wait().unwrap().is_none(), "the gateway is still serving");
-    assert!(Command::new("kill").args(["-TERM", &gateway.0.id().to_string()]).status().unwrap().success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while gateway.0.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "the gateway did not exit after SIGTERM");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    assert!(gateway.process.is_running(), "the gateway is still serving");
+    gateway.process.terminate(Duration::from_secs(30));
     assert_eq!(berth_testkit::containers(&format!("label=berth.server={server}")), 0);
 }
