@@ -109,7 +109,7 @@ enum GatewayCommand {
         #[arg(long = "server", value_name = "NAME")]
         servers: Vec<String>,
         /// With --port: end a session (and stop its servers) after this many seconds without a request.
-        #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, value_name = "SECONDS", default_value_t = berth_api::GATEWAY_IDLE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
         idle_timeout: u64,
     },
 }
