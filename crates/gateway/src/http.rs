@@ -49,16 +49,30 @@ impl Refusal {
     }
 }
 
+/// What a request must present, worked out once per listener rather than per request.
+struct Door {
+    token: String,
+    hosts: [String; 3],
+    origins: [String; 3],
+}
+
+impl Door {
+    fn new(token: String, port: u16) -> Self {
+        let hosts = local_authorities(port);
+        let origins = hosts.clone().map(|h| format!("http://{h}"));
+        Self { token, hosts, origins }
+    }
+}
+
 /// Checks one request before it reaches MCP.
-fn admit(req: &Request<Incoming>, token: &str, port: u16) -> Result<(), Refusal> {
-    let authorities = local_authorities(port);
+fn admit(req: &Request<Incoming>, door: &Door) -> Result<(), Refusal> {
     let host = req.headers().get(hyper::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-    if !authorities.iter().any(|a| a.eq_ignore_ascii_case(host)) {
+    if !door.hosts.iter().any(|a| a.eq_ignore_ascii_case(host)) {
         return Err(Refusal(StatusCode::FORBIDDEN, "the Host header does not name this gateway"));
     }
     if let Some(origin) = req.headers().get(hyper::header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("");
-        let ok = authorities.iter().any(|a| origin.eq_ignore_ascii_case(&format!("http://{a}")));
+        let ok = door.origins.iter().any(|o| origin.eq_ignore_ascii_case(o));
         if !ok {
             return Err(Refusal(
                 StatusCode::FORBIDDEN,
@@ -72,7 +86,7 @@ fn admit(req: &Request<Incoming>, token: &str, port: u16) -> Result<(), Refusal>
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))
         .unwrap_or("");
-    if !same(presented.as_bytes(), token.as_bytes()) {
+    if !same(presented.as_bytes(), door.token.as_bytes()) {
         return Err(Refusal(StatusCode::UNAUTHORIZED, "a valid bearer token is required"));
     }
     Ok(())
@@ -135,7 +149,7 @@ where
         Arc::new(sessions),
         config,
     );
-    let token = Arc::new(token);
+    let door = Arc::new(Door::new(token, port));
     let stop = cancel.clone();
     tokio::spawn(async move {
         loop {
@@ -152,21 +166,20 @@ where
             // Small JSON-RPC messages must not wait for Nagle's algorithm.
             let _ = stream.set_nodelay(true);
             let mcp = mcp.clone();
-            let token = token.clone();
+            let door = door.clone();
             let conn_stop = stop.clone();
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                     let mut mcp = mcp.clone();
-                    let token = token.clone();
+                    let door = door.clone();
                     async move {
-                        let path = req.uri().path().to_owned();
-                        if path == "/health" {
+                        if req.uri().path() == "/health" {
                             return Ok::<_, Infallible>(reply(StatusCode::OK, "ok"));
                         }
-                        if let Err(refusal) = admit(&req, &token, port) {
+                        if let Err(refusal) = admit(&req, &door) {
                             return Ok(refusal.response());
                         }
-                        if path != "/mcp" {
+                        if req.uri().path() != "/mcp" {
                             return Ok(reply(StatusCode::NOT_FOUND, "the MCP endpoint is /mcp"));
                         }
                         tower_service::Service::call(&mut mcp, req).await
