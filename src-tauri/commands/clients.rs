@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use berth_api::{ApiError, ClientKind, ClientSetup};
+use berth_api::{ApiError, Berth, ClientKind, ClientSetup, ClientTransport};
+use tauri::State;
 
 /// The entry launches the `berth` CLI that ships next to this app.
 fn berth_binary() -> Result<PathBuf, ApiError> {
@@ -13,12 +14,18 @@ fn berth_binary() -> Result<PathBuf, ApiError> {
 }
 
 #[tauri::command]
-pub async fn client_setups() -> Result<Vec<ClientSetup>, ApiError> {
-    let berth = berth_binary()?;
-    ClientKind::ALL.iter().map(|k| berth_api::connect_client_for_user(*k, &berth, false)).collect()
+pub async fn client_setups(
+    berth: State<'_, Berth>,
+    transport: ClientTransport,
+) -> Result<Vec<ClientSetup>, ApiError> {
+    berth.client_setups(transport, &berth_binary()?).await
 }
 
 #[tauri::command]
-pub async fn client_connect(client: ClientKind) -> Result<ClientSetup, ApiError> {
-    berth_api::connect_client_for_user(client, &berth_binary()?, true)
+pub async fn client_connect(
+    berth: State<'_, Berth>,
+    client: ClientKind,
+    transport: ClientTransport,
+) -> Result<ClientSetup, ApiError> {
+    berth.connect_client(client, transport, &berth_binary()?, true, false).await
 }

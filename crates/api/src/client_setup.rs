@@ -1,5 +1,6 @@
-//! Client setup: the config entry that points an AI client at Berth's stdio gateway, written into
-//! the client's config file (after a backup) or printed for the user to paste.
+//! Client setup: the config entry that points an AI client at Berth's gateway (launching
+//! `berth gateway run --stdio`, or the desktop gateway over HTTP with a token of the client's
+//! own), written into the client's config file (after a backup) or printed for the user to paste.
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use ts_rs::TS;
 
-use crate::{ApiError, ErrorCode};
+use crate::{ApiError, Berth, ErrorCode};
 
 /// The AI clients Berth knows how to configure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -19,10 +20,31 @@ pub enum ClientKind {
     Vscode,
 }
 
+/// How a client reaches the gateway.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientTransport {
+    /// The client launches `berth gateway run --stdio`: one session per launch.
+    #[default]
+    Stdio,
+    /// The client connects to the desktop app's gateway over streamable HTTP with a token issued
+    /// to it, which also names its session when it speaks stateless MCP (2026-07-28).
+    Http,
+}
+
+/// Where an entry points the client.
+pub enum GatewayTarget<'a> {
+    /// The `berth` binary to launch.
+    Stdio(&'a Path),
+    /// The gateway's MCP URL and the client's token.
+    Http { url: &'a str, token: &'a str },
+}
+
 /// What `connect` did or would do.
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct ClientSetup {
     pub client: ClientKind,
+    pub transport: ClientTransport,
     /// The file the entry belongs in.
     pub path: String,
     /// The entry, as the client expects it under its servers key.
@@ -57,12 +79,45 @@ impl ClientKind {
         if self == Self::Vscode { "servers" } else { "mcpServers" }
     }
 
-    fn entry(self, berth: &Path) -> Value {
-        let mut e = json!({ "command": berth.display().to_string(), "args": ["gateway", "run", "--stdio"] });
-        if matches!(self, Self::Vscode | Self::ClaudeCode) {
-            e["type"] = "stdio".into();
+    fn entry(self, target: &GatewayTarget) -> Result<Value, ApiError> {
+        let typed = matches!(self, Self::Vscode | Self::ClaudeCode);
+        Ok(match target {
+            GatewayTarget::Stdio(berth) => {
+                let mut e =
+                    json!({ "command": berth.display().to_string(), "args": ["gateway", "run", "--stdio"] });
+                if typed {
+                    e["type"] = "stdio".into();
+                }
+                e
+            }
+            GatewayTarget::Http { .. } if !self.speaks_http() => {
+                return Err(ApiError::validation(
+                    "Claude Desktop's config file only takes servers it launches itself; connect it over stdio.",
+                ));
+            }
+            GatewayTarget::Http { url, token } => {
+                let mut e = json!({ "url": url, "headers": { "Authorization": format!("Bearer {token}") } });
+                if typed {
+                    e["type"] = "http".into();
+                }
+                e
+            }
+        })
+    }
+
+    /// Whether the client's config file can name a streamable HTTP server.
+    pub fn speaks_http(self) -> bool {
+        self != Self::ClaudeDesktop
+    }
+
+    /// The client's name as the CLI, the token store and session records spell it.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::ClaudeDesktop => "claude-desktop",
+            Self::ClaudeCode => "claude-code",
+            Self::Cursor => "cursor",
+            Self::Vscode => "vscode",
         }
-        e
     }
 }
 
@@ -70,20 +125,24 @@ impl ClientKind {
     pub const ALL: [ClientKind; 4] = [Self::ClaudeDesktop, Self::ClaudeCode, Self::Cursor, Self::Vscode];
 }
 
-/// Builds, and when `write` is set writes, the entry for `client`. `berth` is the path of the
-/// `berth` binary the client should launch; `now_ms` names the backup.
+/// Builds, and when `write` is set writes, the entry that points `client` at `target`; `now_ms`
+/// names the backup.
 pub fn connect_client(
     client: ClientKind,
-    berth: &Path,
+    target: &GatewayTarget,
     home: &Path,
     config: &Path,
     write: bool,
     now_ms: i64,
 ) -> Result<ClientSetup, ApiError> {
     let path = client.config_path(home, config);
-    let entry = client.entry(berth);
+    let entry = client.entry(target)?;
     let mut setup = ClientSetup {
         client,
+        transport: match target {
+            GatewayTarget::Stdio(_) => ClientTransport::Stdio,
+            GatewayTarget::Http { .. } => ClientTransport::Http,
+        },
         path: path.display().to_string(),
         entry: entry.clone(),
         written: false,
@@ -143,7 +202,7 @@ pub fn connect_client(
 /// [`connect_client`] for this user: their home and config folders, the current time for the backup.
 pub fn connect_client_for_user(
     client: ClientKind,
-    berth: &Path,
+    target: &GatewayTarget,
     write: bool,
 ) -> Result<ClientSetup, ApiError> {
     let dirs = directories::BaseDirs::new()
@@ -152,7 +211,49 @@ pub fn connect_client_for_user(
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
-    connect_client(client, berth, dirs.home_dir(), dirs.config_dir(), write, now)
+    connect_client(client, target, dirs.home_dir(), dirs.config_dir(), write, now)
+}
+
+impl Berth {
+    /// The entry that points `client` at the gateway, written into its config when `write` is
+    /// set. Over stdio it launches `berth` (the binary at that path); over HTTP it names the
+    /// desktop gateway's port and carries the client's own token, issued the first time (or anew
+    /// with `new_token`, which ends the old one).
+    pub async fn connect_client(
+        &self,
+        client: ClientKind,
+        transport: ClientTransport,
+        berth: &Path,
+        write: bool,
+        new_token: bool,
+    ) -> Result<ClientSetup, ApiError> {
+        match transport {
+            ClientTransport::Stdio => connect_client_for_user(client, &GatewayTarget::Stdio(berth), write),
+            ClientTransport::Http => {
+                // Refused before a token exists for a client that could not use it.
+                client.entry(&GatewayTarget::Http { url: "", token: "" })?;
+                let token = self.client_token(client, new_token).await?;
+                let url = format!("http://127.0.0.1:{}/mcp", self.gateway_port().await?);
+                connect_client_for_user(client, &GatewayTarget::Http { url: &url, token: &token }, write)
+            }
+        }
+    }
+
+    /// The entry for every client that can use `transport`, none written.
+    pub async fn client_setups(
+        &self,
+        transport: ClientTransport,
+        berth: &Path,
+    ) -> Result<Vec<ClientSetup>, ApiError> {
+        let mut out = Vec::new();
+        for client in ClientKind::ALL {
+            if transport == ClientTransport::Http && !client.speaks_http() {
+                continue;
+            }
+            out.push(self.connect_client(client, transport, berth, false, false).await?);
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
@@ -163,7 +264,7 @@ mod tests {
     fn merges_into_existing_configs_after_a_backup() {
         let dir = tempfile::tempdir().unwrap();
         let (home, config) = (dir.path().join("home"), dir.path().join("config"));
-        let berth = Path::new("/usr/local/bin/berth");
+        let berth = &GatewayTarget::Stdio(Path::new("/usr/local/bin/berth"));
         // A Cursor config with another server: kept, and backed up first.
         let cursor = ClientKind::Cursor.config_path(&home, &config);
         std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
@@ -190,6 +291,27 @@ mod tests {
     }
 
     #[test]
+    fn http_entries_carry_the_url_and_the_clients_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let (home, config) = (dir.path().join("home"), dir.path().join("config"));
+        let target = GatewayTarget::Http { url: "http://127.0.0.1:8811/mcp", token: "t0k" };
+        let s = connect_client(ClientKind::Vscode, &target, &home, &config, true, 1).unwrap();
+        assert_eq!(s.transport, ClientTransport::Http);
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&s.path).unwrap()).unwrap();
+        assert_eq!(
+            doc["servers"]["berth"],
+            json!({"type": "http", "url": "http://127.0.0.1:8811/mcp", "headers": {"Authorization": "Bearer t0k"}})
+        );
+        let s = connect_client(ClientKind::Cursor, &target, &home, &config, false, 2).unwrap();
+        assert_eq!(s.entry, json!({"url": "http://127.0.0.1:8811/mcp", "headers": {"Authorization": "Bearer t0k"}}));
+        // Claude Desktop cannot take one, and its file is not touched.
+        let e = connect_client(ClientKind::ClaudeDesktop, &target, &home, &config, true, 3).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Validation);
+        assert!(e.message.contains("stdio"), "{}", e.message);
+        assert!(!ClientKind::ClaudeDesktop.config_path(&home, &config).exists());
+    }
+
+    #[test]
     fn malformed_configs_are_left_untouched() {
         let dir = tempfile::tempdir().unwrap();
         let (home, config) = (dir.path().join("home"), dir.path().join("config"));
@@ -198,7 +320,8 @@ mod tests {
         for bad in ["{not json", "[1, 2]", r#"{"mcpServers": 3}"#] {
             std::fs::write(&path, bad).unwrap();
             let e =
-                connect_client(ClientKind::ClaudeCode, Path::new("/b"), &home, &config, true, 1).unwrap_err();
+                connect_client(ClientKind::ClaudeCode, &GatewayTarget::Stdio(Path::new("/b")), &home, &config, true, 1)
+                    .unwrap_err();
             assert_eq!(e.code, ErrorCode::Validation, "{bad}");
             assert_eq!(std::fs::read_to_string(&path).unwrap(), bad, "the file is unchanged");
         }

@@ -1,47 +1,137 @@
-//! `GatewayHost`: the HTTP gateway with one recorded backend per MCP session, as the desktop app
-//! and `berth gateway run --port` both run it.
+//! `GatewayHost`: the HTTP gateway with one recorded backend per MCP session, and one per client
+//! for stateless requests, as the desktop app and `berth gateway run --port` both run it.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
-use berth_gateway::{BackendError, HttpGateway, SessionBackend, serve_http};
+use berth_gateway::{
+    BackendError, Caller, ClientTokens, HttpGateway, Opening, SessionBackend, serve_http,
+};
+use tokio::sync::OnceCell;
 
 use crate::{ApiError, Berth, ErrorCode, GatewayBackend};
+
+/// The gateway recognises the tokens `berth client connect --http` issued, by their hash in the
+/// store, on every request that does not carry the gateway's own token: a replaced or revoked
+/// token stops working at once.
+struct IssuedTokens(Berth);
+
+#[async_trait::async_trait]
+impl ClientTokens for IssuedTokens {
+    async fn client(&self, token: &str) -> Option<String> {
+        match self.0.client_for_token(token).await {
+            Ok(client) => client,
+            Err(e) => {
+                tracing::warn!("could not check a client token: {}", e.message);
+                None
+            }
+        }
+    }
+}
+
+/// A caller's stateless session and when it was last asked for.
+struct Kept {
+    backend: Arc<OnceCell<Arc<GatewayBackend>>>,
+    last: Instant,
+}
+
+/// Stateless requests (protocol 2026-07-28) carry no session; the token names it. Each caller's
+/// requests share one backend, which ends after `idle` without a request.
+#[derive(Default)]
+struct Stateless {
+    kept: Mutex<HashMap<Caller, Kept>>,
+}
+
+impl Stateless {
+    /// The caller's backend cell, marked as used now.
+    fn cell(&self, caller: &Caller) -> Arc<OnceCell<Arc<GatewayBackend>>> {
+        let mut kept = self.kept.lock().expect("stateless sessions");
+        let k = kept.entry(caller.clone()).or_insert_with(|| Kept { backend: Default::default(), last: Instant::now() });
+        k.last = Instant::now();
+        k.backend.clone()
+    }
+
+    /// Takes out the sessions idle for `idle` that no request holds.
+    fn take_idle(&self, idle: Duration) -> Vec<Arc<GatewayBackend>> {
+        let mut kept = self.kept.lock().expect("stateless sessions");
+        let mut out = Vec::new();
+        kept.retain(|_, k| {
+            // A request in flight holds the cell (while it opens) or the backend (while it runs);
+            // new holders only come through this map, under this lock.
+            let unheld = Arc::strong_count(&k.backend) == 1
+                && k.backend.get().is_none_or(|b| Arc::strong_count(b) == 1);
+            if k.last.elapsed() < idle || !unheld {
+                return true;
+            }
+            out.extend(k.backend.get().cloned());
+            false
+        });
+        out
+    }
+
+    fn take_all(&self) -> Vec<Arc<GatewayBackend>> {
+        let mut kept = self.kept.lock().expect("stateless sessions");
+        kept.drain().filter_map(|(_, k)| k.backend.get().cloned()).collect()
+    }
+}
 
 /// A running HTTP gateway and the sessions it opened.
 pub struct GatewayHost {
     http: HttpGateway,
     /// Sessions end on their own (DELETE, idle timeout); those still open are closed on stop.
     sessions: Arc<Mutex<Vec<Weak<GatewayBackend>>>>,
+    stateless: Arc<Stateless>,
+    reaper: tokio::task::JoinHandle<()>,
 }
 
 impl GatewayHost {
-    /// Listens on 127.0.0.1:`port` (0 picks a free one); sessions are named `<prefix>-<n>`, start
-    /// with `starting` servers and end after `idle` without a request.
+    /// Listens on 127.0.0.1:`port` (0 picks a free one) for holders of `token` or of a client's
+    /// token; sessions are named `<prefix>-<n>` (a client's stateless one `client-<client>`),
+    /// start with `starting` servers and end after `idle` without a request.
     pub async fn start(
         berth: Berth,
         port: u16,
         token: String,
         prefix: &str,
         starting: Vec<String>,
-        idle: std::time::Duration,
+        idle: Duration,
     ) -> Result<Self, ApiError> {
         let sessions: Arc<Mutex<Vec<Weak<GatewayBackend>>>> = Default::default();
-        let made = sessions.clone();
+        let stateless: Arc<Stateless> = Default::default();
+        let (made, shared) = (sessions.clone(), stateless.clone());
         let counter = Arc::new(AtomicU64::new(0));
         let prefix = prefix.to_owned();
-        let http = serve_http(port, token, idle, move || {
-            let id = format!("{prefix}-{}", counter.fetch_add(1, Ordering::Relaxed));
-            let (berth, starting, made) = (berth.clone(), starting.clone(), made.clone());
+        let tokens = Arc::new(IssuedTokens(berth.clone()));
+        let http = serve_http(port, token, tokens, idle, move |how: Opening| {
+            let (berth, starting, made, shared) = (berth.clone(), starting.clone(), made.clone(), shared.clone());
+            let id = match &how {
+                Opening::Session(_) => format!("{prefix}-{}", counter.fetch_add(1, Ordering::Relaxed)),
+                Opening::Stateless(Caller::Client(client)) => format!("client-{client}"),
+                Opening::Stateless(Caller::Gateway) => format!("{prefix}-stateless"),
+            };
             async move {
-                let backend = GatewayBackend::start(berth, id, "http", None)
-                    .await
-                    .map_err(|e| BackendError::new(e.message))?;
-                let backend = Arc::new(backend.with_starting_servers(starting));
-                let mut open = made.lock().expect("sessions");
-                open.retain(|s| s.strong_count() > 0);
-                open.push(Arc::downgrade(&backend));
-                Ok(backend)
+                match how {
+                    Opening::Session(caller) => {
+                        let backend = open(berth, id, &caller, starting).await?;
+                        let backend = Arc::new(backend);
+                        let mut open = made.lock().expect("sessions");
+                        open.retain(|s| s.strong_count() > 0);
+                        open.push(Arc::downgrade(&backend));
+                        Ok(backend)
+                    }
+                    Opening::Stateless(caller) => {
+                        let cell = shared.cell(&caller);
+                        let backend = cell
+                            .get_or_try_init(|| async {
+                                let backend = open(berth, id, &caller, starting).await?;
+                                Ok::<_, BackendError>(Arc::new(backend.with_recorded_servers().await))
+                            })
+                            .await?;
+                        Ok(backend.clone())
+                    }
+                }
             }
         })
         .await
@@ -51,7 +141,8 @@ impl GatewayHost {
                 format!("The gateway cannot listen on 127.0.0.1:{port}: {e}. Choose another port."),
             )
         })?;
-        Ok(Self { http, sessions })
+        let reaper = tokio::spawn(reap(stateless.clone(), idle));
+        Ok(Self { http, sessions, stateless, reaper })
     }
 
     pub fn url(&self) -> String {
@@ -61,9 +152,37 @@ impl GatewayHost {
     /// Stops accepting and ends every session, stopping the servers they added.
     pub async fn stop(self) {
         self.http.shutdown();
-        let open: Vec<_> =
+        self.reaper.abort();
+        let mut open: Vec<_> =
             self.sessions.lock().expect("sessions").drain(..).filter_map(|s| s.upgrade()).collect();
+        open.extend(self.stateless.take_all());
         // Sessions are independent; closing them together keeps shutdown short.
         futures_util::future::join_all(open.iter().map(|s| s.close())).await;
+    }
+}
+
+/// A session's backend, recorded with the client it serves.
+async fn open(
+    berth: Berth,
+    id: String,
+    caller: &Caller,
+    starting: Vec<String>,
+) -> Result<GatewayBackend, BackendError> {
+    let client = match caller {
+        Caller::Client(c) => Some(c.as_str()),
+        Caller::Gateway => None,
+    };
+    let backend =
+        GatewayBackend::start(berth, id, "http", client).await.map_err(|e| BackendError::new(e.message))?;
+    Ok(backend.with_starting_servers(starting))
+}
+
+/// Ends stateless sessions left idle, checking a few times per idle period.
+async fn reap(stateless: Arc<Stateless>, idle: Duration) {
+    let every = (idle / 4).clamp(Duration::from_millis(250), Duration::from_secs(30));
+    loop {
+        tokio::time::sleep(every).await;
+        let idle_ones = stateless.take_idle(idle);
+        futures_util::future::join_all(idle_ones.iter().map(|s| s.close())).await;
     }
 }

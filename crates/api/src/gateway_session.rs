@@ -27,6 +27,8 @@ pub struct GatewayBackend {
     relay: Relay,
     /// Servers every new session starts with (`berth gateway run --server`).
     starting: Vec<String>,
+    /// Servers the session had when it last ran, with their configuration, to start again.
+    recorded: Vec<(String, Value)>,
     started: tokio::sync::OnceCell<()>,
     /// Calls go to the log through a writer task, off the path of the call itself.
     log: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<CallReport>>>,
@@ -111,6 +113,7 @@ impl GatewayBackend {
             servers: Default::default(),
             relay: Relay::default(),
             starting: Vec::new(),
+            recorded: Vec::new(),
             started: Default::default(),
         })
     }
@@ -119,6 +122,21 @@ impl GatewayBackend {
     /// settings, or catalog servers that need no configuration.
     pub fn with_starting_servers(mut self, servers: Vec<String>) -> Self {
         self.starting = servers;
+        self
+    }
+
+    /// The servers this session had when it last ran start again, with their configuration: a
+    /// client's stateless session is named by its token and outlives any one connection.
+    pub async fn with_recorded_servers(mut self) -> Self {
+        match self.berth.store.session_servers(&self.session).await {
+            Ok(rows) => {
+                self.recorded = rows
+                    .into_iter()
+                    .filter_map(|r| serde_json::from_str(&r.config).ok().map(|c| (r.server, c)))
+                    .collect();
+            }
+            Err(e) => tracing::warn!(session = %self.session, "could not read the session's servers: {e}"),
+        }
         self
     }
 
@@ -141,6 +159,11 @@ impl GatewayBackend {
             };
             if let Err(e) = self.add_with(name, config, &settings).await {
                 tracing::warn!(session = %self.session, server = %name, "a starting server did not start: {}", e.message);
+            }
+        }
+        for (name, config) in &self.recorded {
+            if let Err(e) = self.add_with(name, config.clone(), &ServerSettings::default()).await {
+                tracing::warn!(session = %self.session, server = %name, "a server of the session did not start again: {}", e.message);
             }
         }
     }

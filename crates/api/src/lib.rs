@@ -9,6 +9,7 @@ mod berth;
 mod catalog;
 mod catalog_sources;
 mod client_setup;
+mod client_tokens;
 pub mod deep_link;
 mod doctor;
 mod error;
@@ -33,7 +34,9 @@ pub use catalog::{CatalogHit, CatalogItemView, CatalogQuery, SecretStatus};
 pub use catalog_sources::{
     CatalogOverview, CatalogSourceView, RefreshOutcome, RefreshStatus, SourceHealth, SourceKind,
 };
-pub use client_setup::{ClientKind, ClientSetup, connect_client, connect_client_for_user};
+pub use client_setup::{
+    ClientKind, ClientSetup, ClientTransport, GatewayTarget, connect_client, connect_client_for_user,
+};
 pub use deep_link::{DeepLink, DeepLinkOutcome};
 pub use doctor::{CheckStatus, DoctorCheck, DoctorReport};
 pub use error::{ApiError, ErrorCode};

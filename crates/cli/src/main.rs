@@ -73,6 +73,19 @@ enum ClientCommand {
         /// Print the entry and where it goes instead of writing it.
         #[arg(long)]
         print: bool,
+        /// Connect over streamable HTTP to the desktop app's gateway, with a token of the
+        /// client's own (stateless clients' sessions are named by it), instead of launching
+        /// `berth gateway run --stdio`.
+        #[arg(long)]
+        http: bool,
+        /// Issue the client a new token; the old one stops working (with --http).
+        #[arg(long, requires = "http")]
+        new_token: bool,
+    },
+    /// End the gateway token issued to a client; its HTTP entry stops working.
+    Revoke {
+        #[arg(value_enum)]
+        client: ClientArg,
     },
 }
 
@@ -82,6 +95,17 @@ enum ClientArg {
     ClaudeCode,
     Cursor,
     Vscode,
+}
+
+impl ClientArg {
+    fn kind(self) -> berth_api::ClientKind {
+        match self {
+            Self::ClaudeDesktop => berth_api::ClientKind::ClaudeDesktop,
+            Self::ClaudeCode => berth_api::ClientKind::ClaudeCode,
+            Self::Cursor => berth_api::ClientKind::Cursor,
+            Self::Vscode => berth_api::ClientKind::Vscode,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -331,17 +355,13 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
             out.sessions(&berth.sessions(limit).await?);
             ExitCode::SUCCESS
         }
-        Command::Client(ClientCommand::Connect { client, print }) => {
-            let kind = match client {
-                ClientArg::ClaudeDesktop => berth_api::ClientKind::ClaudeDesktop,
-                ClientArg::ClaudeCode => berth_api::ClientKind::ClaudeCode,
-                ClientArg::Cursor => berth_api::ClientKind::Cursor,
-                ClientArg::Vscode => berth_api::ClientKind::Vscode,
-            };
+        Command::Client(ClientCommand::Connect { client, print, http, new_token }) => {
             let exe = std::env::current_exe()
                 .map_err(|e| ApiError::internal("cannot find the berth binary").with_detail(e.to_string()))?;
-            let setup = berth_api::connect_client_for_user(kind, &exe, !print)?;
-            let text = if setup.written {
+            let transport =
+                if http { berth_api::ClientTransport::Http } else { berth_api::ClientTransport::Stdio };
+            let setup = berth.connect_client(client.kind(), transport, &exe, !print, new_token).await?;
+            let mut text = if setup.written {
                 format!(
                     "Added the berth gateway to {}{}. Restart the client to pick it up.",
                     setup.path,
@@ -358,7 +378,23 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
                     serde_json::to_string_pretty(&setup.entry).unwrap_or_default()
                 )
             };
+            if http {
+                text.push_str(
+                    "\nThe entry reaches the desktop app's gateway: turn it on in Berth (tray or Settings).",
+                );
+            }
             out.done(&setup, &text);
+            ExitCode::SUCCESS
+        }
+        Command::Client(ClientCommand::Revoke { client }) => {
+            let kind = client.kind();
+            let had = berth.revoke_client_token(kind).await?;
+            let text = if had {
+                format!("{}'s gateway token is revoked; its HTTP entry no longer connects.", kind.id())
+            } else {
+                format!("{} had no gateway token.", kind.id())
+            };
+            out.done(&serde_json::json!({ "client": kind, "revoked": had }), &text);
             ExitCode::SUCCESS
         }
         Command::Calls { limit } => {

@@ -1,6 +1,7 @@
-//! The gateway over streamable HTTP on 127.0.0.1: `/health` is open; `/mcp` needs the bearer
-//! token, and Host and Origin must name this loopback listener (no DNS rebinding). Each MCP
-//! session gets its own backend from the factory, closed when the session ends.
+//! The gateway over streamable HTTP on 127.0.0.1: `/health` is open; `/mcp` needs a bearer token
+//! (the gateway's own, or one issued to a client), and Host and Origin must name this loopback
+//! listener (no DNS rebinding). Each MCP session gets its own backend from the opener, closed when
+//! the session ends; stateless requests share their caller's.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -17,6 +18,34 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{GatewaySession, SessionBackend, SessionOpener};
+
+/// Who presented a request's bearer token. The door puts it in the request's extensions, where a
+/// session finds it to tell one client's stateless requests from another's.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Caller {
+    /// The gateway's own token.
+    Gateway,
+    /// The token issued to this client (`berth client connect --http`).
+    Client(String),
+}
+
+/// Recognises the tokens issued to clients. Asked only for a token that is not the gateway's own,
+/// so a revoked or replaced token stops working at once.
+#[async_trait::async_trait]
+pub trait ClientTokens: Send + Sync + 'static {
+    /// The client `token` was issued to, if any.
+    async fn client(&self, token: &str) -> Option<String>;
+}
+
+/// No client tokens: only the gateway's own token opens the door.
+pub struct NoClientTokens;
+
+#[async_trait::async_trait]
+impl ClientTokens for NoClientTokens {
+    async fn client(&self, _token: &str) -> Option<String> {
+        None
+    }
+}
 
 type Body = BoxBody<Bytes, Infallible>;
 
@@ -52,20 +81,21 @@ impl Refusal {
 /// What a request must present, worked out once per listener rather than per request.
 struct Door {
     token: String,
+    clients: Arc<dyn ClientTokens>,
     hosts: [String; 3],
     origins: [String; 3],
 }
 
 impl Door {
-    fn new(token: String, port: u16) -> Self {
+    fn new(token: String, clients: Arc<dyn ClientTokens>, port: u16) -> Self {
         let hosts = local_authorities(port);
         let origins = hosts.clone().map(|h| format!("http://{h}"));
-        Self { token, hosts, origins }
+        Self { token, clients, hosts, origins }
     }
 }
 
-/// Checks one request before it reaches MCP.
-fn admit(req: &Request<Incoming>, door: &Door) -> Result<(), Refusal> {
+/// Checks one request before it reaches MCP, and says who sent it.
+async fn admit(req: &Request<Incoming>, door: &Door) -> Result<Caller, Refusal> {
     let host = req.headers().get(hyper::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
     if !door.hosts.iter().any(|a| a.eq_ignore_ascii_case(host)) {
         return Err(Refusal(StatusCode::FORBIDDEN, "the Host header does not name this gateway"));
@@ -86,10 +116,15 @@ fn admit(req: &Request<Incoming>, door: &Door) -> Result<(), Refusal> {
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))
         .unwrap_or("");
-    if !same(presented.as_bytes(), door.token.as_bytes()) {
-        return Err(Refusal(StatusCode::UNAUTHORIZED, "a valid bearer token is required"));
+    if same(presented.as_bytes(), door.token.as_bytes()) {
+        return Ok(Caller::Gateway);
     }
-    Ok(())
+    if !presented.is_empty() {
+        if let Some(client) = door.clients.client(presented).await {
+            return Ok(Caller::Client(client));
+        }
+    }
+    Err(Refusal(StatusCode::UNAUTHORIZED, "a valid bearer token is required"))
 }
 
 /// A running HTTP gateway; dropping it (or `shutdown`) stops accepting.
@@ -119,12 +154,14 @@ impl Drop for HttpGateway {
 /// unless the caller chooses otherwise.
 pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// Serves the gateway on `127.0.0.1:port` (0 picks a free port). `opener` opens one backend per
-/// MCP session, on its first request; the backend is closed when the session ends (DELETE, no
-/// request for `idle`, or the gateway stopping).
+/// Serves the gateway on `127.0.0.1:port` (0 picks a free port) to holders of `token` or of a
+/// token `clients` recognises. `opener` opens one backend per MCP session, on its first request;
+/// the backend is closed when the session ends (DELETE, no request for `idle`, or the gateway
+/// stopping). For a stateless request it gives the backend its caller's requests share.
 pub async fn serve_http<B, O>(
     port: u16,
     token: String,
+    clients: Arc<dyn ClientTokens>,
     idle: std::time::Duration,
     opener: O,
 ) -> std::io::Result<HttpGateway>
@@ -149,7 +186,7 @@ where
         Arc::new(sessions),
         config,
     );
-    let door = Arc::new(Door::new(token, port));
+    let door = Arc::new(Door::new(token, clients, port));
     let stop = cancel.clone();
     tokio::spawn(async move {
         loop {
@@ -169,15 +206,18 @@ where
             let door = door.clone();
             let conn_stop = stop.clone();
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
                     let mut mcp = mcp.clone();
                     let door = door.clone();
                     async move {
                         if req.uri().path() == "/health" {
                             return Ok::<_, Infallible>(reply(StatusCode::OK, "ok"));
                         }
-                        if let Err(refusal) = admit(&req, &door) {
-                            return Ok(refusal.response());
+                        match admit(&req, &door).await {
+                            Ok(caller) => {
+                                req.extensions_mut().insert(caller);
+                            }
+                            Err(refusal) => return Ok(refusal.response()),
                         }
                         if req.uri().path() != "/mcp" {
                             return Ok(reply(StatusCode::NOT_FOUND, "the MCP endpoint is /mcp"));

@@ -13,5 +13,5 @@ mod session;
 pub use backend::{
     BackendError, CallReport, ConfigChange, ExecOutcome, FoundServer, SessionBackend, SessionTool,
 };
-pub use http::{HttpGateway, IDLE_TIMEOUT, serve_http};
-pub use session::{GatewaySession, SessionOpener};
+pub use http::{Caller, ClientTokens, HttpGateway, IDLE_TIMEOUT, NoClientTokens, serve_http};
+pub use session::{GatewaySession, Opening, SessionOpener};

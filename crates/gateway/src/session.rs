@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
@@ -29,7 +30,7 @@ use rmcp::{ErrorData, Peer, RoleClient, RoleServer, ServerHandler};
 use serde_json::{Map, Value};
 
 use crate::dynamic::{self, string_arg};
-use crate::{BackendError, CallReport, SessionBackend, SessionTool};
+use crate::{BackendError, CallReport, Caller, SessionBackend, SessionTool};
 
 /// Exposed names (and resource URIs) mapped to the server that owns them and its own name.
 #[derive(Default)]
@@ -40,31 +41,45 @@ struct Routes {
     templates: HashMap<String, String>,
 }
 
-/// Opens the backend of a new session; the HTTP gateway gives one to every session it serves.
+/// How a session's backend is wanted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Opening {
+    /// A new MCP session (it began with `initialize`): a backend of its own, closed when the
+    /// session ends.
+    Session(Caller),
+    /// A stateless request (protocol 2026-07-28 and later, no session): the backend all of this
+    /// caller's stateless requests share. The opener keeps it and decides when it ends.
+    Stateless(Caller),
+}
+
+/// Opens session backends; the HTTP gateway asks it on each session's first request.
 pub trait SessionOpener<B>: Send + Sync + 'static {
-    fn open(&self) -> Pin<Box<dyn Future<Output = Result<Arc<B>, BackendError>> + Send>>;
+    fn open(&self, how: Opening) -> Pin<Box<dyn Future<Output = Result<Arc<B>, BackendError>> + Send>>;
 }
 
 impl<B, F, Fut> SessionOpener<B> for F
 where
-    F: Fn() -> Fut + Send + Sync + 'static,
+    F: Fn(Opening) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Arc<B>, BackendError>> + Send + 'static,
 {
-    fn open(&self) -> Pin<Box<dyn Future<Output = Result<Arc<B>, BackendError>> + Send>> {
-        Box::pin(self())
+    fn open(&self, how: Opening) -> Pin<Box<dyn Future<Output = Result<Arc<B>, BackendError>> + Send>> {
+        Box::pin(self(how))
     }
 }
 
-/// A session's backend: given (stdio, whose caller ends it), or opened on the session's first
-/// request and closed when the session is dropped (HTTP: DELETE, idle timeout, shutdown).
+/// A session's backend: given (stdio, whose caller ends it), opened for a new session on its
+/// first request and closed when the session is dropped (HTTP: DELETE, idle timeout, shutdown),
+/// or shared by a caller's stateless requests (the opener ends it).
 struct Slot<B: SessionBackend> {
     backend: tokio::sync::OnceCell<Arc<B>>,
     opener: Option<Arc<dyn SessionOpener<B>>>,
+    /// Set when the backend was opened for a new session, which therefore owns it.
+    owned: AtomicBool,
 }
 
 impl<B: SessionBackend> Drop for Slot<B> {
     fn drop(&mut self) {
-        if self.opener.is_none() {
+        if !self.owned.load(Ordering::Acquire) {
             return;
         }
         if let (Some(backend), Ok(rt)) = (self.backend.get().cloned(), tokio::runtime::Handle::try_current())
@@ -72,6 +87,15 @@ impl<B: SessionBackend> Drop for Slot<B> {
             rt.spawn(async move { backend.close().await });
         }
     }
+}
+
+/// Who sent the request: the HTTP door leaves its verdict in the request's extensions.
+fn caller_of(extensions: &rmcp::model::Extensions) -> Caller {
+    extensions
+        .get::<hyper::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Caller>())
+        .cloned()
+        .unwrap_or(Caller::Gateway)
 }
 
 /// One client session: the aggregated offer of its servers plus the dynamic tools.
@@ -129,28 +153,42 @@ fn unexpected(result: ServerResult) -> ErrorData {
 impl<B: SessionBackend> GatewaySession<B> {
     /// A session over `backend`, which the caller closes.
     pub fn new(backend: Arc<B>) -> Self {
-        let slot = Slot { backend: tokio::sync::OnceCell::new_with(Some(backend)), opener: None };
+        let slot = Slot {
+            backend: tokio::sync::OnceCell::new_with(Some(backend)),
+            opener: None,
+            owned: AtomicBool::new(false),
+        };
         Self { slot: Arc::new(slot), routes: Default::default() }
     }
 
-    /// A session whose backend `opener` opens when the first request arrives; it is closed when
-    /// the session ends.
+    /// A session whose backend `opener` opens when the first request arrives: a new one when
+    /// that request is `initialize` (closed when the session ends), else the caller's shared
+    /// stateless one.
     pub fn opening(opener: Arc<dyn SessionOpener<B>>) -> Self {
-        let slot = Slot { backend: tokio::sync::OnceCell::new(), opener: Some(opener) };
+        let slot =
+            Slot { backend: tokio::sync::OnceCell::new(), opener: Some(opener), owned: AtomicBool::new(false) };
         Self { slot: Arc::new(slot), routes: Default::default() }
     }
 
-    async fn open(&self) -> Result<&Arc<B>, ErrorData> {
+    async fn open(&self, how: Opening) -> Result<&Arc<B>, ErrorData> {
         self.slot
             .backend
             .get_or_try_init(|| async {
-                match &self.slot.opener {
-                    Some(opener) => opener.open().await,
-                    None => Err(BackendError::new("the session has no backend")),
-                }
+                let Some(opener) = &self.slot.opener else {
+                    return Err(BackendError::new("the session has no backend"));
+                };
+                let owned = matches!(how, Opening::Session(_));
+                let backend = opener.open(how).await?;
+                self.slot.owned.store(owned, Ordering::Release);
+                Ok(backend)
             })
             .await
             .map_err(internal)
+    }
+
+    /// A stateless request's backend is shared with the caller's other requests.
+    fn stateless(&self) -> bool {
+        self.slot.opener.is_some() && !self.slot.owned.load(Ordering::Acquire)
     }
 
     /// The backend, once [`Self::prepare`] or [`Self::open`] has run.
@@ -161,8 +199,15 @@ impl<B: SessionBackend> GatewaySession<B> {
     /// Every request: the backend is open, the relay knows this client, and the session's
     /// starting servers are up.
     async fn prepare(&self, context: &RequestContext<RoleServer>) -> Result<(), ErrorData> {
-        let backend = self.open().await?;
-        backend.relay().attach_if_detached(&context.peer);
+        // A session began with `initialize`, which opened its backend; a request that finds none
+        // open came without a session.
+        let backend = self.open(Opening::Stateless(caller_of(&context.extensions))).await?;
+        if self.stateless() {
+            // Each stateless request is its own connection; the latest one is the client's.
+            backend.relay().attach(&context.peer);
+        } else {
+            backend.relay().attach_if_detached(&context.peer);
+        }
         backend.ready().await;
         Ok(())
     }
@@ -536,7 +581,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
     ) -> Result<InitializeResult, ErrorData> {
         context.peer.set_peer_info(request.clone());
         // Servers started for this session announce the client's own capabilities.
-        self.open().await?.relay().attach(&context.peer);
+        self.open(Opening::Session(caller_of(&context.extensions))).await?.relay().attach(&context.peer);
         self.negotiate_initialize(&request)
     }
 
@@ -544,7 +589,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         // Start the session's servers now rather than on the first request.
         let session = self.clone();
         tokio::spawn(async move {
-            if let Ok(backend) = session.open().await {
+            if let Some(backend) = session.slot.backend.get() {
                 backend.ready().await;
             }
         });

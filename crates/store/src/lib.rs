@@ -5,6 +5,7 @@
 //! with a busy timeout, and every multi-statement change happens in one transaction.
 
 mod catalog_sources;
+mod client_tokens;
 mod clock;
 mod db;
 mod error;

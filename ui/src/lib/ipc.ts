@@ -18,6 +18,7 @@ import type { ToolInfo } from "../bindings/ToolInfo";
 import type { CallView } from "../bindings/CallView";
 import type { ClientKind } from "../bindings/ClientKind";
 import type { ClientSetup } from "../bindings/ClientSetup";
+import type { ClientTransport } from "../bindings/ClientTransport";
 import type { GatewayStatus } from "../bindings/GatewayStatus";
 import type { SessionView } from "../bindings/SessionView";
 import type { DeepLinkOutcome } from "../bindings/DeepLinkOutcome";
@@ -59,8 +60,9 @@ export const ipc = {
   serverTools: (name: string) => call<ToolInfo[]>("server_tools", { name }),
   sessionList: (limit: number) => call<SessionView[]>("session_list", { limit }),
   callLog: (limit: number) => call<CallView[]>("call_log", { limit }),
-  clientSetups: () => call<ClientSetup[]>("client_setups"),
-  clientConnect: (client: ClientKind) => call<ClientSetup>("client_connect", { client }),
+  clientSetups: (transport: ClientTransport) => call<ClientSetup[]>("client_setups", { transport }),
+  clientConnect: (client: ClientKind, transport: ClientTransport) =>
+    call<ClientSetup>("client_connect", { client, transport }),
   gatewayStatus: () => call<GatewayStatus>("gateway_status"),
   gatewaySetEnabled: (enabled: boolean) => call<GatewayStatus>("gateway_set_enabled", { enabled }),
   gatewayToken: () => call<string>("gateway_token"),
