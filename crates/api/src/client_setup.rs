@@ -303,7 +303,10 @@ mod tests {
             json!({"type": "http", "url": "http://127.0.0.1:8811/mcp", "headers": {"Authorization": "Bearer t0k"}})
         );
         let s = connect_client(ClientKind::Cursor, &target, &home, &config, false, 2).unwrap();
-        assert_eq!(s.entry, json!({"url": "http://127.0.0.1:8811/mcp", "headers": {"Authorization": "Bearer t0k"}}));
+        assert_eq!(
+            s.entry,
+            json!({"url": "http://127.0.0.1:8811/mcp", "headers": {"Authorization": "Bearer t0k"}})
+        );
         // Claude Desktop cannot take one, and its file is not touched.
         let e = connect_client(ClientKind::ClaudeDesktop, &target, &home, &config, true, 3).unwrap_err();
         assert_eq!(e.code, ErrorCode::Validation);
@@ -319,9 +322,15 @@ mod tests {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         for bad in ["{not json", "[1, 2]", r#"{"mcpServers": 3}"#] {
             std::fs::write(&path, bad).unwrap();
-            let e =
-                connect_client(ClientKind::ClaudeCode, &GatewayTarget::Stdio(Path::new("/b")), &home, &config, true, 1)
-                    .unwrap_err();
+            let e = connect_client(
+                ClientKind::ClaudeCode,
+                &GatewayTarget::Stdio(Path::new("/b")),
+                &home,
+                &config,
+                true,
+                1,
+            )
+            .unwrap_err();
             assert_eq!(e.code, ErrorCode::Validation, "{bad}");
             assert_eq!(std::fs::read_to_string(&path).unwrap(), bad, "the file is unchanged");
         }

@@ -6,9 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use berth_gateway::{
-    BackendError, Caller, ClientTokens, HttpGateway, Opening, SessionBackend, serve_http,
-};
+use berth_gateway::{BackendError, Caller, ClientTokens, HttpGateway, Opening, SessionBackend, serve_http};
 use tokio::sync::OnceCell;
 
 use crate::{ApiError, Berth, ErrorCode, GatewayBackend};
@@ -48,7 +46,9 @@ impl Stateless {
     /// The caller's backend cell, marked as used now.
     fn cell(&self, caller: &Caller) -> Arc<OnceCell<Arc<GatewayBackend>>> {
         let mut kept = self.kept.lock().expect("stateless sessions");
-        let k = kept.entry(caller.clone()).or_insert_with(|| Kept { backend: Default::default(), last: Instant::now() });
+        let k = kept
+            .entry(caller.clone())
+            .or_insert_with(|| Kept { backend: Default::default(), last: Instant::now() });
         k.last = Instant::now();
         k.backend.clone()
     }
@@ -105,7 +105,8 @@ impl GatewayHost {
         let prefix = prefix.to_owned();
         let tokens = Arc::new(IssuedTokens(berth.clone()));
         let http = serve_http(port, token, tokens, idle, move |how: Opening| {
-            let (berth, starting, made, shared) = (berth.clone(), starting.clone(), made.clone(), shared.clone());
+            let (berth, starting, made, shared) =
+                (berth.clone(), starting.clone(), made.clone(), shared.clone());
             let id = match &how {
                 Opening::Session(_) => format!("{prefix}-{}", counter.fetch_add(1, Ordering::Relaxed)),
                 Opening::Stateless(Caller::Client(client)) => format!("client-{client}"),

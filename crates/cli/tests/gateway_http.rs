@@ -129,3 +129,162 @@ async fn an_idle_session_ends_and_stops_its_servers() {
     drop(client);
     gateway.process.terminate(Duration::from_secs(30));
 }
+
+/// One stateless (2026-07-28) request: no session, the protocol version and client capabilities
+/// in the request's `_meta`, the method in a header. Returns the HTTP status and the JSON-RPC reply, from a JSON body or
+/// the event stream.
+async fn stateless(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    method: &str,
+    mut params: serde_json::Value,
+) -> (u16, Option<serde_json::Value>) {
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    });
+    let body = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
+    let mut r = http.post(url).header("mcp-method", method);
+    // The newest protocol also names the tool, prompt or resource in a header (SEP-2243).
+    if let Some(name) = params["name"].as_str() {
+        r = r.header("mcp-name", name);
+    }
+    let r = r
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("authorization", format!("Bearer {token}"))
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    let reply = text
+        .lines()
+        .map(|l| l.strip_prefix("data:").unwrap_or(l).trim())
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v.get("id") == Some(&json!(7)));
+    (status, reply)
+}
+
+fn tool_names(reply: &Option<serde_json::Value>) -> Vec<String> {
+    let tools = reply.as_ref().and_then(|r| r["result"]["tools"].as_array().cloned()).unwrap_or_default();
+    tools.iter().filter_map(|t| t["name"].as_str().map(str::to_owned)).collect()
+}
+
+/// The token in a client entry's Authorization header (`berth client connect ... --print --json`).
+fn issued_token(berth: &berth_testkit::Berth, args: &[&str]) -> String {
+    let out = berth.command().args(["--json", "client", "connect"]).args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let setup: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(setup["transport"], "http", "{setup}");
+    assert!(setup["entry"]["url"].as_str().unwrap().ends_with("/mcp"), "{setup}");
+    let auth = setup["entry"]["headers"]["Authorization"].as_str().unwrap();
+    auth.strip_prefix("Bearer ").unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stateless_clients_session_is_named_by_its_token() {
+    let ready = berth_testkit::docker_available() && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    if !berth_testkit::require(
+        "stateless clients",
+        ready,
+        "needs a running Docker engine and a Secret Service",
+    ) {
+        return;
+    }
+    let image = berth_testkit::fixture_image();
+    let data = tempfile::tempdir().unwrap();
+    let echo = format!("tokenecho{}", std::process::id());
+    let running = format!("label=berth.server={echo}");
+    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
+    berth.add_catalog(&berth_testkit::catalog_entry(&echo, "Token Echo", &image));
+    let mut gateway = berth.http_gateway(&["--idle-timeout", "3"]);
+    let (url, own) = (gateway.url.clone(), gateway.token.clone());
+    let http = reqwest::Client::new();
+
+    // Tokens are issued per client; asking again gives the same one.
+    let vscode = issued_token(&berth, &["vscode", "--http", "--print"]);
+    assert_eq!(issued_token(&berth, &["vscode", "--http", "--print"]), vscode);
+    let cursor = issued_token(&berth, &["cursor", "--http", "--print"]);
+    assert_ne!(vscode, cursor);
+    assert!(vscode.len() >= 32 && vscode != own);
+    let claude =
+        berth.command().args(["client", "connect", "claude-desktop", "--http", "--print"]).output().unwrap();
+    assert!(!claude.status.success());
+    assert!(String::from_utf8_lossy(&claude.stderr).contains("stdio"));
+
+    // One client's stateless requests share a session: a server added in one request is there
+    // in the next.
+    let (status, added) = stateless(
+        &http,
+        &url,
+        &vscode,
+        "tools/call",
+        json!({"name": "mcp-add", "arguments": {"name": echo}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{added:?}");
+    assert_eq!(added.as_ref().unwrap()["result"]["isError"], false, "{added:?}");
+    let listed = stateless(&http, &url, &vscode, "tools/list", json!({})).await.1;
+    assert!(tool_names(&listed).contains(&"echo".to_owned()), "{listed:?}");
+    let (_, echoed) = stateless(
+        &http,
+        &url,
+        &vscode,
+        "tools/call",
+        json!({"name": "echo", "arguments": {"text": "stateless"}}),
+    )
+    .await;
+    assert_eq!(echoed.unwrap()["result"]["content"][0]["text"], "stateless");
+    assert_eq!(berth_testkit::containers(&running), 1, "one container for the client's session");
+
+    // Another client, and the gateway's own token, have sessions of their own.
+    for other in [&cursor, &own] {
+        let listed = stateless(&http, &url, other, "tools/list", json!({})).await.1;
+        let names = tool_names(&listed);
+        assert!(names.contains(&"mcp-add".to_owned()) && !names.contains(&"echo".to_owned()), "{names:?}");
+    }
+    // A stateful session opened with the client's token is its own session too.
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(url.as_str()).auth_header(vscode.clone()),
+    );
+    let client = rmcp::serve_client((), transport).await.expect("MCP session with a client token");
+    assert!(!client.list_all_tools().await.unwrap().iter().any(|t| t.name == "echo"));
+    drop(client);
+
+    // The session is recorded under the client's name.
+    let out = berth.command().args(["--json", "session", "ls"]).output().unwrap();
+    let sessions: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let session =
+        sessions.iter().find(|s| s["id"] == "client-vscode").expect("the client's session is listed");
+    assert_eq!(session["client"], "vscode");
+    assert_eq!(session["servers"][0]["server"], echo.as_str(), "{session}");
+    assert!(sessions.iter().any(|s| s["id"] != "client-vscode" && s["client"] == "vscode"), "{sessions:?}");
+
+    // A new token ends the old one; revoking ends a token; strangers stay out.
+    let renewed = issued_token(&berth, &["vscode", "--http", "--print", "--new-token"]);
+    assert_ne!(renewed, vscode);
+    assert_eq!(stateless(&http, &url, &vscode, "tools/list", json!({})).await.0, 401);
+    assert_eq!(stateless(&http, &url, "not-a-token", "tools/list", json!({})).await.0, 401);
+    let revoked = berth.command().args(["client", "revoke", "cursor"]).output().unwrap();
+    assert!(revoked.status.success());
+    assert_eq!(stateless(&http, &url, &cursor, "tools/list", json!({})).await.0, 401);
+
+    // Left idle, the session ends and its server stops; the client's next request brings the
+    // session back with the servers it had.
+    let started = Instant::now();
+    while berth_testkit::containers(&running) > 0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the idle client session's server still runs");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let listed = stateless(&http, &url, &renewed, "tools/list", json!({})).await.1;
+    assert!(tool_names(&listed).contains(&"echo".to_owned()), "{listed:?}");
+    assert_eq!(berth_testkit::containers(&running), 1);
+
+    let status = gateway.process.terminate(Duration::from_secs(30));
+    assert!(status.success(), "{status:?}");
+    assert_eq!(berth_testkit::containers(&running), 0);
+}

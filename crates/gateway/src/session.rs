@@ -165,8 +165,11 @@ impl<B: SessionBackend> GatewaySession<B> {
     /// that request is `initialize` (closed when the session ends), else the caller's shared
     /// stateless one.
     pub fn opening(opener: Arc<dyn SessionOpener<B>>) -> Self {
-        let slot =
-            Slot { backend: tokio::sync::OnceCell::new(), opener: Some(opener), owned: AtomicBool::new(false) };
+        let slot = Slot {
+            backend: tokio::sync::OnceCell::new(),
+            opener: Some(opener),
+            owned: AtomicBool::new(false),
+        };
         Self { slot: Arc::new(slot), routes: Default::default() }
     }
 
