@@ -24,10 +24,10 @@ impl Berth {
             let k = key(client);
             let kept = self.with_secrets(move |s| s.get(&k)).await?;
             let recorded = self.store.client_token_hash(client.id()).await?;
-            if let (Some(token), Some(hash)) = (kept, recorded) {
-                if token_hash(token.expose()) == hash {
-                    return Ok(token.expose().to_owned());
-                }
+            if let (Some(token), Some(hash)) = (kept, recorded)
+                && token_hash(token.expose()) == hash
+            {
+                return Ok(token.expose().to_owned());
             }
         }
         let token = new_gateway_token()?;

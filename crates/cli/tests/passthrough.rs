@@ -4,18 +4,19 @@
 //! server's sampling, elicitation and roots requests reach the client and its answers return,
 //! log messages follow the client's level, prompts, resources and completions pass through,
 //! a cancelled call leaves the session working, and the client ending its session stops the
-//! session's server.
+//! session's server. A stateless client (2026-07-28) gets the server's requests as input-required
+//! results and answers them in its retry.
 #![allow(deprecated)] // sampling, roots and logging: deprecated by the newest protocol, used by servers
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rmcp::model::{
-    CallToolRequest, CallToolRequestParams, ClientCapabilities, ClientConfig, ClientRequest,
-    CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams, ElicitResult, ElicitationAction,
-    GetPromptRequestParams, Implementation, ListRootsResult, LoggingLevel, LoggingMessageNotificationParam,
-    ProgressNotificationParam, ReadResourceRequestParams, Root, SamplingMessage, ServerResult,
-    SetLevelRequestParams,
+    CallToolRequest, CallToolRequestParams, CallToolResponse, ClientCapabilities, ClientConfig,
+    ClientRequest, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams, ElicitResult,
+    ElicitationAction, GetPromptRequestParams, Implementation, ListRootsResult, LoggingLevel,
+    LoggingMessageNotificationParam, ProgressNotificationParam, ReadResourceRequestParams, Root,
+    SamplingMessage, ServerResult, SetLevelRequestParams,
 };
 use rmcp::service::{NotificationContext, PeerRequestOptions, RequestContext};
 use rmcp::transport::StreamableHttpClientTransport;
@@ -220,5 +221,103 @@ async fn requests_notifications_and_server_requests_pass_through_the_gateway() {
     }
     assert!(gateway.process.is_running(), "the gateway is still serving");
     gateway.process.terminate(Duration::from_secs(30));
+    assert_eq!(berth_testkit::containers(&format!("label=berth.server={server}")), 0);
+}
+
+/// A stateless client (protocol 2026-07-28, no session) cannot be sent the server's requests:
+/// they come back to it as input-required results, its SDK answers them and retries, and the
+/// server, which speaks an older protocol, gets its answers as if it had asked directly.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stateless_client_answers_server_requests_through_input_required_rounds() {
+    let ready = berth_testkit::docker_available() && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    if !berth_testkit::require(
+        "stateless rounds",
+        ready,
+        "needs a running Docker engine and a Secret Service",
+    ) {
+        return;
+    }
+    let peers = match berth_testkit::peers() {
+        Ok(p) => p,
+        Err(why) => {
+            berth_testkit::require("stateless rounds", false, &why);
+            return;
+        }
+    };
+    let work = tempfile::tempdir().unwrap();
+    let server = format!("everythingmrtr{}", std::process::id());
+    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), work.path());
+    berth.add_catalog(&berth_testkit::catalog_entry(&server, "Everything", &peers.everything_image));
+    let mut gateway = berth.http_gateway(&["--server", &server]);
+    let (url, token) = (gateway.url.clone(), gateway.token.clone());
+
+    let seen = Seen::default();
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(url.as_str()).auth_header(token),
+    );
+    let lifecycle = rmcp::service::ClientLifecycleMode::Discover {
+        preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
+    };
+    let client = rmcp::service::serve_client_with_lifecycle(Client(seen.clone()), transport, lifecycle)
+        .await
+        .expect("stateless MCP over HTTP");
+    assert_eq!(
+        client.peer_info().map(|i| i.protocol_version.clone()),
+        Some(rmcp::model::ProtocolVersion::V_2026_07_28)
+    );
+    let names: Vec<String> =
+        client.list_all_tools().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
+    assert!(names.iter().any(|n| n == "trigger-sampling-request"), "{names:?}");
+
+    // One round by hand: the server's sampling request comes back as an input-required result
+    // with a state Berth issued; the retry carries the answer and gets the tool's result.
+    let sample = || {
+        CallToolRequestParams::new("trigger-sampling-request")
+            .with_arguments(args(json!({"prompt": "hello"})))
+    };
+    let CallToolResponse::InputRequired(asked) = client.peer().call_tool_once(sample()).await.unwrap() else {
+        panic!("a stateless client is asked through an input-required result");
+    };
+    let state = asked.request_state.clone().unwrap();
+    assert!(state.starts_with(berth_servers::STATE_PREFIX), "{state}");
+    let requests = asked.input_requests.unwrap();
+    let (id, question) = requests.iter().next().unwrap();
+    assert_eq!(serde_json::to_value(question).unwrap()["method"], "sampling/createMessage");
+    let mut retry = sample();
+    retry.request_state = Some(state);
+    retry.input_responses = Some(
+        [(
+            id.clone(),
+            json!({"role": "assistant", "content": {"type": "text", "text": "answered-by-hand"}, "model": "m"}),
+        )]
+        .into(),
+    );
+    let CallToolResponse::Complete(done) = client.peer().call_tool_once(retry).await.unwrap() else {
+        panic!("the retry completes the call");
+    };
+    assert!(text_of(&done).contains("answered-by-hand"), "{}", text_of(&done));
+
+    // The SDK drives the rounds itself: the client's own handlers answer.
+    let sampled = client.call_tool(sample()).await.unwrap();
+    assert!(text_of(&sampled).contains("sampled-by-the-client"), "{}", text_of(&sampled));
+    assert_eq!(seen.sampled.lock().unwrap().len(), 1);
+
+    let elicited = client.call_tool(CallToolRequestParams::new("trigger-elicitation-request")).await.unwrap();
+    assert!(text_of(&elicited).contains("Ada Lovelace"), "{}", text_of(&elicited));
+    assert_eq!(seen.elicited.lock().unwrap().len(), 1);
+
+    let roots = client.call_tool(CallToolRequestParams::new("get-roots-list")).await.unwrap();
+    assert!(text_of(&roots).contains("file:///home/ada/project"), "{}", text_of(&roots));
+
+    // A state Berth never issued is refused with a clear error, and nothing reaches the server.
+    let mut forged = sample();
+    forged.request_state = Some(format!("{}999", berth_servers::STATE_PREFIX));
+    let refused = client.peer().call_tool_once(forged).await.unwrap_err();
+    assert!(format!("{refused}").contains("requestState"), "{refused}");
+    assert_eq!(seen.sampled.lock().unwrap().len(), 1);
+
+    drop(client);
+    let status = gateway.process.terminate(Duration::from_secs(30));
+    assert!(status.success(), "{status:?}");
     assert_eq!(berth_testkit::containers(&format!("label=berth.server={server}")), 0);
 }

@@ -119,10 +119,10 @@ async fn admit(req: &Request<Incoming>, door: &Door) -> Result<Caller, Refusal> 
     if same(presented.as_bytes(), door.token.as_bytes()) {
         return Ok(Caller::Gateway);
     }
-    if !presented.is_empty() {
-        if let Some(client) = door.clients.client(presented).await {
-            return Ok(Caller::Client(client));
-        }
+    if !presented.is_empty()
+        && let Some(client) = door.clients.client(presented).await
+    {
+        return Ok(Caller::Client(client));
     }
     Err(Refusal(StatusCode::UNAUTHORIZED, "a valid bearer token is required"))
 }

@@ -14,15 +14,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
-use berth_servers::service_error;
+use berth_servers::{Call, Round, STATE_PREFIX, service_error};
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResponse, CallToolResult, CancelledNotificationParam,
     ClientRequest, CompleteRequest, CompleteRequestParams, CompleteResult, ContentBlock, GetPromptRequest,
     GetPromptRequestParams, GetPromptResponse, Implementation, InitializeRequestParams, InitializeResult,
-    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
-    PaginatedRequestParams, Prompt, ReadResourceRequest, ReadResourceRequestParams, ReadResourceResponse,
-    Reference, RequestMetaObject, RequestOptionalParam, Resource, ResourceTemplate, ServerCapabilities,
-    ServerConfig, ServerResult, SetLevelRequest, SetLevelRequestParams, SubscribeRequest,
+    InputRequiredResult, InputResponses, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
+    ListToolsResult, PaginatedRequestParams, Prompt, ReadResourceRequest, ReadResourceRequestParams,
+    ReadResourceResponse, Reference, RequestMetaObject, RequestOptionalParam, Resource, ResourceTemplate,
+    ServerCapabilities, ServerConfig, ServerResult, SetLevelRequest, SetLevelRequestParams, SubscribeRequest,
     SubscribeRequestParams, Tool, UnsubscribeRequest, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, PeerRequestOptions, RequestContext};
@@ -146,6 +146,18 @@ fn forwarded_meta(meta: &RequestMetaObject) -> Option<RequestMetaObject> {
     if meta.0.is_empty() { None } else { Some(meta) }
 }
 
+/// A retry of a call Berth parked: its state (one Berth issued, not a server's own) and the
+/// client's answers, taken out of the request so the server never sees them.
+fn parked_retry(
+    state: &mut Option<String>,
+    answers: &mut Option<InputResponses>,
+) -> Option<(String, InputResponses)> {
+    if !state.as_deref().is_some_and(|s| s.starts_with(STATE_PREFIX)) {
+        return None;
+    }
+    Some((state.take()?, answers.take().unwrap_or_default()))
+}
+
 fn unexpected(result: ServerResult) -> ErrorData {
     ErrorData::internal_error(format!("the server answered with an unexpected result: {result:?}"), None)
 }
@@ -206,8 +218,18 @@ impl<B: SessionBackend> GatewaySession<B> {
         // open came without a session.
         let backend = self.open(Opening::Stateless(caller_of(&context.extensions))).await?;
         if self.stateless() {
-            // Each stateless request is its own connection; the latest one is the client's.
-            backend.relay().attach(&context.peer);
+            // Each stateless request is its own connection and says in its `_meta` who the client
+            // is and what it can do; the latest one is the client the servers see.
+            let meta = &context.meta;
+            if let Some(capabilities) = meta.client_capabilities() {
+                let info = meta.client_info().unwrap_or_else(|| Implementation::new("stateless-client", "0"));
+                let mut params = InitializeRequestParams::new(capabilities, info);
+                if let Some(version) = meta.protocol_version() {
+                    params = params.with_protocol_version(version);
+                }
+                context.peer.set_peer_info(params);
+            }
+            backend.relay().attach_stateless(&context.peer);
         } else {
             backend.relay().attach_if_detached(&context.peer);
         }
@@ -225,6 +247,41 @@ impl<B: SessionBackend> GatewaySession<B> {
     ) -> Result<ServerResult, ErrorData> {
         let peer = self.b().peer(server).await.map_err(internal)?;
         forward_to(self.b().relay(), peer, request, context).await
+    }
+
+    /// [`Self::forward`] for a request that may need the client's input (tools/call,
+    /// prompts/get, resources/read). A stateless client cannot be sent the server's sampling,
+    /// elicitation or roots requests, so they come back to it in an input-required result and the
+    /// call waits for its retry, which carries the answers and the state Berth issued.
+    async fn forward_asking(
+        &self,
+        server: &str,
+        request: ClientRequest,
+        retry: Option<(String, InputResponses)>,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<ServerResult, ErrorData> {
+        if !self.stateless() {
+            return self.forward(server, request, context).await;
+        }
+        let relay = self.b().relay().clone();
+        let call = match retry {
+            Some((state, answers)) => relay.questions().resume(&state, answers)?,
+            None => {
+                let peer = self.b().peer(server).await.map_err(internal)?;
+                // The call may outlive this HTTP request: it ends with its own rounds, not with
+                // the request that started it.
+                let mut context = context.clone();
+                context.ct = tokio_util::sync::CancellationToken::new();
+                let relay = relay.clone();
+                Call::spawn(async move { forward_to(&relay, peer, request, &context).await })
+            }
+        };
+        match relay.questions().round(call).await {
+            Round::Done(result) => result,
+            Round::Asking { requests, state } => {
+                Ok(ServerResult::InputRequiredResult(InputRequiredResult::new(Some(requests), Some(state))))
+            }
+        }
     }
 
     async fn peers(&self) -> Vec<(String, Peer<RoleClient>)> {
@@ -647,10 +704,10 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         let mut params = request;
         params.name = tool.clone().into();
         params.meta = None;
+        let retry = parked_retry(&mut params.request_state, &mut params.input_responses);
         let (started, clock) = (SystemTime::now(), Instant::now());
-        let result = self
-            .forward(&server, ClientRequest::CallToolRequest(CallToolRequest::new(params)), &context)
-            .await;
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+        let result = self.forward_asking(&server, request, retry, &context).await;
         let (response, exit_code) = match result {
             Ok(ServerResult::CallToolResult(r)) => {
                 let code = u8::from(r.is_error.unwrap_or(false));
@@ -688,10 +745,9 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         let mut params = request;
         params.name = name;
         params.meta = None;
-        match self
-            .forward(&server, ClientRequest::GetPromptRequest(GetPromptRequest::new(params)), &context)
-            .await?
-        {
+        let retry = parked_retry(&mut params.request_state, &mut params.input_responses);
+        let request = ClientRequest::GetPromptRequest(GetPromptRequest::new(params));
+        match self.forward_asking(&server, request, retry, &context).await? {
             ServerResult::GetPromptResult(r) => Ok(GetPromptResponse::Complete(r)),
             ServerResult::InputRequiredResult(r) => Ok(GetPromptResponse::InputRequired(r)),
             other => Err(unexpected(other)),
@@ -725,8 +781,9 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         let server = self.resource_owner(&request.uri, &context).await?;
         let mut params = request;
         params.meta = None;
+        let retry = parked_retry(&mut params.request_state, &mut params.input_responses);
         let request = ClientRequest::ReadResourceRequest(ReadResourceRequest::new(params));
-        match self.forward(&server, request, &context).await? {
+        match self.forward_asking(&server, request, retry, &context).await? {
             ServerResult::ReadResourceResult(r) => Ok(ReadResourceResponse::Complete(r)),
             ServerResult::InputRequiredResult(r) => Ok(ReadResourceResponse::InputRequired(r)),
             other => Err(unexpected(other)),

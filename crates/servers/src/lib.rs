@@ -8,6 +8,7 @@
 
 mod error;
 mod plan;
+mod questions;
 mod relay;
 #[cfg(test)]
 mod send_probe;
@@ -15,5 +16,6 @@ mod supervisor;
 
 pub use error::ServerError;
 pub use plan::{LaunchPlan, ServerSettings, validate_config};
+pub use questions::{ANSWER_TIMEOUT, Call, Questions, Round, STATE_PREFIX};
 pub use relay::{ProgressGuard, Relay, service_error};
 pub use supervisor::{CallOutcome, ProgressFn, StartEvent, Supervisor, ToolInfo};

@@ -8,17 +8,20 @@
 #![allow(deprecated)]
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use rmcp::model::{
-    ClientCapabilities, ClientConfig, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams,
-    ElicitResult, ErrorCode, Implementation, ListRootsResult, LoggingMessageNotificationParam,
-    ProgressNotificationParam, ProgressToken, ResourceUpdatedNotificationParam,
+    ClientCapabilities, ClientConfig, CreateMessageRequest, CreateMessageRequestParams, CreateMessageResult,
+    ElicitRequest, ElicitRequestParams, ElicitResult, ErrorCode, Implementation, InputRequest,
+    ListRootsRequest, ListRootsResult, LoggingMessageNotificationParam, ProgressNotificationParam,
+    ProgressToken, ResourceUpdatedNotificationParam,
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ClientHandler, ErrorData, Peer, RoleClient, RoleServer};
+
+use crate::Questions;
 
 /// Where a server's progress for one forwarded request goes: the client's peer and the token the
 /// client chose (the forwarded request carries a token of the relay's own).
@@ -31,6 +34,10 @@ struct Inner {
     progress: Mutex<ProgressRoutes>,
     /// Progress notifications being passed on right now.
     forwarding: AtomicUsize,
+    /// Set while the client is stateless: what servers ask it goes back in input-required
+    /// results instead of being sent as requests.
+    stateless: AtomicBool,
+    questions: Questions,
 }
 
 #[derive(Default)]
@@ -73,6 +80,30 @@ impl Relay {
     /// Attaches the client peer; servers started afterwards are told the client's capabilities.
     pub fn attach(&self, peer: &Peer<RoleServer>) {
         *self.inner.client.write().expect("relay") = Some(peer.clone());
+    }
+
+    /// Attaches a stateless client's request: servers' questions to it wait in [`Self::questions`]
+    /// for the gateway to return them in an input-required result.
+    pub fn attach_stateless(&self, peer: &Peer<RoleServer>) {
+        self.attach(peer);
+        self.inner.stateless.store(true, Ordering::Release);
+    }
+
+    /// What the servers asked a stateless client, and the calls waiting on the answers.
+    pub fn questions(&self) -> &Questions {
+        &self.inner.questions
+    }
+
+    /// Asks the client `request`: as a request of its own, or in a stateless client's result.
+    async fn ask<T: serde::de::DeserializeOwned>(&self, request: InputRequest) -> Result<T, ErrorData> {
+        let answer = self.inner.questions.ask(request).await?;
+        serde_json::from_value(answer).map_err(|e| {
+            ErrorData::invalid_params(format!("the client's answer does not fit the request: {e}"), None)
+        })
+    }
+
+    fn stateless(&self) -> bool {
+        self.inner.stateless.load(Ordering::Acquire)
     }
 
     /// Attaches `peer` unless a client is attached already: a session keeps its peer, so this is
@@ -140,6 +171,9 @@ impl ClientHandler for Relay {
         params: CreateMessageRequestParams,
         _context: RequestContext<RoleClient>,
     ) -> Result<CreateMessageResult, ErrorData> {
+        if self.stateless() {
+            return self.ask(InputRequest::CreateMessage(CreateMessageRequest::new(params))).await;
+        }
         let client = self.client().ok_or_else(|| no_client("sampling"))?;
         client.create_message(params).await.map_err(service_error)
     }
@@ -149,11 +183,17 @@ impl ClientHandler for Relay {
         params: ElicitRequestParams,
         _context: RequestContext<RoleClient>,
     ) -> Result<ElicitResult, ErrorData> {
+        if self.stateless() {
+            return self.ask(InputRequest::Elicitation(ElicitRequest::new(params))).await;
+        }
         let client = self.client().ok_or_else(|| no_client("elicitation"))?;
         client.create_elicitation(params).await.map_err(service_error)
     }
 
     async fn list_roots(&self, _context: RequestContext<RoleClient>) -> Result<ListRootsResult, ErrorData> {
+        if self.stateless() {
+            return self.ask(InputRequest::ListRoots(ListRootsRequest::default())).await;
+        }
         match self.client() {
             Some(client) => client.list_roots().await.map_err(service_error),
             None => Ok(ListRootsResult::default()),
