@@ -94,24 +94,41 @@ fn args(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
     v.as_object().unwrap().clone()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn requests_notifications_and_server_requests_pass_through_the_gateway() {
+/// The gateway with `server-everything` as a server every session starts with, over a fresh
+/// data folder; `None` (the test skips, or fails under `BERTH_REQUIRE_SERVICES`) without Docker,
+/// a Secret Service or the reference peers.
+struct Everything {
+    _work: tempfile::TempDir,
+    server: String,
+    gateway: berth_testkit::CliGateway,
+}
+
+fn everything_gateway(test: &str, name: &str) -> Option<Everything> {
     let ready = berth_testkit::docker_available() && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
-    if !berth_testkit::require("passthrough", ready, "needs a running Docker engine and a Secret Service") {
-        return;
+    if !berth_testkit::require(test, ready, "needs a running Docker engine and a Secret Service") {
+        return None;
     }
     let peers = match berth_testkit::peers() {
         Ok(p) => p,
         Err(why) => {
-            berth_testkit::require("passthrough", false, &why);
-            return;
+            berth_testkit::require(test, false, &why);
+            return None;
         }
     };
     let work = tempfile::tempdir().unwrap();
-    let server = format!("everything{}", std::process::id());
+    let server = format!("{name}{}", std::process::id());
     let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), work.path());
     berth.add_catalog(&berth_testkit::catalog_entry(&server, "Everything", &peers.everything_image));
-    let mut gateway = berth.http_gateway(&["--server", &server]);
+    let gateway = berth.http_gateway(&["--server", &server]);
+    Some(Everything { _work: work, server, gateway })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_notifications_and_server_requests_pass_through_the_gateway() {
+    let Some(Everything { _work, server, mut gateway }) = everything_gateway("passthrough", "everything")
+    else {
+        return;
+    };
     let (url, token) = (gateway.url.clone(), gateway.token.clone());
 
     let seen = Seen::default();
@@ -229,26 +246,11 @@ async fn requests_notifications_and_server_requests_pass_through_the_gateway() {
 /// server, which speaks an older protocol, gets its answers as if it had asked directly.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stateless_client_answers_server_requests_through_input_required_rounds() {
-    let ready = berth_testkit::docker_available() && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
-    if !berth_testkit::require(
-        "stateless rounds",
-        ready,
-        "needs a running Docker engine and a Secret Service",
-    ) {
+    let Some(Everything { _work, server, mut gateway }) =
+        everything_gateway("stateless rounds", "everythingmrtr")
+    else {
         return;
-    }
-    let peers = match berth_testkit::peers() {
-        Ok(p) => p,
-        Err(why) => {
-            berth_testkit::require("stateless rounds", false, &why);
-            return;
-        }
     };
-    let work = tempfile::tempdir().unwrap();
-    let server = format!("everythingmrtr{}", std::process::id());
-    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), work.path());
-    berth.add_catalog(&berth_testkit::catalog_entry(&server, "Everything", &peers.everything_image));
-    let mut gateway = berth.http_gateway(&["--server", &server]);
     let (url, token) = (gateway.url.clone(), gateway.token.clone());
 
     let seen = Seen::default();
