@@ -40,6 +40,9 @@ struct Kept {
 #[derive(Default)]
 struct Stateless {
     kept: Mutex<HashMap<Caller, Kept>>,
+    /// Sessions being ended: the caller's next session waits for its last one to finish ending,
+    /// so the two never hold the same servers at once.
+    ending: Mutex<HashMap<Caller, Arc<GatewayBackend>>>,
 }
 
 impl Stateless {
@@ -53,11 +56,11 @@ impl Stateless {
         k.backend.clone()
     }
 
-    /// Takes out the sessions idle for `idle` that no request holds.
-    fn take_idle(&self, idle: Duration) -> Vec<Arc<GatewayBackend>> {
+    /// Moves the sessions idle for `idle` that no request holds to `ending`.
+    fn take_idle(&self, idle: Duration) -> Vec<(Caller, Arc<GatewayBackend>)> {
         let mut kept = self.kept.lock().expect("stateless sessions");
         let mut out = Vec::new();
-        kept.retain(|_, k| {
+        kept.retain(|caller, k| {
             // A request in flight holds the cell (while it opens) or the backend (while it runs);
             // new holders only come through this map, under this lock.
             let unheld = Arc::strong_count(&k.backend) == 1
@@ -65,15 +68,33 @@ impl Stateless {
             if k.last.elapsed() < idle || !unheld {
                 return true;
             }
-            out.extend(k.backend.get().cloned());
+            out.extend(k.backend.get().map(|b| (caller.clone(), b.clone())));
             false
         });
+        let mut ending = self.ending.lock().expect("ending sessions");
+        ending.extend(out.iter().cloned());
         out
     }
 
+    /// The caller's last session, while it is being ended.
+    fn ending(&self, caller: &Caller) -> Option<Arc<GatewayBackend>> {
+        self.ending.lock().expect("ending sessions").get(caller).cloned()
+    }
+
+    fn ended(&self, caller: &Caller, backend: &Arc<GatewayBackend>) {
+        let mut ending = self.ending.lock().expect("ending sessions");
+        if ending.get(caller).is_some_and(|b| Arc::ptr_eq(b, backend)) {
+            ending.remove(caller);
+        }
+    }
+
     fn take_all(&self) -> Vec<Arc<GatewayBackend>> {
-        let mut kept = self.kept.lock().expect("stateless sessions");
-        kept.drain().filter_map(|(_, k)| k.backend.get().cloned()).collect()
+        let mut all: Vec<_> = {
+            let mut kept = self.kept.lock().expect("stateless sessions");
+            kept.drain().filter_map(|(_, k)| k.backend.get().cloned()).collect()
+        };
+        all.extend(self.ending.lock().expect("ending sessions").drain().map(|(_, b)| b));
+        all
     }
 }
 
@@ -126,6 +147,9 @@ impl GatewayHost {
                         let cell = shared.cell(&caller);
                         let backend = cell
                             .get_or_try_init(|| async {
+                                if let Some(last) = shared.ending(&caller) {
+                                    last.close().await;
+                                }
                                 let backend = open(berth, id, &caller, starting).await?;
                                 Ok::<_, BackendError>(Arc::new(backend.with_recorded_servers().await))
                             })
@@ -184,6 +208,10 @@ async fn reap(stateless: Arc<Stateless>, idle: Duration) {
     loop {
         tokio::time::sleep(every).await;
         let idle_ones = stateless.take_idle(idle);
-        futures_util::future::join_all(idle_ones.iter().map(|s| s.close())).await;
+        futures_util::future::join_all(idle_ones.iter().map(|(caller, backend)| async {
+            backend.close().await;
+            stateless.ended(caller, backend);
+        }))
+        .await;
     }
 }
