@@ -34,6 +34,8 @@ pub struct Berth {
     pub(crate) http: Arc<std::sync::OnceLock<berth_net::HttpClient>>,
     /// Connected on first use of a server command, so the rest of Berth works without Docker.
     pub(crate) supervisor: Arc<tokio::sync::OnceCell<Arc<berth_servers::Supervisor>>>,
+    /// The gateway sessions this process serves, for actions asked of them.
+    pub(crate) live_sessions: Arc<crate::session_actions::LiveSessions>,
 }
 
 impl Berth {
@@ -57,6 +59,7 @@ impl Berth {
             catalog: Default::default(),
             http: Default::default(),
             supervisor: Default::default(),
+            live_sessions: Default::default(),
         })
     }
 

@@ -138,6 +138,7 @@ impl GatewayHost {
                     Opening::Session(caller) => {
                         let backend = open(berth, id, &caller, starting).await?;
                         let backend = Arc::new(backend);
+                        backend.accept_actions();
                         let mut open = made.lock().expect("sessions");
                         open.retain(|s| s.strong_count() > 0);
                         open.push(Arc::downgrade(&backend));
@@ -151,7 +152,9 @@ impl GatewayHost {
                                     last.close().await;
                                 }
                                 let backend = open(berth, id, &caller, starting).await?;
-                                Ok::<_, BackendError>(Arc::new(backend.with_recorded_servers().await))
+                                let backend = Arc::new(backend.with_recorded_servers().await);
+                                backend.accept_actions();
+                                Ok::<_, BackendError>(backend)
                             })
                             .await?;
                         Ok(backend.clone())

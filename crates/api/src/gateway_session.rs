@@ -20,8 +20,8 @@ use crate::{ApiError, Berth, CatalogQuery};
 
 /// One gateway session's view of Berth.
 pub struct GatewayBackend {
-    berth: Berth,
-    session: String,
+    pub(crate) berth: Berth,
+    pub(crate) session: String,
     /// The servers this session added, with their configuration.
     servers: tokio::sync::Mutex<HashMap<String, (Value, ServerSettings)>>,
     relay: Relay,
@@ -403,6 +403,7 @@ impl SessionBackend for GatewayBackend {
 impl GatewayBackend {
     /// Ends the session once: its calls are logged, its end recorded, its servers stopped.
     async fn end(&self) {
+        self.berth.live_sessions.forget(&self.session);
         // Whatever was called is in the log before the session counts as ended.
         drop(self.log.lock().expect("call log").take());
         if let Some(writer) = self.log_writer.lock().await.take() {

@@ -22,6 +22,7 @@ mod secrets;
 mod send_probe;
 mod server_secrets;
 mod servers;
+mod session_actions;
 mod sessions;
 mod settings;
 
@@ -45,6 +46,7 @@ pub use gateway_session::GatewayBackend;
 pub use gateway_settings::{DEFAULT_GATEWAY_PORT, GatewayStatus, new_gateway_token};
 pub use secrets::SecretInfo;
 pub use servers::{InstallRequest, ServerProgress, ServerStatus, ServerView};
+pub use session_actions::{SessionAction, SessionActionOutcome};
 pub use sessions::{CallView, SessionServer, SessionView};
 pub use settings::{Locale, LocalePreference, SettingsView};
 

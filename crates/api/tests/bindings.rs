@@ -28,6 +28,8 @@ fn export_all(cfg: &Config) {
     ServerProgress::export_all(cfg).unwrap();
     ToolInfo::export_all(cfg).unwrap();
     SessionView::export_all(cfg).unwrap();
+    SessionAction::export_all(cfg).unwrap();
+    SessionActionOutcome::export_all(cfg).unwrap();
     CallView::export_all(cfg).unwrap();
     ClientSetup::export_all(cfg).unwrap();
     GatewayStatus::export_all(cfg).unwrap();

@@ -288,3 +288,99 @@ async fn a_stateless_clients_session_is_named_by_its_token() {
     assert!(status.success(), "{status:?}");
     assert_eq!(berth_testkit::containers(&running), 0);
 }
+
+/// `berth session ...` in its own process acts on a session the HTTP gateway serves: add (the
+/// client then sees the server's tools), exec, config-set (validated, old and new), rm (the
+/// container stops). An ended or unknown session is a clear error.
+#[tokio::test(flavor = "multi_thread")]
+async fn session_commands_act_on_a_live_session_in_another_process() {
+    let ready = berth_testkit::docker_available() && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    if !berth_testkit::require(
+        "session commands",
+        ready,
+        "needs a running Docker engine and a Secret Service",
+    ) {
+        return;
+    }
+    let image = berth_testkit::fixture_image();
+    let data = tempfile::tempdir().unwrap();
+    let echo = format!("sessionecho{}", std::process::id());
+    let running = format!("label=berth.server={echo}");
+    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
+    berth.add_catalog(&format!(
+        "  {echo}:\n    title: Session Echo\n    image: {image}\n    disableNetwork: true\n    config:\n      - name: {echo}\n        type: object\n        properties:\n          greeting: {{type: string}}\n"
+    ));
+    let mut gateway = berth.http_gateway(&[]);
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(gateway.url.as_str())
+            .auth_header(gateway.token.clone()),
+    );
+    let client = rmcp::serve_client((), transport).await.expect("MCP over HTTP");
+    assert!(!client.list_all_tools().await.unwrap().iter().any(|t| t.name == "echo"));
+
+    let run = |args: &[&str]| {
+        let out = berth.command().arg("--json").args(["session"]).args(args).output().unwrap();
+        let value = serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default();
+        // With --json an error is printed as `{code, message, ...}` on stdout.
+        let err =
+            format!("{}{}", String::from_utf8_lossy(&out.stderr), value["message"].as_str().unwrap_or(""));
+        (out.status.code().unwrap_or(-1), value, err)
+    };
+    let (_, sessions, _) = run(&["ls"]);
+    let live: Vec<_> = sessions.as_array().unwrap().iter().filter(|s| s["active"] == true).collect();
+    assert_eq!(live.len(), 1, "{sessions}");
+    let id = live[0]["id"].as_str().unwrap().to_owned();
+
+    let (code, added, err) = run(&["add", &id, &echo, "--config", r#"{"greeting": "hi"}"#]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(added["outcome"], "added");
+    assert!(added["tools"].as_array().unwrap().contains(&json!("echo")), "{added}");
+    assert_eq!(berth_testkit::containers(&running), 1);
+    // The client sees the server's tools and can call them.
+    assert!(client.list_all_tools().await.unwrap().iter().any(|t| t.name == "echo"));
+    let r = client
+        .call_tool(
+            CallToolRequestParams::new("echo")
+                .with_arguments(json!({"text": "seen"}).as_object().unwrap().clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.content[0].as_text().unwrap().text, "seen");
+
+    let (code, ran, err) = run(&["exec", &id, &echo, "echo", "--args", r#"{"text": "from the cli"}"#]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(ran["exit_code"], 0);
+    assert!(ran["output"].as_str().unwrap().contains("from the cli"), "{ran}");
+    assert!(ran["duration_ms"].is_u64() && ran["started_at"].as_str().unwrap().ends_with('Z'), "{ran}");
+
+    let (code, _, err) = run(&["config-set", &id, &echo, r#"{"greeting": 5}"#]);
+    assert_ne!(code, 0);
+    assert!(err.contains("greeting"), "{err}");
+    let (code, changed, err) = run(&["config-set", &id, &echo, r#"{"greeting": "hello"}"#]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        (changed["old"]["greeting"].as_str(), changed["new"]["greeting"].as_str()),
+        (Some("hi"), Some("hello"))
+    );
+
+    let (code, _, err) = run(&["exec", &id, &echo, "echo", "--args", "[1]"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--args"), "{err}");
+
+    let (code, removed, err) = run(&["rm", &id, &echo]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(removed["outcome"], "removed");
+    assert_eq!(berth_testkit::containers(&running), 0);
+
+    let (code, _, err) = run(&["add", "no-such-session", &echo]);
+    assert_ne!(code, 0);
+    assert!(err.contains("No session is named"), "{err}");
+
+    drop(client);
+    let status = gateway.process.terminate(Duration::from_secs(30));
+    assert!(status.success(), "{status:?}");
+    let (code, _, err) = run(&["add", &id, &echo]);
+    assert_ne!(code, 0);
+    assert!(err.contains("has ended"), "{err}");
+    assert_eq!(berth_testkit::containers(&running), 0);
+}

@@ -102,6 +102,21 @@ impl Relay {
         })
     }
 
+    /// Tells the client the session's tools, prompts and resources changed (a server joined or
+    /// left from outside the client's own calls); a client that does not listen is not an error.
+    pub async fn lists_changed(&self) {
+        let Some(client) = self.client() else { return };
+        for sent in [
+            client.notify_tool_list_changed().await,
+            client.notify_prompt_list_changed().await,
+            client.notify_resource_list_changed().await,
+        ] {
+            if let Err(e) = sent {
+                tracing::debug!("list change not delivered: {e}");
+            }
+        }
+    }
+
     fn stateless(&self) -> bool {
         self.inner.stateless.load(Ordering::Acquire)
     }

@@ -11,6 +11,7 @@ mod db;
 mod error;
 mod secret_refs;
 mod servers;
+mod session_actions;
 mod sessions;
 mod settings;
 
@@ -20,4 +21,5 @@ pub use db::{DB_FILE, Store};
 pub use error::StoreError;
 pub use secret_refs::SecretRef;
 pub use servers::{ServerRow, ServerState};
+pub use session_actions::SessionActionRow;
 pub use sessions::{CallRecord, CallRow, SessionRow, SessionServerRow};

@@ -103,6 +103,15 @@ impl Store {
         Ok(())
     }
 
+    pub async fn session(&self, id: &str) -> Result<Option<SessionRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, transport, client, owner, started_at, ended_at FROM sessions WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// The newest sessions first.
     pub async fn sessions(&self, limit: i64) -> Result<Vec<SessionRow>, StoreError> {
         Ok(sqlx::query_as(
