@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "server_logs",
     "server_tools",
     "session_list",
+    "session_act",
     "call_log",
     "client_setups",
     "client_connect",

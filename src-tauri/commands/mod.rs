@@ -34,6 +34,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         servers::server_logs,
         servers::server_tools,
         sessions::session_list,
+        sessions::session_act,
         sessions::call_log,
         clients::client_setups,
         clients::client_connect,

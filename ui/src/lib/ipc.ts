@@ -20,6 +20,8 @@ import type { ClientKind } from "../bindings/ClientKind";
 import type { ClientSetup } from "../bindings/ClientSetup";
 import type { ClientTransport } from "../bindings/ClientTransport";
 import type { GatewayStatus } from "../bindings/GatewayStatus";
+import type { SessionAction } from "../bindings/SessionAction";
+import type { SessionActionOutcome } from "../bindings/SessionActionOutcome";
 import type { SessionView } from "../bindings/SessionView";
 import type { DeepLinkOutcome } from "../bindings/DeepLinkOutcome";
 import type { DoctorReport } from "../bindings/DoctorReport";
@@ -59,6 +61,8 @@ export const ipc = {
   serverLogs: (name: string, tail: number) => call<string[]>("server_logs", { name, tail }),
   serverTools: (name: string) => call<ToolInfo[]>("server_tools", { name }),
   sessionList: (limit: number) => call<SessionView[]>("session_list", { limit }),
+  sessionAct: (session: string, action: SessionAction) =>
+    call<SessionActionOutcome>("session_act", { session, action }),
   callLog: (limit: number) => call<CallView[]>("call_log", { limit }),
   clientSetups: (transport: ClientTransport) => call<ClientSetup[]>("client_setups", { transport }),
   clientConnect: (client: ClientKind, transport: ClientTransport) =>
