@@ -9,4 +9,5 @@ mod desktop;
 mod gateway;
 mod secrets;
 mod servers;
+mod sessions;
 mod support;

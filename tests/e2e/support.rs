@@ -147,3 +147,21 @@ pub async fn wait_for_first_attr(c: &Client, css: &str, attr: &str, want: &str) 
     }
     panic!("first {css} never had {attr}={want:?}; last {last:?}");
 }
+
+/// Polls the text of `data-testid=id` until it contains `part`, for up to `within`.
+pub async fn wait_for_text_containing(c: &Client, id: &str, part: &str, within: Duration) {
+    let deadline = Instant::now() + within;
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(el) = c.find(Locator::Css(&format!("[data-testid=\"{id}\"]"))).await
+            && let Ok(text) = el.text().await
+        {
+            if text.contains(part) {
+                return;
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{id} never contained {part:?}; last text {last:?}");
+}
