@@ -224,8 +224,11 @@ impl Berth {
         let encoded = serde_json::to_string(&action).map_err(|e| ApiError::internal(e.to_string()))?;
         let id = self.store.queue_session_action(session, &encoded).await?;
         let asked = Instant::now();
+        let mut wait = Duration::from_millis(10);
         let result = loop {
-            tokio::time::sleep(Duration::from_millis(25)).await;
+            // Quick actions answer within a few polls; a long one (an image pull) is polled gently.
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_millis(250));
             match self.store.session_action_outcome(id).await? {
                 Some(Some(outcome)) => {
                     break serde_json::from_str::<Result<SessionActionOutcome, ApiError>>(&outcome)

@@ -14,8 +14,13 @@ pub struct SessionActionRow {
 }
 
 impl Store {
-    /// Queues `action` (JSON) for `session`; returns its id.
+    /// Queues `action` (JSON) for `session`; returns its id. Rows an asker left behind (it
+    /// stopped while waiting) go after an hour.
     pub async fn queue_session_action(&self, session: &str, action: &str) -> Result<i64, StoreError> {
+        sqlx::query("DELETE FROM session_actions WHERE requested_at < ?")
+            .bind(self.clock.now_ms() - 3_600_000)
+            .execute(&self.pool)
+            .await?;
         Ok(sqlx::query_scalar(
             "INSERT INTO session_actions (session_id, action, requested_at) VALUES (?, ?, ?) RETURNING id",
         )
@@ -113,5 +118,14 @@ mod tests {
         store.delete_session_action(a).await.unwrap();
         assert_eq!(store.session_action_outcome(a).await.unwrap(), None);
         assert_eq!(store.claim_session_actions(&["s2".into()]).await.unwrap()[0].id, b);
+
+        // A row its asker left behind an hour ago goes when the next action is queued.
+        sqlx::query("UPDATE session_actions SET requested_at = requested_at - 3600001 WHERE id = ?")
+            .bind(b)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        store.queue_session_action("s1", "{}").await.unwrap();
+        assert_eq!(store.session_action_outcome(b).await.unwrap(), None);
     }
 }
