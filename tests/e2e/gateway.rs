@@ -1,8 +1,6 @@
 //! The gateway the desktop app hosts: off by default; turned on in Settings it answers on the
 //! URL it shows, refuses requests without its token, serves MCP with it, and stops when turned off.
 
-use berth_api::{Berth, BerthOptions, Redactor};
-
 use crate::desktop::{DESKTOP, NEEDS};
 use crate::support::{Driver, by_testid, require_env, wait_for_text};
 
@@ -13,14 +11,7 @@ async fn settings_turns_the_desktop_gateway_on_and_off() {
     let data = tempfile::tempdir().unwrap();
     // A free port, so the test never collides with a gateway already running on this machine.
     let port = berth_testkit::free_port();
-    let berth = Berth::open(BerthOptions {
-        data_dir: data.path().to_owned(),
-        redactor: Redactor::new(),
-        system_locale: None,
-        secrets: None,
-    })
-    .await
-    .unwrap();
+    let berth = crate::support::open_berth(data.path()).await;
     berth.set_gateway_port(port).await.unwrap();
     berth.close().await;
     let base = format!("http://127.0.0.1:{port}");

@@ -3,8 +3,6 @@
 
 use std::process::Command;
 
-use berth_api::{Berth, BerthOptions, Redactor};
-
 use crate::support::require_env;
 
 fn secret_tool_lookup(account: &str) -> Option<String> {
@@ -19,16 +17,7 @@ fn secret_tool_lookup(account: &str) -> Option<String> {
 async fn secret_round_trips_through_the_real_secret_service() {
     let Some(()) = require_env("Secret Service round trip", &["DBUS_SESSION_BUS_ADDRESS"]) else { return };
     let data = tempfile::tempdir().unwrap();
-    let open = || async {
-        Berth::open(BerthOptions {
-            data_dir: data.path().to_owned(),
-            redactor: Redactor::new(),
-            system_locale: None,
-            secrets: None,
-        })
-        .await
-        .expect("Berth opens")
-    };
+    let open = || async { crate::support::open_berth(data.path()).await };
     let id = format!("e2e-{}", std::process::id());
     let key = format!("berth/test/{id}/TOKEN");
     let value = format!("tok-{id}-Ωé-value");

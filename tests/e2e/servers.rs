@@ -5,8 +5,6 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use berth_api::{Berth, BerthOptions, Redactor};
-
 use crate::desktop::{DESKTOP, NEEDS};
 use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_first_attr, wait_for_text};
 
@@ -45,14 +43,7 @@ async fn install_start_and_stop_a_server_from_the_window() {
         ),
     )
     .unwrap();
-    let berth = Berth::open(BerthOptions {
-        data_dir: data.path().to_owned(),
-        redactor: Redactor::new(),
-        system_locale: None,
-        secrets: None,
-    })
-    .await
-    .unwrap();
+    let berth = crate::support::open_berth(data.path()).await;
     berth.catalog_source_add(catalog.to_str().unwrap(), Some("fixtures")).await.unwrap();
     berth.close().await;
 

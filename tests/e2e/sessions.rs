@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use berth_api::{Berth, BerthOptions, GatewayBackend, Redactor};
+use berth_api::GatewayBackend;
 use berth_gateway::SessionBackend;
 
 use crate::desktop::{DESKTOP, NEEDS};
@@ -34,14 +34,7 @@ async fn the_sessions_page_adds_runs_and_removes_a_server() {
         format!("registry:\n{}", berth_testkit::catalog_entry(&name, "Session UI Echo", &image)),
     )
     .unwrap();
-    let serving = Berth::open(BerthOptions {
-        data_dir: data.path().to_owned(),
-        redactor: Redactor::new(),
-        system_locale: None,
-        secrets: None,
-    })
-    .await
-    .unwrap();
+    let serving = crate::support::open_berth(data.path()).await;
     serving.catalog_source_add(catalog.to_str().unwrap(), Some("fixtures")).await.unwrap();
     let session =
         Arc::new(GatewayBackend::start(serving.clone(), "e2e-session", "http", Some("e2e")).await.unwrap());

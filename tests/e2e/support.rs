@@ -165,3 +165,16 @@ pub async fn wait_for_text_containing(c: &Client, id: &str, part: &str, within: 
     }
     panic!("{id} never contained {part:?}; last text {last:?}");
 }
+
+/// Berth over `data` with the real keychain, as the app opens it: the tests prepare a data folder
+/// (settings, catalog sources, sessions) through it before and beside the app.
+pub async fn open_berth(data: &Path) -> berth_api::Berth {
+    berth_api::Berth::open(berth_api::BerthOptions {
+        data_dir: data.to_owned(),
+        redactor: berth_api::Redactor::new(),
+        system_locale: None,
+        secrets: None,
+    })
+    .await
+    .expect("Berth opens over the test's data folder")
+}

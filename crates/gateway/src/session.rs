@@ -470,12 +470,7 @@ impl<B: SessionBackend> GatewaySession<B> {
             .ok_or_else(|| ErrorData::invalid_params(format!("no prompt named {name} in this session"), None))
     }
 
-    async fn dynamic_call(
-        &self,
-        name: &str,
-        args: &Map<String, Value>,
-        context: &RequestContext<RoleServer>,
-    ) -> Result<CallToolResponse, String> {
+    async fn dynamic_call(&self, name: &str, args: &Map<String, Value>) -> Result<CallToolResponse, String> {
         match name {
             dynamic::FIND => {
                 let query = string_arg(args, "query")?;
@@ -487,7 +482,7 @@ impl<B: SessionBackend> GatewaySession<B> {
                 let server = string_arg(args, "name")?;
                 let config = args.get("config").cloned().unwrap_or(Value::Null);
                 let tools = self.b().add(&server, config).await.map_err(|e| e.message)?;
-                self.lists_changed(context).await;
+                self.lists_changed().await;
                 let names: Vec<&str> = tools.iter().map(SessionTool::name).collect();
                 Ok(text_result(
                     format!("{server} is running in this session with tools: {}", names.join(", ")),
@@ -497,7 +492,7 @@ impl<B: SessionBackend> GatewaySession<B> {
             dynamic::REMOVE => {
                 let server = string_arg(args, "name")?;
                 self.b().remove(&server).await.map_err(|e| e.message)?;
-                self.lists_changed(context).await;
+                self.lists_changed().await;
                 Ok(text_result(format!("{server} was removed from this session and stopped."), false))
             }
             dynamic::CONFIG_SET => {
@@ -523,7 +518,7 @@ impl<B: SessionBackend> GatewaySession<B> {
 
     /// Tells the client what a server joining or leaving changed; a client that does not listen
     /// is not an error.
-    async fn lists_changed(&self, context: &RequestContext<RoleServer>) {
+    async fn lists_changed(&self) {
         let _ = self.current_tools().await;
         {
             // Prompts and resources are listed again when next asked for.
@@ -532,16 +527,9 @@ impl<B: SessionBackend> GatewaySession<B> {
             r.resources.clear();
             r.templates.clear();
         }
-        let peer = &context.peer;
-        for sent in [
-            peer.notify_tool_list_changed().await,
-            peer.notify_prompt_list_changed().await,
-            peer.notify_resource_list_changed().await,
-        ] {
-            if let Err(e) = sent {
-                tracing::debug!("list change not delivered: {e}");
-            }
-        }
+        // The relay's client is this request's: attached when the session began, or by this
+        // stateless request.
+        self.b().relay().lists_changed().await;
     }
 }
 
@@ -678,7 +666,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         let name = request.name.to_string();
         if dynamic::ALL.contains(&name.as_str()) {
             let args = request.arguments.unwrap_or_default();
-            return Ok(match self.dynamic_call(&name, &args, &context).await {
+            return Ok(match self.dynamic_call(&name, &args).await {
                 Ok(r) => r,
                 Err(message) => text_result(message, true),
             });
