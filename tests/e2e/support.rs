@@ -68,7 +68,15 @@ impl Driver {
         caps.insert("browserName".into(), "wry".into());
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            match ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&self.url).await {
+            // A launch that never produces a window must fail the test, not hang it.
+            let mut builder = ClientBuilder::rustls().unwrap();
+            builder.capabilities(caps.clone());
+            let connected = tokio::time::timeout(Duration::from_secs(30), builder.connect(&self.url))
+                .await
+                .unwrap_or_else(|_| {
+                    panic!("the app launched by WebDriver never opened its window within 30 s")
+                });
+            match connected {
                 Ok(c) => return c,
                 Err(e) if Instant::now() < deadline => {
                     eprintln!("waiting for a WebDriver session: {e}");
@@ -82,18 +90,37 @@ impl Driver {
 
 impl Drop for Driver {
     /// SIGTERM first, so tauri-driver stops and reaps its WebKitWebDriver; SIGKILL only if it hangs.
+    /// Then no app the test launched may outlive it.
     fn drop(&mut self) {
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+        while !matches!(self.child.try_wait(), Ok(Some(_))) {
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        end_app_processes();
     }
+}
+
+/// Ends any desktop app a test launched that outlived its driver. The app is a single instance:
+/// one left running would take over the next test's launch, which would then never get a window.
+fn end_app_processes() {
+    let bin = env!("CARGO_BIN_EXE_berth-desktop");
+    let running = || Command::new("pgrep").args(["-f", bin]).output().is_ok_and(|o| !o.stdout.is_empty());
+    if !running() {
+        return;
+    }
+    // SIGTERM first: the app stops the servers it runs before it exits.
+    let _ = Command::new("pkill").args(["-TERM", "-f", bin]).status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while running() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = Command::new("pkill").args(["-KILL", "-f", bin]).status();
 }
 
 /// Waits for the element with `data-testid` and returns it.
