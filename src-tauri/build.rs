@@ -31,6 +31,7 @@ const COMMANDS: &[&str] = &[
     "gateway_status",
     "gateway_set_enabled",
     "gateway_token",
+    "gateway_set_starting",
 ];
 
 fn main() {

@@ -24,7 +24,7 @@ impl DesktopGateway {
                 port,
                 token,
                 &format!("app-{}", std::process::id()),
-                Vec::new(),
+                berth_api::StartingServers::FromSettings,
                 berth_api::GATEWAY_IDLE_TIMEOUT,
             )
             .await
@@ -57,12 +57,14 @@ impl DesktopGateway {
 
     pub async fn status(&self, berth: &Berth) -> Result<GatewayStatus, ApiError> {
         let url = self.url().await;
+        let starting = berth.gateway_starting_servers().await?;
         Ok(GatewayStatus {
             enabled: berth.gateway_enabled().await?,
             running: url.is_some(),
             port: berth.gateway_port().await?,
             url,
             error: self.error.lock().expect("error lock").clone(),
+            starting,
         })
     }
 }

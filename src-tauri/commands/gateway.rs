@@ -23,3 +23,13 @@ pub async fn gateway_set_enabled(app: AppHandle, enabled: bool) -> Result<Gatewa
 pub async fn gateway_token(berth: State<'_, Berth>) -> Result<String, ApiError> {
     berth.gateway_token().await
 }
+
+#[tauri::command]
+pub async fn gateway_set_starting(
+    berth: State<'_, Berth>,
+    gateway: State<'_, DesktopGateway>,
+    servers: Vec<String>,
+) -> Result<GatewayStatus, ApiError> {
+    berth.set_gateway_starting_servers(servers).await?;
+    gateway.status(&berth).await
+}

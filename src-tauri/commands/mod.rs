@@ -41,5 +41,6 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         gateway::gateway_status,
         gateway::gateway_set_enabled,
         gateway::gateway_token,
+        gateway::gateway_set_starting,
     ]
 }

@@ -98,6 +98,27 @@ impl Stateless {
     }
 }
 
+/// The servers each new session starts with.
+#[derive(Clone)]
+pub enum StartingServers {
+    /// A list fixed when the gateway starts (`berth gateway run --server`).
+    Fixed(Vec<String>),
+    /// The desktop setting, read as each session opens, so a change applies to the next session.
+    FromSettings,
+}
+
+impl StartingServers {
+    async fn names(&self, berth: &Berth) -> Vec<String> {
+        match self {
+            Self::Fixed(names) => names.clone(),
+            Self::FromSettings => berth.gateway_starting_servers().await.unwrap_or_else(|e| {
+                tracing::warn!("could not read the servers sessions start with: {}", e.message);
+                Vec::new()
+            }),
+        }
+    }
+}
+
 /// A running HTTP gateway and the sessions it opened.
 pub struct GatewayHost {
     http: HttpGateway,
@@ -116,7 +137,7 @@ impl GatewayHost {
         port: u16,
         token: String,
         prefix: &str,
-        starting: Vec<String>,
+        starting: StartingServers,
         idle: Duration,
     ) -> Result<Self, ApiError> {
         let sessions: Arc<Mutex<Vec<Weak<GatewayBackend>>>> = Default::default();
@@ -194,8 +215,9 @@ async fn open(
     berth: Berth,
     id: String,
     caller: &Caller,
-    starting: Vec<String>,
+    starting: StartingServers,
 ) -> Result<GatewayBackend, BackendError> {
+    let starting = starting.names(&berth).await;
     let client = match caller {
         Caller::Client(c) => Some(c.as_str()),
         Caller::Gateway => None,

@@ -10,6 +10,7 @@ use crate::{ApiError, Berth};
 
 const ENABLED_KEY: &str = "gateway.enabled";
 const PORT_KEY: &str = "gateway.port";
+const STARTING_KEY: &str = "gateway.starting_servers";
 /// The port Docker's MCP gateway uses by default, so client setups written for it work.
 pub const DEFAULT_GATEWAY_PORT: u16 = 8811;
 
@@ -23,6 +24,8 @@ pub struct GatewayStatus {
     pub url: Option<String>,
     /// Why it is enabled but not running.
     pub error: Option<String>,
+    /// The servers every new session starts with.
+    pub starting: Vec<String>,
 }
 
 /// A new gateway token: 192 random bits as hex.
@@ -60,6 +63,39 @@ impl Berth {
         }
         self.store.set_setting(PORT_KEY, &port).await?;
         Ok(())
+    }
+
+    /// The servers every new session of the desktop gateway starts with.
+    pub async fn gateway_starting_servers(&self) -> Result<Vec<String>, ApiError> {
+        Ok(self.store.setting::<Vec<String>>(STARTING_KEY).await?.unwrap_or_default())
+    }
+
+    /// Sets the servers every new session of the desktop gateway starts with: installed servers
+    /// (with their configuration) or catalog servers. Sessions already open keep theirs.
+    pub async fn set_gateway_starting_servers(&self, servers: Vec<String>) -> Result<Vec<String>, ApiError> {
+        let mut names: Vec<String> = Vec::new();
+        for name in servers.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+        }
+        let catalog = self.catalog().await?;
+        let mut unknown = Vec::new();
+        for name in &names {
+            let known =
+                catalog.items.iter().any(|i| &i.name == name) || self.store.server(name).await?.is_some();
+            if !known {
+                unknown.push(name.as_str());
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(ApiError::validation(format!(
+                "No catalog or installed server is named {}. Search the catalog for the exact name.",
+                unknown.join(", ")
+            )));
+        }
+        self.store.set_setting(STARTING_KEY, &names).await?;
+        Ok(names)
     }
 
     /// The bearer token clients present; created (192 random bits) and stored in the keychain the

@@ -41,7 +41,7 @@ pub use client_setup::{
 pub use deep_link::{DeepLink, DeepLinkOutcome};
 pub use doctor::{CheckStatus, DoctorCheck, DoctorReport};
 pub use error::{ApiError, ErrorCode};
-pub use gateway_host::GatewayHost;
+pub use gateway_host::{GatewayHost, StartingServers};
 pub use gateway_session::GatewayBackend;
 pub use gateway_settings::{DEFAULT_GATEWAY_PORT, GatewayStatus, new_gateway_token};
 pub use secrets::SecretInfo;

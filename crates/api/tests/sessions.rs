@@ -1,7 +1,8 @@
 //! Actions on a live gateway session (`Berth::act_on_session`) on the real Docker engine: carried
 //! out at once by the process serving the session, and through the store's action queue when
 //! asked from another `Berth` over the same data folder, as another process would; an ended
-//! session is a clear error.
+//! session is a clear error. The servers the desktop gateway's sessions start with are checked
+//! names.
 
 use std::sync::Arc;
 
@@ -88,4 +89,30 @@ async fn a_live_session_is_acted_on_here_and_from_elsewhere() {
     assert!(e.message.contains("has ended"), "{}", e.message);
     let e = serving.act_on_session("nope", SessionAction::Remove { server: name }).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn the_servers_sessions_start_with_are_checked_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = berth(dir.path()).await;
+    let catalog = dir.path().join("fixtures.yaml");
+    std::fs::write(
+        &catalog,
+        format!("registry:\n{}", berth_testkit::catalog_entry("startecho", "Echo", "x:1")),
+    )
+    .unwrap();
+    b.catalog_source_add(catalog.to_str().unwrap(), Some("fixtures")).await.unwrap();
+    assert!(b.gateway_starting_servers().await.unwrap().is_empty(), "none by default");
+
+    let saved = b
+        .set_gateway_starting_servers(vec![" startecho ".into(), "startecho".into(), "".into()])
+        .await
+        .unwrap();
+    assert_eq!(saved, ["startecho"], "trimmed, blanks and repeats dropped");
+    assert_eq!(b.gateway_starting_servers().await.unwrap(), ["startecho"]);
+
+    let e = b.set_gateway_starting_servers(vec!["startecho".into(), "nope".into()]).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Validation);
+    assert!(e.message.contains("nope") && !e.message.contains("startecho"), "{}", e.message);
+    assert_eq!(b.gateway_starting_servers().await.unwrap(), ["startecho"], "a refused list changes nothing");
 }

@@ -662,8 +662,15 @@ async fn run_http_gateway(
         Err(_) => berth_api::new_gateway_token()?,
     };
     let prefix = format!("http-{}", std::process::id());
-    let gateway =
-        berth_api::GatewayHost::start(berth.clone(), port, token.clone(), &prefix, servers, idle).await?;
+    let gateway = berth_api::GatewayHost::start(
+        berth.clone(),
+        port,
+        token.clone(),
+        &prefix,
+        berth_api::StartingServers::Fixed(servers),
+        idle,
+    )
+    .await?;
     // The token goes to the terminal that asked for it, never to a log.
     println!("Berth gateway on {}", gateway.url());
     println!("Authorization: Bearer {token}");

@@ -11,4 +11,8 @@ url: string | null,
 /**
  * Why it is enabled but not running.
  */
-error: string | null, };
+error: string | null, 
+/**
+ * The servers every new session starts with.
+ */
+starting: Array<string>, };

@@ -70,6 +70,7 @@ export const ipc = {
   gatewayStatus: () => call<GatewayStatus>("gateway_status"),
   gatewaySetEnabled: (enabled: boolean) => call<GatewayStatus>("gateway_set_enabled", { enabled }),
   gatewayToken: () => call<string>("gateway_token"),
+  gatewaySetStarting: (servers: string[]) => call<GatewayStatus>("gateway_set_starting", { servers }),
 };
 
 export const events = {
