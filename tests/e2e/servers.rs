@@ -1,6 +1,6 @@
-//! Servers in the real window: install the fixture MCP server from the Catalog page (secret and
-//! configuration in the form), start it, see its tools, stop it; start it again and quit the app,
-//! which must leave no container behind.
+//! Servers in the real window: install the fixture MCP server from the Catalog page (secret,
+//! configuration and limits in the form), start it, see its tools, stop it; start it again and
+//! quit the app, which must leave no container behind.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -56,6 +56,11 @@ async fn install_start_and_stop_a_server_from_the_window() {
     by_testid(&c, "catalog-add").await.click().await.unwrap();
     by_testid(&c, "secret-FIXTURE_TOKEN").await.send_keys("tok-from-the-form").await.unwrap();
     by_testid(&c, "config-greeting").await.send_keys("hello").await.unwrap();
+    for (id, value) in [("install-cpus", "0.5"), ("install-memory", "512")] {
+        let field = by_testid(&c, id).await;
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
     by_testid(&c, "install-submit").await.click().await.unwrap();
 
     // Installing leads to the Servers page with the server stopped.
@@ -64,6 +69,17 @@ async fn install_start_and_stop_a_server_from_the_window() {
     by_testid(&c, "server-start").await.click().await.unwrap();
     wait_for_first_attr(&c, "[data-testid=server]", "data-status", "running").await;
     assert_eq!(containers_of(&name), 1);
+    // The limits set in the form are the container's.
+    let ids = Command::new("docker")
+        .args(["ps", "-q", "--filter", &format!("label=berth.server={name}")])
+        .output()
+        .unwrap();
+    let limits = Command::new("docker")
+        .args(["inspect", "--format", "{{.HostConfig.NanoCpus}} {{.HostConfig.Memory}}"])
+        .arg(String::from_utf8_lossy(&ids.stdout).trim())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&limits.stdout).trim(), format!("500000000 {}", 512 * 1024 * 1024));
     by_testid(&c, "server").await.click().await.unwrap();
     let tools = by_testid(&c, "server-tools").await;
     let deadline = Instant::now() + Duration::from_secs(20);

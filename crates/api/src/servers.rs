@@ -157,6 +157,9 @@ impl Berth {
     /// Installs a server from the catalog: checks its configuration, stores the secrets given,
     /// and records it. Nothing is stored when anything is missing or invalid.
     pub async fn server_install(&self, req: InstallRequest) -> Result<ServerView, ApiError> {
+        // Checked first: a refused install stores nothing, secrets included.
+        let settings = req.settings.clone().unwrap_or_default();
+        settings.check().map_err(ApiError::validation)?;
         let catalog = self.catalog().await?;
         let item = catalog.items.iter().find(|i| i.name == req.catalog_name).cloned().ok_or_else(|| {
             ApiError::new(ErrorCode::NotFound, format!("No catalog entry is named {:?}.", req.catalog_name))
@@ -213,7 +216,6 @@ impl Berth {
                 self.set_secret(&server_secret_key(name)?.to_string(), value.clone()).await?;
             }
         }
-        let settings = req.settings.unwrap_or_default();
         self.store
             .insert_server(&item.name, &to_json(&item), &to_json(&req.config), &to_json(&settings))
             .await?;

@@ -181,6 +181,12 @@ enum ServerCommand {
         /// Share `:rw` mounts writable (read-only otherwise).
         #[arg(long)]
         allow_writes: bool,
+        /// CPUs the container may use (0.1 to 64).
+        #[arg(long, default_value_t = 1.0)]
+        cpus: f64,
+        /// Memory the container may use, in MB (64 to 262144).
+        #[arg(long, default_value_t = 2048)]
+        memory_mb: u32,
     },
     /// List installed servers and their status.
     Ls,
@@ -527,13 +533,13 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
 
 async fn server_command(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<ExitCode, ApiError> {
     match cmd {
-        ServerCommand::Add { name, config, allow_writes } => {
+        ServerCommand::Add { name, config, allow_writes, cpus, memory_mb } => {
             let config = match config {
                 Some(c) => serde_json::from_str(&c)
                     .map_err(|e| ApiError::validation(format!("--config is not valid JSON: {e}.")))?,
                 None => serde_json::Value::Null,
             };
-            let settings = ServerSettings { allow_writable_mounts: allow_writes, ..Default::default() };
+            let settings = ServerSettings { allow_writable_mounts: allow_writes, cpus, memory_mb };
             let view = berth
                 .server_install(InstallRequest {
                     catalog_name: name,

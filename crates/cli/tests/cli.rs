@@ -300,7 +300,16 @@ fn server_lifecycle_and_orphan_reaping_from_the_cli() {
     );
     let key = format!("berth/server/{name}.token");
     ok(berth(data.path(), &["secret", "set", &key], Some("tok-cli-12345\n"), &[]));
-    ok(berth(data.path(), &["server", "add", &name], None, &[]));
+    // Limits out of range are refused before anything is stored.
+    for (flag, value, says) in [("--cpus", "0", "CPUs"), ("--memory-mb", "16", "Memory")] {
+        let refused = berth(data.path(), &["server", "add", &name, flag, value, "--json"], None, &[]);
+        assert!(!refused.status.success());
+        let err = json(&refused);
+        assert_eq!(err["code"], "validation");
+        assert!(err["message"].as_str().unwrap().contains(says), "{err}");
+    }
+    assert_eq!(json(&ok(berth(data.path(), &["server", "ls", "--json"], None, &[]))), serde_json::json!([]));
+    ok(berth(data.path(), &["server", "add", &name, "--cpus", "0.5", "--memory-mb", "256"], None, &[]));
 
     // Start, call one tool, stop: nothing left.
     let out = ok(berth(
@@ -327,6 +336,17 @@ fn server_lifecycle_and_orphan_reaping_from_the_cli() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(containers_of(&name), 1, "the killed owner's container is still there");
+    // It runs with the limits given at install.
+    let ids = Command::new("docker")
+        .args(["ps", "-q", "--filter", &format!("label=berth.server={name}")])
+        .output()
+        .unwrap();
+    let id = String::from_utf8_lossy(&ids.stdout).trim().to_owned();
+    let limits = Command::new("docker")
+        .args(["inspect", "--format", "{{.HostConfig.NanoCpus}} {{.HostConfig.Memory}}", &id])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&limits.stdout).trim(), format!("500000000 {}", 256 * 1024 * 1024));
     let ls = json(&ok(berth(data.path(), &["server", "ls", "--json"], None, &[])));
     assert_eq!(ls[0]["status"], "stopped", "a dead owner's server is not shown as running: {ls:#}");
 

@@ -28,6 +28,33 @@ impl Default for ServerSettings {
     }
 }
 
+impl ServerSettings {
+    /// The limits a container can be given: some CPU, and enough memory for a runtime to start.
+    pub const CPUS: std::ops::RangeInclusive<f64> = 0.1..=64.0;
+    pub const MEMORY_MB: std::ops::RangeInclusive<u32> = 64..=262_144;
+
+    /// Why these settings cannot be used, in words a user can act on.
+    pub fn check(&self) -> Result<(), String> {
+        if !Self::CPUS.contains(&self.cpus) {
+            return Err(format!(
+                "CPUs must be between {} and {} (it is {}).",
+                Self::CPUS.start(),
+                Self::CPUS.end(),
+                self.cpus
+            ));
+        }
+        if !Self::MEMORY_MB.contains(&self.memory_mb) {
+            return Err(format!(
+                "Memory must be between {} and {} MB (it is {} MB).",
+                Self::MEMORY_MB.start(),
+                Self::MEMORY_MB.end(),
+                self.memory_mb
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Everything needed to start one server.
 #[derive(Clone, Debug)]
 pub struct LaunchPlan {
@@ -207,6 +234,19 @@ impl LaunchPlan {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn settings_outside_the_limits_are_refused() {
+        assert!(ServerSettings::default().check().is_ok());
+        let with = |cpus: f64, memory_mb: u32| ServerSettings { cpus, memory_mb, ..Default::default() };
+        assert!(with(0.1, 64).check().is_ok() && with(64.0, 262_144).check().is_ok());
+        for bad in [with(0.0, 2048), with(-1.0, 2048), with(f64::NAN, 2048), with(65.0, 2048)] {
+            assert!(bad.check().unwrap_err().contains("CPUs"), "{bad:?}");
+        }
+        for bad in [with(1.0, 63), with(1.0, 300_000)] {
+            assert!(bad.check().unwrap_err().contains("Memory"), "{bad:?}");
+        }
+    }
     use super::*;
 
     fn item(yaml: &str) -> CatalogItem {
