@@ -95,12 +95,7 @@ async fn open_session(http: &reqwest::Client, url: &str, token: &str) -> String 
 /// their tools without adding anything.
 #[tokio::test(flavor = "multi_thread")]
 async fn settings_names_the_servers_new_sessions_start_with() {
-    let Some(()) = require_env("gateway starting servers", NEEDS) else { return };
-    if !berth_testkit::require(
-        "gateway starting servers",
-        berth_testkit::docker_available(),
-        "needs a running Docker engine",
-    ) {
+    if !crate::support::window_and_docker("gateway starting servers") {
         return;
     }
     let _one = DESKTOP.lock().await;
@@ -108,14 +103,13 @@ async fn settings_names_the_servers_new_sessions_start_with() {
     let data = tempfile::tempdir().unwrap();
     let name = format!("startui{}", std::process::id());
     let port = berth_testkit::free_port();
-    let catalog = data.path().join("fixtures.yaml");
-    std::fs::write(
-        &catalog,
-        format!("registry:\n{}", berth_testkit::catalog_entry(&name, "Start Echo", &image)),
-    )
-    .unwrap();
     let berth = crate::support::open_berth(data.path()).await;
-    berth.catalog_source_add(catalog.to_str().unwrap(), Some("fixtures")).await.unwrap();
+    crate::support::add_catalog(
+        &berth,
+        data.path(),
+        &berth_testkit::catalog_entry(&name, "Start Echo", &image),
+    )
+    .await;
     berth.set_gateway_port(port).await.unwrap();
     berth.close().await;
 

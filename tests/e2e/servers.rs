@@ -5,8 +5,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::desktop::{DESKTOP, NEEDS};
-use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_first_attr, wait_for_text};
+use crate::desktop::DESKTOP;
+use crate::support::{Driver, by_testid, screenshot, wait_for_first_attr, wait_for_text};
 
 fn containers_of(server: &str) -> usize {
     berth_testkit::containers(&format!("label=berth.server={server}"))
@@ -22,12 +22,7 @@ async fn wait_for_no_containers(server: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn install_start_and_stop_a_server_from_the_window() {
-    let Some(()) = require_env("servers page", NEEDS) else { return };
-    if !berth_testkit::require(
-        "servers page",
-        berth_testkit::docker_available(),
-        "needs a running Docker engine",
-    ) {
+    if !crate::support::window_and_docker("servers page") {
         return;
     }
     let _one = DESKTOP.lock().await;
@@ -35,16 +30,11 @@ async fn install_start_and_stop_a_server_from_the_window() {
     let data = tempfile::tempdir().unwrap();
     let name = format!("uiecho{}", std::process::id());
     // A catalog with the fixture, added the way `berth catalog source add` does.
-    let catalog = data.path().join("fixtures.yaml");
-    std::fs::write(
-        &catalog,
-        format!(
-            "registry:\n  {name}:\n    title: UI Echo\n    description: Echoes for the window test.\n    image: {image}\n    disableNetwork: true\n    secrets: [{{name: {name}.token, env: FIXTURE_TOKEN}}]\n    config:\n      - name: {name}\n        type: object\n        properties:\n          greeting: {{type: string}}\n        required: [greeting]\n    env: [{{name: GREETING, value: '{{{{{name}.greeting}}}}'}}]\n"
-        ),
-    )
-    .unwrap();
     let berth = crate::support::open_berth(data.path()).await;
-    berth.catalog_source_add(catalog.to_str().unwrap(), Some("fixtures")).await.unwrap();
+    let entry = format!(
+        "  {name}:\n    title: UI Echo\n    description: Echoes for the window test.\n    image: {image}\n    disableNetwork: true\n    secrets: [{{name: {name}.token, env: FIXTURE_TOKEN}}]\n    config:\n      - name: {name}\n        type: object\n        properties:\n          greeting: {{type: string}}\n        required: [greeting]\n    env: [{{name: GREETING, value: '{{{{{name}.greeting}}}}'}}]\n"
+    );
+    crate::support::add_catalog(&berth, data.path(), &entry).await;
     berth.close().await;
 
     let driver = Driver::start(data.path()).await;

@@ -8,19 +8,14 @@ use std::time::{Duration, Instant};
 use berth_api::GatewayBackend;
 use berth_gateway::SessionBackend;
 
-use crate::desktop::{DESKTOP, NEEDS};
+use crate::desktop::DESKTOP;
 use crate::support::{
-    Driver, by_testid, require_env, screenshot, wait_for_first_attr, wait_for_text, wait_for_text_containing,
+    Driver, by_testid, screenshot, wait_for_first_attr, wait_for_text, wait_for_text_containing,
 };
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sessions_page_adds_runs_and_removes_a_server() {
-    let Some(()) = require_env("sessions page", NEEDS) else { return };
-    if !berth_testkit::require(
-        "sessions page",
-        berth_testkit::docker_available(),
-        "needs a running Docker engine",
-    ) {
+    if !crate::support::window_and_docker("sessions page") {
         return;
     }
     let _one = DESKTOP.lock().await;
@@ -28,14 +23,9 @@ async fn the_sessions_page_adds_runs_and_removes_a_server() {
     let data = tempfile::tempdir().unwrap();
     let name = format!("sessionui{}", std::process::id());
     let running = format!("label=berth.server={name}");
-    let catalog = data.path().join("fixtures.yaml");
-    std::fs::write(
-        &catalog,
-        format!("registry:\n{}", berth_testkit::catalog_entry(&name, "Session UI Echo", &image)),
-    )
-    .unwrap();
     let serving = crate::support::open_berth(data.path()).await;
-    serving.catalog_source_add(catalog.to_str().unwrap(), Some("fixtures")).await.unwrap();
+    let entry = berth_testkit::catalog_entry(&name, "Session UI Echo", &image);
+    crate::support::add_catalog(&serving, data.path(), &entry).await;
     let session =
         Arc::new(GatewayBackend::start(serving.clone(), "e2e-session", "http", Some("e2e")).await.unwrap());
     session.accept_actions();

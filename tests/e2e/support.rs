@@ -205,3 +205,17 @@ pub async fn open_berth(data: &Path) -> berth_api::Berth {
     .await
     .expect("Berth opens over the test's data folder")
 }
+
+/// The window services and a Docker engine, or the test skips (fails under
+/// `BERTH_REQUIRE_SERVICES`).
+pub fn window_and_docker(test: &str) -> bool {
+    require_env(test, crate::desktop::NEEDS).is_some()
+        && berth_testkit::require(test, berth_testkit::docker_available(), "needs a running Docker engine")
+}
+
+/// Adds `entries` (catalog YAML under `registry:`) to the Berth over `data` as a catalog source.
+pub async fn add_catalog(berth: &berth_api::Berth, data: &Path, entries: &str) {
+    let file = data.join("fixtures.yaml");
+    std::fs::write(&file, format!("registry:\n{entries}")).unwrap();
+    berth.catalog_source_add(file.to_str().unwrap(), Some("fixtures")).await.unwrap();
+}

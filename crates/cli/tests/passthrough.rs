@@ -94,6 +94,30 @@ fn args(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
     v.as_object().unwrap().clone()
 }
 
+/// The server's sampling, elicitation and roots requests reach the client (directly, or through
+/// input-required rounds) and the client's answers reach the server: each tool's result shows them.
+async fn server_requests_reach_the_client(
+    client: &rmcp::service::RunningService<RoleClient, Client>,
+    seen: &Seen,
+) {
+    let sampled = client
+        .call_tool(
+            CallToolRequestParams::new("trigger-sampling-request")
+                .with_arguments(args(json!({"prompt": "hello"}))),
+        )
+        .await
+        .unwrap();
+    assert!(text_of(&sampled).contains("sampled-by-the-client"), "{}", text_of(&sampled));
+    assert_eq!(seen.sampled.lock().unwrap().len(), 1);
+
+    let elicited = client.call_tool(CallToolRequestParams::new("trigger-elicitation-request")).await.unwrap();
+    assert!(text_of(&elicited).contains("Ada Lovelace"), "{}", text_of(&elicited));
+    assert_eq!(seen.elicited.lock().unwrap().len(), 1);
+
+    let roots = client.call_tool(CallToolRequestParams::new("get-roots-list")).await.unwrap();
+    assert!(text_of(&roots).contains("file:///home/ada/project"), "{}", text_of(&roots));
+}
+
 /// The gateway with `server-everything` as a server every session starts with, over a fresh
 /// data folder; `None` (the test skips, or fails under `BERTH_REQUIRE_SERVICES`) without Docker,
 /// a Secret Service or the reference peers.
@@ -164,25 +188,7 @@ async fn requests_notifications_and_server_requests_pass_through_the_gateway() {
     assert!(progress.iter().all(|p| p.progress_token == token));
     assert_eq!(progress.last().unwrap().progress, 4.0);
 
-    // Sampling: the server's request reaches this client and its answer returns to the server.
-    let sampled = client
-        .call_tool(
-            CallToolRequestParams::new("trigger-sampling-request")
-                .with_arguments(args(json!({"prompt": "hello"}))),
-        )
-        .await
-        .unwrap();
-    assert!(text_of(&sampled).contains("sampled-by-the-client"), "{}", text_of(&sampled));
-    assert_eq!(seen.sampled.lock().unwrap().len(), 1);
-
-    // Elicitation, likewise.
-    let elicited = client.call_tool(CallToolRequestParams::new("trigger-elicitation-request")).await.unwrap();
-    assert!(text_of(&elicited).contains("Ada Lovelace"), "{}", text_of(&elicited));
-    assert_eq!(seen.elicited.lock().unwrap().len(), 1);
-
-    // Roots.
-    let roots = client.call_tool(CallToolRequestParams::new("get-roots-list")).await.unwrap();
-    assert!(text_of(&roots).contains("file:///home/ada/project"), "{}", text_of(&roots));
+    server_requests_reach_the_client(&client, &seen).await;
 
     // Structured content and annotations are kept.
     let structured = client
@@ -300,16 +306,7 @@ async fn a_stateless_client_answers_server_requests_through_input_required_round
     assert!(text_of(&done).contains("answered-by-hand"), "{}", text_of(&done));
 
     // The SDK drives the rounds itself: the client's own handlers answer.
-    let sampled = client.call_tool(sample()).await.unwrap();
-    assert!(text_of(&sampled).contains("sampled-by-the-client"), "{}", text_of(&sampled));
-    assert_eq!(seen.sampled.lock().unwrap().len(), 1);
-
-    let elicited = client.call_tool(CallToolRequestParams::new("trigger-elicitation-request")).await.unwrap();
-    assert!(text_of(&elicited).contains("Ada Lovelace"), "{}", text_of(&elicited));
-    assert_eq!(seen.elicited.lock().unwrap().len(), 1);
-
-    let roots = client.call_tool(CallToolRequestParams::new("get-roots-list")).await.unwrap();
-    assert!(text_of(&roots).contains("file:///home/ada/project"), "{}", text_of(&roots));
+    server_requests_reach_the_client(&client, &seen).await;
 
     // A state Berth never issued is refused with a clear error, and nothing reaches the server.
     let mut forged = sample();
