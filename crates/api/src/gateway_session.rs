@@ -10,7 +10,8 @@ use serde_json::{Map, Value};
 
 use berth_catalog::{CatalogItem, Launch};
 use berth_gateway::{
-    BackendError, CallReport, ConfigChange, ExecOutcome, FoundServer, SessionBackend, SessionTool,
+    BackendError, CallReport, ConfigChange, ExecOutcome, FoundServer, SessionBackend, SessionState,
+    SessionTool,
 };
 use berth_runtime::Owner;
 use berth_servers::{LaunchPlan, Relay, ServerError, ServerSettings};
@@ -25,6 +26,7 @@ pub struct GatewayBackend {
     /// The servers this session added, with their configuration.
     servers: tokio::sync::Mutex<HashMap<String, (Value, ServerSettings)>>,
     relay: Relay,
+    gateway_state: SessionState,
     /// Servers every new session starts with (`berth gateway run --server`).
     starting: Vec<String>,
     /// Servers the session had when it last ran, with their configuration, to start again.
@@ -112,6 +114,7 @@ impl GatewayBackend {
             session,
             servers: Default::default(),
             relay: Relay::default(),
+            gateway_state: SessionState::default(),
             starting: Vec::new(),
             recorded: Vec::new(),
             started: Default::default(),
@@ -294,6 +297,10 @@ impl SessionBackend for GatewayBackend {
 
     fn relay(&self) -> &Relay {
         &self.relay
+    }
+
+    fn state(&self) -> &SessionState {
+        &self.gateway_state
     }
 
     async fn add(&self, server: &str, config: Value) -> Result<Vec<SessionTool>, BackendError> {

@@ -4,6 +4,8 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use berth_servers::Relay;
+
+use crate::SessionState;
 use rmcp::model::Tool;
 use rmcp::{Peer, RoleClient};
 use serde::Serialize;
@@ -86,6 +88,8 @@ pub trait SessionBackend: Send + Sync + 'static {
     async fn ready(&self);
     /// Carries what the session's servers send their client to this session's client.
     fn relay(&self) -> &Relay;
+    /// What the gateway keeps for this session; the backend only holds it.
+    fn state(&self) -> &SessionState;
     async fn find(&self, query: &str, limit: usize) -> Result<Vec<FoundServer>, BackendError>;
     /// Starts `server` in this session with `config`; missing secrets or configuration are an
     /// error whose message says exactly what to set and how.

@@ -14,4 +14,4 @@ pub use backend::{
     BackendError, CallReport, ConfigChange, ExecOutcome, FoundServer, SessionBackend, SessionTool,
 };
 pub use http::{Caller, ClientTokens, HttpGateway, IDLE_TIMEOUT, NoClientTokens, serve_http};
-pub use session::{GatewaySession, Opening, SessionOpener};
+pub use session::{GatewaySession, Opening, SessionOpener, SessionState};

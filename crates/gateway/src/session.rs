@@ -32,6 +32,14 @@ use serde_json::{Map, Value};
 use crate::dynamic::{self, string_arg};
 use crate::{BackendError, CallReport, Caller, SessionBackend, SessionTool};
 
+/// What the gateway keeps for one session. Its backend holds it, so every request served from
+/// that backend shares it: a stateful session's, or all of one caller's stateless requests (each
+/// of which is a new `GatewaySession`).
+#[derive(Default)]
+pub struct SessionState {
+    routes: Mutex<Routes>,
+}
+
 /// Exposed names (and resource URIs) mapped to the server that owns them and its own name.
 #[derive(Default)]
 struct Routes {
@@ -101,12 +109,11 @@ fn caller_of(extensions: &rmcp::model::Extensions) -> Caller {
 /// One client session: the aggregated offer of its servers plus the dynamic tools.
 pub struct GatewaySession<B: SessionBackend> {
     slot: Arc<Slot<B>>,
-    routes: Arc<Mutex<Routes>>,
 }
 
 impl<B: SessionBackend> Clone for GatewaySession<B> {
     fn clone(&self) -> Self {
-        Self { slot: self.slot.clone(), routes: self.routes.clone() }
+        Self { slot: self.slot.clone() }
     }
 }
 
@@ -170,7 +177,7 @@ impl<B: SessionBackend> GatewaySession<B> {
             opener: None,
             owned: AtomicBool::new(false),
         };
-        Self { slot: Arc::new(slot), routes: Default::default() }
+        Self { slot: Arc::new(slot) }
     }
 
     /// A session whose backend `opener` opens when the first request arrives: a new one when
@@ -182,7 +189,7 @@ impl<B: SessionBackend> GatewaySession<B> {
             opener: Some(opener),
             owned: AtomicBool::new(false),
         };
-        Self { slot: Arc::new(slot), routes: Default::default() }
+        Self { slot: Arc::new(slot) }
     }
 
     async fn open(&self, how: Opening) -> Result<&Arc<B>, ErrorData> {
@@ -209,6 +216,10 @@ impl<B: SessionBackend> GatewaySession<B> {
     /// The backend, once [`Self::prepare`] or [`Self::open`] has run.
     fn b(&self) -> &Arc<B> {
         self.slot.backend.get().expect("the session's backend is open")
+    }
+
+    fn routes(&self) -> std::sync::MutexGuard<'_, Routes> {
+        self.b().state().routes.lock().expect("routes")
     }
 
     /// Every request: the backend is open, the relay knows this client, and the session's
@@ -305,17 +316,17 @@ impl<B: SessionBackend> GatewaySession<B> {
             tool.name = name.into();
             out.push(tool);
         }
-        self.routes.lock().expect("routes").tools = routes;
+        self.routes().tools = routes;
         Ok(out)
     }
 
     async fn tool_route(&self, name: &str) -> Result<Option<(String, String)>, BackendError> {
-        if let Some(r) = self.routes.lock().expect("routes").tools.get(name).cloned() {
+        if let Some(r) = self.routes().tools.get(name).cloned() {
             return Ok(Some(r));
         }
         // The client may call a tool it learned of before this session listed it; refresh once.
         self.current_tools().await?;
-        Ok(self.routes.lock().expect("routes").tools.get(name).cloned())
+        Ok(self.routes().tools.get(name).cloned())
     }
 
     async fn current_prompts(&self, context: &RequestContext<RoleServer>) -> Result<Vec<Prompt>, ErrorData> {
@@ -350,7 +361,7 @@ impl<B: SessionBackend> GatewaySession<B> {
                 prompt
             })
             .collect();
-        self.routes.lock().expect("routes").prompts = routes;
+        self.routes().prompts = routes;
         Ok(out)
     }
 
@@ -409,7 +420,7 @@ impl<B: SessionBackend> GatewaySession<B> {
             templates.extend(listed);
         }
         {
-            let mut r = self.routes.lock().expect("routes");
+            let mut r = self.routes();
             r.resources = routes.resources;
             r.templates = routes.templates;
         }
@@ -432,11 +443,11 @@ impl<B: SessionBackend> GatewaySession<B> {
                     .map(|(_, s)| s.clone())
             })
         };
-        if let Some(s) = lookup(&self.routes.lock().expect("routes")) {
+        if let Some(s) = lookup(&self.routes()) {
             return Ok(s);
         }
         self.current_resources(context).await?;
-        if let Some(s) = lookup(&self.routes.lock().expect("routes")) {
+        if let Some(s) = lookup(&self.routes()) {
             return Ok(s);
         }
         let offering: Vec<String> = self
@@ -457,13 +468,11 @@ impl<B: SessionBackend> GatewaySession<B> {
         name: &str,
         context: &RequestContext<RoleServer>,
     ) -> Result<(String, String), ErrorData> {
-        if let Some(r) = self.routes.lock().expect("routes").prompts.get(name).cloned() {
+        if let Some(r) = self.routes().prompts.get(name).cloned() {
             return Ok(r);
         }
         self.current_prompts(context).await?;
-        self.routes
-            .lock()
-            .expect("routes")
+        self.routes()
             .prompts
             .get(name)
             .cloned()
@@ -522,7 +531,7 @@ impl<B: SessionBackend> GatewaySession<B> {
         let _ = self.current_tools().await;
         {
             // Prompts and resources are listed again when next asked for.
-            let mut r = self.routes.lock().expect("routes");
+            let mut r = self.routes();
             r.prompts.clear();
             r.resources.clear();
             r.templates.clear();
