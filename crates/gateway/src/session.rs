@@ -222,8 +222,8 @@ impl<B: SessionBackend> GatewaySession<B> {
         self.b().state().routes.lock().expect("routes")
     }
 
-    /// Every request: the backend is open, the relay knows this client, and the session's
-    /// starting servers are up.
+    /// Every request: the backend is open, the relay knows this client (a session's was attached
+    /// at `initialize`), and the session's starting servers are up.
     async fn prepare(&self, context: &RequestContext<RoleServer>) -> Result<(), ErrorData> {
         // A session began with `initialize`, which opened its backend; a request that finds none
         // open came without a session.
@@ -241,8 +241,6 @@ impl<B: SessionBackend> GatewaySession<B> {
                 context.peer.set_peer_info(params);
             }
             backend.relay().attach_stateless(&context.peer);
-        } else {
-            backend.relay().attach_if_detached(&context.peer);
         }
         backend.ready().await;
         Ok(())

@@ -94,7 +94,7 @@ impl Relay {
         &self.inner.questions
     }
 
-    /// Asks the client `request`: as a request of its own, or in a stateless client's result.
+    /// Puts `request` to a stateless client, through an input-required result, and reads its answer.
     async fn ask<T: serde::de::DeserializeOwned>(&self, request: InputRequest) -> Result<T, ErrorData> {
         let answer = self.inner.questions.ask(request).await?;
         serde_json::from_value(answer).map_err(|e| {
@@ -119,14 +119,6 @@ impl Relay {
 
     fn stateless(&self) -> bool {
         self.inner.stateless.load(Ordering::Acquire)
-    }
-
-    /// Attaches `peer` unless a client is attached already: a session keeps its peer, so this is
-    /// a read on every request after the first.
-    pub fn attach_if_detached(&self, peer: &Peer<RoleServer>) {
-        if self.inner.client.read().expect("relay").is_none() {
-            self.attach(peer);
-        }
     }
 
     fn client(&self) -> Option<Peer<RoleServer>> {
