@@ -197,10 +197,6 @@ impl GatewayBackend {
         }
     }
 
-    pub fn session(&self) -> &str {
-        &self.session
-    }
-
     fn key(&self, server: &str) -> String {
         format!("{}/{server}", self.session)
     }

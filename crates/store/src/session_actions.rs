@@ -69,16 +69,6 @@ impl Store {
             .await?)
     }
 
-    /// Whether the serving process has taken the action up.
-    pub async fn session_action_claimed(&self, id: i64) -> Result<bool, StoreError> {
-        let claimed: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT claimed_at FROM session_actions WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(claimed.flatten().is_some())
-    }
-
     pub async fn delete_session_action(&self, id: i64) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM session_actions WHERE id = ?").bind(id).execute(&self.pool).await?;
         Ok(())
@@ -91,6 +81,16 @@ mod tests {
 
     #[tokio::test]
     async fn an_action_is_claimed_once_and_its_arguments_go_when_it_is_done() {
+        let claimed_at = |store: &Store, id: i64| {
+            let pool = store.pool.clone();
+            async move {
+                sqlx::query_scalar::<_, Option<i64>>("SELECT claimed_at FROM session_actions WHERE id = ?")
+                    .bind(id)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_in(dir.path()).await.unwrap();
         store.start_session("s1", "http", None, "owner").await.unwrap();
@@ -98,12 +98,12 @@ mod tests {
         let a = store.queue_session_action("s1", r#"{"secret":"x"}"#).await.unwrap();
         let b = store.queue_session_action("s2", "{}").await.unwrap();
         assert_eq!(store.session_action_outcome(a).await.unwrap(), Some(None), "pending");
-        assert!(!store.session_action_claimed(a).await.unwrap());
+        assert!(claimed_at(&store, a).await.is_none());
 
         let claimed = store.claim_session_actions(&["s1".into()]).await.unwrap();
         assert_eq!(claimed.len(), 1);
         assert_eq!((claimed[0].id, claimed[0].action.as_str()), (a, r#"{"secret":"x"}"#));
-        assert!(store.session_action_claimed(a).await.unwrap());
+        assert!(claimed_at(&store, a).await.is_some());
         assert!(store.claim_session_actions(&["s1".into()]).await.unwrap().is_empty(), "claimed once");
         assert!(store.claim_session_actions(&[]).await.unwrap().is_empty());
 
