@@ -90,12 +90,8 @@ impl ClientKind {
                 }
                 e
             }
-            GatewayTarget::Http { .. } if !self.speaks_http() => {
-                return Err(ApiError::validation(
-                    "Claude Desktop's config file only takes servers it launches itself; connect it over stdio.",
-                ));
-            }
             GatewayTarget::Http { url, token } => {
+                self.check_http()?;
                 let mut e = json!({ "url": url, "headers": { "Authorization": format!("Bearer {token}") } });
                 if typed {
                     e["type"] = "http".into();
@@ -108,6 +104,15 @@ impl ClientKind {
     /// Whether the client's config file can name a streamable HTTP server.
     pub fn speaks_http(self) -> bool {
         self != Self::ClaudeDesktop
+    }
+
+    fn check_http(self) -> Result<(), ApiError> {
+        if self.speaks_http() {
+            return Ok(());
+        }
+        Err(ApiError::validation(
+            "Claude Desktop's config file only takes servers it launches itself; connect it over stdio.",
+        ))
     }
 
     /// The client's name as the CLI, the token store and session records spell it.
@@ -231,7 +236,7 @@ impl Berth {
             ClientTransport::Stdio => connect_client_for_user(client, &GatewayTarget::Stdio(berth), write),
             ClientTransport::Http => {
                 // Refused before a token exists for a client that could not use it.
-                client.entry(&GatewayTarget::Http { url: "", token: "" })?;
+                client.check_http()?;
                 let token = self.client_token(client, new_token).await?;
                 let url = format!("http://127.0.0.1:{}/mcp", self.gateway_port().await?);
                 connect_client_for_user(client, &GatewayTarget::Http { url: &url, token: &token }, write)
