@@ -328,26 +328,17 @@ impl<B: SessionBackend> GatewaySession<B> {
     }
 
     async fn current_prompts(&self, context: &RequestContext<RoleServer>) -> Result<Vec<Prompt>, ErrorData> {
-        let mut all: Vec<(String, Prompt)> = Vec::new();
-        for (server, peer) in self.peers().await {
-            if !offers(&peer, |c| c.prompts.is_some()) {
-                continue;
-            }
-            let listed = list_paged(|cursor| {
-                let request = ClientRequest::ListPromptsRequest(page_request(
-                    cursor.map(|c| PaginatedRequestParams::default().with_cursor(Some(c))),
-                ));
-                let (relay, peer) = (self.b().relay().clone(), peer.clone());
-                async move {
-                    match forward_to(&relay, peer, request, context).await? {
-                        ServerResult::ListPromptsResult(r) => Ok((r.prompts, r.next_cursor)),
-                        other => Err(unexpected(other)),
-                    }
-                }
-            })
+        let all = self
+            .list_everywhere(
+                context,
+                |c| c.prompts.is_some(),
+                |p| ClientRequest::ListPromptsRequest(page_request(p)),
+                |r| match r? {
+                    ServerResult::ListPromptsResult(r) => Ok((r.prompts, r.next_cursor)),
+                    other => Err(unexpected(other)),
+                },
+            )
             .await?;
-            all.extend(listed.into_iter().map(|p| (server.clone(), p)));
-        }
         let names = expose(all.iter().map(|(s, p)| (s.as_str(), p.name.as_str())));
         let mut routes = HashMap::new();
         let out = names
@@ -363,66 +354,82 @@ impl<B: SessionBackend> GatewaySession<B> {
         Ok(out)
     }
 
+    /// Every session server's resources; their routes are refreshed.
     async fn current_resources(
         &self,
         context: &RequestContext<RoleServer>,
-    ) -> Result<(Vec<Resource>, Vec<ResourceTemplate>), ErrorData> {
-        let mut resources = Vec::new();
-        let mut templates = Vec::new();
-        let mut routes = Routes::default();
+    ) -> Result<Vec<Resource>, ErrorData> {
+        let all = self
+            .list_everywhere(
+                context,
+                |c| c.resources.is_some(),
+                |p| ClientRequest::ListResourcesRequest(page_request(p)),
+                |r| match r? {
+                    ServerResult::ListResourcesResult(r) => Ok((r.resources, r.next_cursor)),
+                    other => Err(unexpected(other)),
+                },
+            )
+            .await?;
+        let mut routes = HashMap::new();
+        for (server, r) in &all {
+            routes.entry(r.uri.clone()).or_insert_with(|| server.clone());
+        }
+        self.routes().resources = routes;
+        Ok(all.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// Every session server's resource templates; their routes are refreshed.
+    async fn current_templates(
+        &self,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<Vec<ResourceTemplate>, ErrorData> {
+        let all = self
+            .list_everywhere(
+                context,
+                |c| c.resources.is_some(),
+                |p| ClientRequest::ListResourceTemplatesRequest(page_request(p)),
+                |r| match r {
+                    Ok(ServerResult::ListResourceTemplatesResult(r)) => {
+                        Ok((r.resource_templates, r.next_cursor))
+                    }
+                    // A server with resources need not have templates.
+                    Err(e) if e.code == rmcp::model::ErrorCode::METHOD_NOT_FOUND => Ok((Vec::new(), None)),
+                    Ok(other) => Err(unexpected(other)),
+                    Err(e) => Err(e),
+                },
+            )
+            .await?;
+        let mut routes = HashMap::new();
+        for (server, t) in &all {
+            routes.entry(t.uri_template.clone()).or_insert_with(|| server.clone());
+        }
+        self.routes().templates = routes;
+        Ok(all.into_iter().map(|(_, t)| t).collect())
+    }
+
+    /// One list, every page of it, from each session server that offers it; each item comes with
+    /// its server.
+    async fn list_everywhere<T>(
+        &self,
+        context: &RequestContext<RoleServer>,
+        offered: fn(&ServerCapabilities) -> bool,
+        request: fn(Option<PaginatedRequestParams>) -> ClientRequest,
+        page: fn(Result<ServerResult, ErrorData>) -> Result<Page<T>, ErrorData>,
+    ) -> Result<Vec<(String, T)>, ErrorData> {
+        let mut all = Vec::new();
         for (server, peer) in self.peers().await {
-            if !offers(&peer, |c| c.resources.is_some()) {
+            if !offers(&peer, offered) {
                 continue;
             }
-            let relay = self.b().relay().clone();
             let listed = list_paged(|cursor| {
-                let request = ClientRequest::ListResourcesRequest(page_request(
-                    cursor.map(|c| PaginatedRequestParams::default().with_cursor(Some(c))),
-                ));
-                let (relay, peer) = (relay.clone(), peer.clone());
-                async move {
-                    match forward_to(&relay, peer, request, context).await? {
-                        ServerResult::ListResourcesResult(r) => Ok((r.resources, r.next_cursor)),
-                        other => Err(unexpected(other)),
-                    }
-                }
+                let request = request(cursor.map(|c| PaginatedRequestParams::default().with_cursor(Some(c))));
+                let (relay, peer) = (self.b().relay().clone(), peer.clone());
+                async move { page(forward_to(&relay, peer, request, context).await) }
             })
             .await?;
-            for r in &listed {
-                routes.resources.entry(r.uri.clone()).or_insert_with(|| server.clone());
-            }
-            resources.extend(listed);
-            let listed = list_paged(|cursor| {
-                let request = ClientRequest::ListResourceTemplatesRequest(page_request(
-                    cursor.map(|c| PaginatedRequestParams::default().with_cursor(Some(c))),
-                ));
-                let (relay, peer) = (relay.clone(), peer.clone());
-                async move {
-                    match forward_to(&relay, peer, request, context).await {
-                        Ok(ServerResult::ListResourceTemplatesResult(r)) => {
-                            Ok((r.resource_templates, r.next_cursor))
-                        }
-                        // A server with resources need not have templates.
-                        Err(e) if e.code == rmcp::model::ErrorCode::METHOD_NOT_FOUND => {
-                            Ok((Vec::new(), None))
-                        }
-                        Ok(other) => Err(unexpected(other)),
-                        Err(e) => Err(e),
-                    }
-                }
-            })
-            .await?;
-            for t in &listed {
-                routes.templates.entry(t.uri_template.clone()).or_insert_with(|| server.clone());
-            }
-            templates.extend(listed);
+            all.extend(listed.into_iter().map(|item| (server.clone(), item)));
         }
-        {
-            let mut r = self.routes();
-            r.resources = routes.resources;
-            r.templates = routes.templates;
-        }
-        Ok((resources, templates))
+        Ok(all)
     }
 
     /// The server that owns `uri`: a listed resource, a template whose fixed prefix matches, or
@@ -445,6 +452,7 @@ impl<B: SessionBackend> GatewaySession<B> {
             return Ok(s);
         }
         self.current_resources(context).await?;
+        self.current_templates(context).await?;
         if let Some(s) = lookup(&self.routes()) {
             return Ok(s);
         }
@@ -552,11 +560,14 @@ fn offers(peer: &Peer<RoleClient>, has: impl Fn(&ServerCapabilities) -> bool) ->
     peer.peer_info().is_some_and(|i| has(&i.capabilities))
 }
 
+/// One page of a list: its items and the cursor of the next page.
+type Page<T> = (Vec<T>, Option<String>);
+
 /// Collects every page of a list.
 async fn list_paged<T, F, Fut>(mut page: F) -> Result<Vec<T>, ErrorData>
 where
     F: FnMut(Option<String>) -> Fut,
-    Fut: Future<Output = Result<(Vec<T>, Option<String>), ErrorData>>,
+    Fut: Future<Output = Result<Page<T>, ErrorData>>,
 {
     let mut out = Vec::new();
     let mut cursor = None;
@@ -755,7 +766,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
         self.prepare(&context).await?;
-        Ok(ListResourcesResult::with_all_items(self.current_resources(&context).await?.0))
+        Ok(ListResourcesResult::with_all_items(self.current_resources(&context).await?))
     }
 
     async fn list_resource_templates(
@@ -764,7 +775,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
         self.prepare(&context).await?;
-        Ok(ListResourceTemplatesResult::with_all_items(self.current_resources(&context).await?.1))
+        Ok(ListResourceTemplatesResult::with_all_items(self.current_templates(&context).await?))
     }
 
     async fn read_resource(
