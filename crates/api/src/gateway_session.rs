@@ -39,6 +39,12 @@ pub struct GatewayBackend {
     closed: tokio::sync::OnceCell<()>,
 }
 
+/// The least time between two call-log transactions of one session. A call made after a quiet
+/// spell is written at once; under load, calls queue for at most this long and go in together,
+/// so the log costs a few transactions a second instead of one per call, whose CPU time would
+/// otherwise be taken from the calls themselves.
+const LOG_SPACING: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Writes reported calls, as many per transaction as have queued up.
 async fn write_call_log(
     store: berth_store::Store,
@@ -46,7 +52,15 @@ async fn write_call_log(
     mut reports: tokio::sync::mpsc::UnboundedReceiver<CallReport>,
 ) {
     let mut batch = Vec::new();
-    while reports.recv_many(&mut batch, 256).await > 0 {
+    let mut last_write: Option<tokio::time::Instant> = None;
+    while reports.recv_many(&mut batch, 1024).await > 0 {
+        if let Some(at) = last_write {
+            tokio::time::sleep_until(at + LOG_SPACING).await;
+            // Whatever came in meanwhile joins this transaction; a closed channel just ends it.
+            while let Ok(report) = reports.try_recv() {
+                batch.push(report);
+            }
+        }
         let records: Vec<berth_store::CallRecord> = batch
             .iter()
             .map(|r| berth_store::CallRecord {
@@ -63,6 +77,7 @@ async fn write_call_log(
             tracing::warn!("could not record {} calls in the call log: {e}", records.len());
         }
         batch.clear();
+        last_write = Some(tokio::time::Instant::now());
     }
 }
 

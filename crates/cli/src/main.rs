@@ -319,7 +319,9 @@ fn main() -> ExitCode {
     )
     .map_err(|e| eprintln!("warning: logging to a file is off: {e}"));
 
-    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+    // One thread: the CLI waits on sockets, pipes and the engine, and a gateway call's hand-offs
+    // between tasks then cost no cross-thread wake-ups. Blocking work has its own pool.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     let result = rt.block_on(run(cli, data_dir, redactor, &out));
     // Work left on blocking threads (a stuck keychain or engine call) must not keep the process
     // alive after the command is done.

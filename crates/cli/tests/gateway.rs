@@ -131,8 +131,17 @@ async fn a_stdio_session_finds_adds_calls_and_cleans_up() {
     assert_eq!((s["active"].as_bool(), s["transport"].as_str()), (Some(true), Some("stdio")));
     assert_eq!(s["servers"][0]["server"], echo.as_str());
     assert_eq!(s["servers"][0]["config"]["greeting"], "hello");
-    // The call log has argument names, never values.
-    let calls = cli(&["calls", "--json"]);
+    // The call log has argument names, never values. A busy session writes it a few times a
+    // second, so the last call may take a moment to appear.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let calls = loop {
+        let calls = cli(&["calls", "--json"]);
+        let logged_last = calls.as_array().unwrap().iter().any(|c| c["tool"] == "env_present");
+        if logged_last || Instant::now() > deadline {
+            break calls;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     let logged = calls.to_string();
     assert!(logged.contains("\"echo\"") && logged.contains("\"text\""), "{logged}");
     assert!(

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn containers(filter: &str) -> usize {
     berth_testkit::containers(filter)
@@ -63,7 +63,36 @@ async fn http_gateway_guards_its_door_and_serves_sessions() {
             .status(),
         403
     );
-    assert_eq!(post(Some(&token), None, None).await.unwrap().status(), 200);
+    let opened = post(Some(&token), None, None).await.unwrap();
+    assert_eq!(opened.status(), 200);
+
+    // A quick answer leaves as one whole response of known length, still an event stream.
+    let session_id = opened.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let raw = |body: Value| {
+        http.post(&url)
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .header("mcp-session-id", &session_id)
+            .header("mcp-protocol-version", "2025-06-18")
+            .body(body.to_string())
+            .send()
+    };
+    let initialized = raw(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await.unwrap();
+    assert_eq!(initialized.status(), 202);
+    let listed = raw(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})).await.unwrap();
+    assert_eq!(listed.status(), 200);
+    assert!(listed.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let length: usize = listed.headers()["content-length"].to_str().unwrap().parse().unwrap();
+    let body = listed.text().await.unwrap();
+    assert_eq!(body.len(), length);
+    let answer =
+        body.lines().filter_map(|l| l.strip_prefix("data:")).find(|d| d.contains("\"id\":2")).unwrap();
+    let answer: Value = serde_json::from_str(answer.trim()).unwrap();
+    assert!(
+        answer["result"]["tools"].as_array().unwrap().iter().any(|t| t["name"] == "mcp-find"),
+        "{answer}"
+    );
 
     let transport = StreamableHttpClientTransport::from_config(
         StreamableHttpClientTransportConfig::with_uri(url.as_str()).auth_header(token.clone()),

@@ -27,6 +27,8 @@ use serde_json::json;
 #[derive(Clone, Default)]
 struct Seen {
     progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
+    /// When the first progress notification arrived.
+    first_progress: Arc<Mutex<Option<std::time::Instant>>>,
     logs: Arc<Mutex<Vec<LoggingMessageNotificationParam>>>,
     sampled: Arc<Mutex<Vec<CreateMessageRequestParams>>>,
     elicited: Arc<Mutex<Vec<String>>>,
@@ -75,6 +77,7 @@ impl ClientHandler for Client {
         _context: NotificationContext<RoleClient>,
     ) {
         self.0.progress.lock().unwrap().push(params);
+        self.0.first_progress.lock().unwrap().get_or_insert_with(std::time::Instant::now);
     }
 
     async fn on_logging_message(
@@ -179,10 +182,14 @@ async fn requests_notifications_and_server_requests_pass_through_the_gateway() {
     let handle = client.send_cancellable_request(request, PeerRequestOptions::no_options()).await.unwrap();
     let token = handle.progress_token.clone();
     let done = handle.await_response().await.unwrap();
+    let answered = std::time::Instant::now();
     assert!(
         matches!(done, ServerResult::CallToolResult(ref r) if text_of(r).contains("completed")),
         "{done:?}"
     );
+    // Progress streams as it happens: the call's stream is not held back until its answer.
+    let first = seen.first_progress.lock().unwrap().expect("progress arrived");
+    assert!(answered - first >= std::time::Duration::from_millis(500), "{:?}", answered - first);
     let progress = seen.progress.lock().unwrap().clone();
     assert_eq!(progress.len(), 4, "{progress:?}");
     assert!(progress.iter().all(|p| p.progress_token == token));

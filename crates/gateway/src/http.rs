@@ -8,7 +8,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, combinators::BoxBody};
+use futures_util::StreamExt;
+use http_body_util::{BodyExt, BodyStream, Full, StreamBody, combinators::BoxBody};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -63,6 +64,46 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 /// The names a browser or client may use for this listener.
 fn local_authorities(port: u16) -> [String; 3] {
     [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")]
+}
+
+/// How long the start of a POST's event stream is held back. The stream of a request opens at
+/// once, with a priming event, but its answer follows only when the servers have replied; sent as
+/// they come, the head and the rest go out as separate writes, each waking the client. An answer
+/// that comes within this time leaves with the rest as one response of known length; a longer
+/// call's stream goes out as it was, this much later.
+const HOLD: std::time::Duration = std::time::Duration::from_millis(25);
+
+/// Holds an event stream's first frames for up to [`HOLD`]; see there.
+async fn coalesce(response: Response<Body>) -> Response<Body> {
+    let (parts, mut body) = response.into_parts();
+    let mut held = bytes::BytesMut::new();
+    let deadline = tokio::time::sleep(HOLD);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            biased;
+            frame = body.frame() => match frame {
+                Some(Ok(frame)) => {
+                    // An event stream carries data only; there are no trailers to keep.
+                    if let Ok(data) = frame.into_data() {
+                        held.extend_from_slice(&data);
+                    }
+                }
+                None => return Response::from_parts(parts, Full::new(held.freeze()).boxed()),
+            },
+            _ = &mut deadline => break,
+        }
+    }
+    let first = (!held.is_empty()).then(|| Ok(hyper::body::Frame::data(held.freeze())));
+    let rest = futures_util::stream::iter(first).chain(BodyStream::new(body));
+    Response::from_parts(parts, BodyExt::boxed(StreamBody::new(rest)))
+}
+
+fn is_event_stream(response: &Response<Body>) -> bool {
+    response
+        .headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"))
 }
 
 /// Why a request was turned away.
@@ -222,7 +263,14 @@ where
                         if req.uri().path() != "/mcp" {
                             return Ok(reply(StatusCode::NOT_FOUND, "the MCP endpoint is /mcp"));
                         }
-                        tower_service::Service::call(&mut mcp, req).await
+                        // A GET opens a stream meant to stay open; only a POST's ends with its answer.
+                        let post = req.method() == hyper::Method::POST;
+                        let response = tower_service::Service::call(&mut mcp, req).await?;
+                        Ok(if post && is_event_stream(&response) {
+                            coalesce(response).await
+                        } else {
+                            response
+                        })
                     }
                 });
                 let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());

@@ -131,24 +131,28 @@ impl Store {
         .await?)
     }
 
-    /// Several calls in one transaction: a busy gateway writes its log in batches.
+    /// Several calls in one transaction: a busy gateway writes its log in batches. Rows go in
+    /// as multi-row inserts, since each statement is a round trip to the database's thread.
     pub async fn log_calls(&self, calls: &[CallRecord<'_>]) -> Result<(), StoreError> {
+        // Seven parameters a row stays far below SQLite's limit on parameters per statement.
+        const ROWS_PER_INSERT: usize = 200;
+        let names =
+            calls.iter().map(|c| serde_json::to_string(c.arg_names)).collect::<Result<Vec<_>, _>>()?;
         let mut tx = self.write_tx().await?;
-        for c in calls {
-            let names = serde_json::to_string(c.arg_names)?;
-            sqlx::query(
-                "INSERT INTO call_log (session_id, server, tool, arg_names, exit_code, started_at, duration_ms) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(c.session_id)
-            .bind(c.server)
-            .bind(c.tool)
-            .bind(names)
-            .bind(c.exit_code)
-            .bind(c.started_at)
-            .bind(c.duration_ms)
-            .execute(&mut *tx)
-            .await?;
+        for (chunk, names) in calls.chunks(ROWS_PER_INSERT).zip(names.chunks(ROWS_PER_INSERT)) {
+            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO call_log (session_id, server, tool, arg_names, exit_code, started_at, duration_ms) ",
+            );
+            insert.push_values(chunk.iter().zip(names), |mut row, (c, names)| {
+                row.push_bind(c.session_id)
+                    .push_bind(c.server)
+                    .push_bind(c.tool)
+                    .push_bind(names.as_str())
+                    .push_bind(c.exit_code)
+                    .push_bind(c.started_at)
+                    .push_bind(c.duration_ms);
+            });
+            insert.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -163,5 +167,48 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CallRecord;
+    use crate::Store;
+
+    #[tokio::test]
+    async fn a_batch_of_calls_lands_whole_and_in_order_across_inserts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        store.start_session("s1", "http", None, "me").await.unwrap();
+        let tools: Vec<String> = (0..450).map(|i| format!("tool-{i}")).collect();
+        let names = vec!["message".to_owned()];
+        let records: Vec<CallRecord> = tools
+            .iter()
+            .enumerate()
+            .map(|(i, tool)| CallRecord {
+                session_id: Some("s1"),
+                server: "everything",
+                tool,
+                arg_names: &names,
+                exit_code: (i % 3) as i64,
+                started_at: 1_000 + i as i64,
+                duration_ms: i as i64,
+            })
+            .collect();
+        store.log_calls(&records).await.unwrap();
+        let rows = store.calls(1_000).await.unwrap();
+        assert_eq!(rows.len(), 450);
+        // Newest first: the last record written is the first row.
+        for (row, i) in rows.iter().zip((0..450).rev()) {
+            assert_eq!(row.tool, format!("tool-{i}"));
+            assert_eq!(
+                (row.exit_code, row.started_at, row.duration_ms),
+                ((i % 3) as i64, 1_000 + i as i64, i as i64)
+            );
+            assert_eq!(row.arg_names, r#"["message"]"#);
+            assert_eq!(row.session_id.as_deref(), Some("s1"));
+        }
+        store.log_calls(&[]).await.unwrap();
+        assert_eq!(store.calls(1_000).await.unwrap().len(), 450);
     }
 }
