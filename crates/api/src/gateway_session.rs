@@ -55,10 +55,15 @@ async fn write_call_log(
     let mut last_write: Option<tokio::time::Instant> = None;
     while reports.recv_many(&mut batch, 1024).await > 0 {
         if let Some(at) = last_write {
-            tokio::time::sleep_until(at + LOG_SPACING).await;
-            // Whatever came in meanwhile joins this transaction; a closed channel just ends it.
-            while let Ok(report) = reports.try_recv() {
-                batch.push(report);
+            // Whatever comes in meanwhile joins this transaction. The session ending (the channel
+            // closing) ends the wait, so closing a session is not held up by it.
+            let wait = tokio::time::sleep_until(at + LOG_SPACING);
+            tokio::pin!(wait);
+            loop {
+                tokio::select! {
+                    _ = &mut wait => break,
+                    received = reports.recv_many(&mut batch, 1024) => if received == 0 { break },
+                }
             }
         }
         let records: Vec<berth_store::CallRecord> = batch
@@ -452,5 +457,49 @@ mod tests {
         assert_eq!(iso8601(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
         let leap = UNIX_EPOCH + std::time::Duration::from_secs(951_782_400); // 2000-02-29
         assert_eq!(&iso8601(leap)[..10], "2000-02-29");
+    }
+
+    fn report(tool: &str) -> CallReport {
+        CallReport {
+            server: "everything".into(),
+            tool: tool.into(),
+            arg_names: vec!["message".into()],
+            exit_code: 0,
+            started: SystemTime::now(),
+            duration: std::time::Duration::from_millis(3),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_call_log_writer_keeps_every_call_in_order_and_ends_with_the_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = berth_store::Store::open_in(dir.path()).await.unwrap();
+        store.start_session("s1", "http", None, "me").await.unwrap();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let writer = tokio::spawn(write_call_log(store.clone(), "s1".into(), rx));
+        // The first call after a quiet spell is written without waiting for company.
+        tx.send(report("first")).unwrap();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while store.calls(10).await.unwrap().is_empty() {
+            assert!(tokio::time::Instant::now() < deadline, "the first call was never written");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        // A burst, some of it arriving while the writer waits out its spacing, then the end.
+        for i in 0..300 {
+            tx.send(report(&format!("burst-{i}"))).unwrap();
+            if i % 100 == 0 {
+                tokio::task::yield_now().await;
+            }
+        }
+        drop(tx);
+        tokio::time::timeout(std::time::Duration::from_secs(10), writer).await.unwrap().unwrap();
+        let rows = store.calls(1_000).await.unwrap();
+        let tools: Vec<&str> = rows.iter().rev().map(|r| r.tool.as_str()).collect();
+        let expected: Vec<String> =
+            std::iter::once("first".to_owned()).chain((0..300).map(|i| format!("burst-{i}"))).collect();
+        assert_eq!(tools, expected);
+        assert!(
+            rows.iter().all(|r| r.session_id.as_deref() == Some("s1") && r.arg_names == r#"["message"]"#)
+        );
     }
 }
