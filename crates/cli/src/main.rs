@@ -182,10 +182,10 @@ enum ServerCommand {
         #[arg(long)]
         allow_writes: bool,
         /// CPUs the container may use (0.1 to 64).
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = ServerSettings::default().cpus)]
         cpus: f64,
         /// Memory the container may use, in MB (64 to 262144).
-        #[arg(long, default_value_t = 2048)]
+        #[arg(long, default_value_t = ServerSettings::default().memory_mb)]
         memory_mb: u32,
     },
     /// List installed servers and their status.
