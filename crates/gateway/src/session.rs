@@ -192,13 +192,16 @@ impl<B: SessionBackend> GatewaySession<B> {
         Self { slot: Arc::new(slot) }
     }
 
-    async fn open(&self, how: Opening) -> Result<&Arc<B>, ErrorData> {
+    /// The session's backend, opened as `how` says if it is not open yet; `how` is only asked
+    /// then, so requests on an open session do not work out their caller again.
+    async fn open(&self, how: impl FnOnce() -> Opening) -> Result<&Arc<B>, ErrorData> {
         self.slot
             .backend
             .get_or_try_init(|| async {
                 let Some(opener) = &self.slot.opener else {
                     return Err(BackendError::new("the session has no backend"));
                 };
+                let how = how();
                 let owned = matches!(how, Opening::Session(_));
                 let backend = opener.open(how).await?;
                 self.slot.owned.store(owned, Ordering::Release);
@@ -227,7 +230,7 @@ impl<B: SessionBackend> GatewaySession<B> {
     async fn prepare(&self, context: &RequestContext<RoleServer>) -> Result<(), ErrorData> {
         // A session began with `initialize`, which opened its backend; a request that finds none
         // open came without a session.
-        let backend = self.open(Opening::Stateless(caller_of(&context.extensions))).await?;
+        let backend = self.open(|| Opening::Stateless(caller_of(&context.extensions))).await?;
         if self.stateless() {
             // Each stateless request is its own connection and says in its `_meta` who the client
             // is and what it can do; the latest one is the client the servers see.
@@ -647,7 +650,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
     ) -> Result<InitializeResult, ErrorData> {
         context.peer.set_peer_info(request.clone());
         // Servers started for this session announce the client's own capabilities.
-        self.open(Opening::Session(caller_of(&context.extensions))).await?.relay().attach(&context.peer);
+        self.open(|| Opening::Session(caller_of(&context.extensions))).await?.relay().attach(&context.peer);
         self.negotiate_initialize(&request)
     }
 
