@@ -31,7 +31,9 @@ impl Store {
         .await?)
     }
 
-    /// Claims the unclaimed actions for any of `sessions`, so each is carried out once.
+    /// Claims the unclaimed actions for any of `sessions`, so each is carried out once. A serving
+    /// process asks several times a second and almost always finds nothing: a read answers that,
+    /// and only actions waiting take the write lock.
     pub async fn claim_session_actions(
         &self,
         sessions: &[String],
@@ -40,6 +42,16 @@ impl Store {
             return Ok(Vec::new());
         }
         let ids = serde_json::to_string(sessions)?;
+        let waiting: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM session_actions WHERE claimed_at IS NULL \
+             AND session_id IN (SELECT value FROM json_each(?)))",
+        )
+        .bind(&ids)
+        .fetch_one(&self.pool)
+        .await?;
+        if !waiting {
+            return Ok(Vec::new());
+        }
         let query = sqlx::query_as(
             "UPDATE session_actions SET claimed_at = ? WHERE claimed_at IS NULL \
              AND session_id IN (SELECT value FROM json_each(?)) RETURNING id, session_id, action",
