@@ -25,6 +25,27 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
+/// The JSON-RPC messages both load generators send: over HTTP, and as lines on the backend's
+/// stdio.
+mod messages {
+    pub const PROTOCOL: &str = "2025-06-18";
+
+    pub fn initialize() -> String {
+        format!(
+            r#"{{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{"protocolVersion":"{PROTOCOL}","capabilities":{{}},"clientInfo":{{"name":"berth-bench","version":"1"}}}}}}"#
+        )
+    }
+
+    pub const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+
+    /// The `echo` call numbered `id`.
+    pub fn echo_call(id: usize) -> String {
+        format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"echo","arguments":{{"message":"bench"}}}}}}"#
+        )
+    }
+}
+
 /// The load generator: plain HTTP/1.1 on blocking sockets, one kept-alive connection and one
 /// thread per call in flight, requests formatted from a template and responses read whole (by
 /// length or chunk by chunk) and checked for the echo. It does what an MCP client must
@@ -34,7 +55,7 @@ mod load {
     use std::io::{BufRead, BufReader, Read, Write};
     use std::net::TcpStream;
 
-    const PROTOCOL: &str = "2025-06-18";
+    use super::messages::{INITIALIZED, PROTOCOL, echo_call, initialize};
 
     /// One MCP session: where it is and the headers every request carries.
     pub struct Session {
@@ -59,10 +80,7 @@ mod load {
             }
             let mut session = Session { addr, headers };
             let mut c = session.connect();
-            let init = format!(
-                r#"{{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{"protocolVersion":"{PROTOCOL}","capabilities":{{}},"clientInfo":{{"name":"berth-bench","version":"1"}}}}}}"#
-            );
-            let (head, body) = c.post(&session.headers, &init);
+            let (head, body) = c.post(&session.headers, &initialize());
             assert!(body.contains("protocolVersion"), "initialize failed: {head}{body}");
             if let Some(id) = head.lines().find_map(|l| {
                 let (k, v) = l.split_once(':')?;
@@ -70,7 +88,7 @@ mod load {
             }) {
                 session.headers.push_str(&format!("Mcp-Session-Id: {id}\r\n"));
             }
-            c.post(&session.headers, r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+            c.post(&session.headers, INITIALIZED);
             session
         }
 
@@ -81,10 +99,7 @@ mod load {
         }
 
         pub fn echo(&self, c: &mut Conn, id: usize) {
-            let body = format!(
-                r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"echo","arguments":{{"message":"bench"}}}}}}"#
-            );
-            let (head, reply) = c.post(&self.headers, &body);
+            let (head, reply) = c.post(&self.headers, &echo_call(id));
             assert!(reply.contains("Echo: ") && reply.contains("bench"), "unexpected reply: {head}{reply}");
         }
     }
@@ -264,19 +279,10 @@ where
         stdin.write_all(format!("{text}\n").as_bytes()).await.unwrap();
         stdin.flush().await.unwrap();
     }
-    send(
-        &mut stdin,
-        r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"berth-bench","version":"1"}}}"#,
-    )
-    .await;
+    send(&mut stdin, &messages::initialize()).await;
     stdout.read_line(&mut line).await.unwrap();
     assert!(line.contains("protocolVersion"), "the backend did not initialize: {line}");
-    send(&mut stdin, r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).await;
-    let call = |id: usize| {
-        format!(
-            r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"echo","arguments":{{"message":"bench"}}}}}}"#
-        )
-    };
+    send(&mut stdin, messages::INITIALIZED).await;
     let total = WARMUP + CALLS;
     let mut sent_at = std::collections::HashMap::new();
     let mut latencies = Vec::new();
@@ -284,7 +290,7 @@ where
     let mut started = Instant::now();
     while next <= concurrency {
         sent_at.insert(next, Instant::now());
-        send(&mut stdin, &call(next)).await;
+        send(&mut stdin, &messages::echo_call(next)).await;
         next += 1;
     }
     let mut done = 0;
@@ -304,7 +310,7 @@ where
         }
         if next <= total {
             sent_at.insert(next, Instant::now());
-            send(&mut stdin, &call(next)).await;
+            send(&mut stdin, &messages::echo_call(next)).await;
             next += 1;
         }
     }
@@ -372,21 +378,15 @@ fn attached_calls(image: &str, concurrency: usize) -> Figures {
     })
 }
 
-/// An HTTP endpoint for the rmcp client.
-struct Target<'a> {
-    url: &'a str,
-    token: Option<&'a str>,
-}
-
-/// `CALLS` echo calls with the rmcp client over one session with `concurrency` in flight.
-async fn measure(target: Target<'_>, concurrency: usize) -> Figures {
-    let mut config = StreamableHttpClientTransportConfig::with_uri(target.url);
-    if let Some(t) = target.token {
+/// `CALLS` echo calls with the rmcp client over one session at `url` with `concurrency` in flight.
+async fn measure(url: &str, token: Option<&str>, concurrency: usize) -> Figures {
+    let mut config = StreamableHttpClientTransportConfig::with_uri(url);
+    if let Some(t) = token {
         config = config.auth_header(t.to_owned());
     }
     let client = rmcp::serve_client((), StreamableHttpClientTransport::from_config(config))
         .await
-        .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", target.url));
+        .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
     let call = || {
         CallToolRequestParams::new("echo")
             .with_arguments(serde_json::json!({"message": "bench"}).as_object().cloned().unwrap())
@@ -535,11 +535,11 @@ async fn run(peers: &'static berth_testkit::Peers) -> ExitCode {
     header(&format!("rmcp client (streamable HTTP); {CALLS} calls per row"));
     let mut sdk = Vec::new();
     for concurrency in [1, 16] {
-        let t = measure(Target { url: &trivial_url, token: None }, concurrency).await;
+        let t = measure(&trivial_url, None, concurrency).await;
         row("client ceiling (trivial server)", concurrency, &t);
-        let s = measure(Target { url: &super_url, token: None }, concurrency).await;
+        let s = measure(&super_url, None, concurrency).await;
         row("supergateway --stateful", concurrency, &s);
-        let b = measure(Target { url: &berth_url, token: Some(&token) }, concurrency).await;
+        let b = measure(&berth_url, Some(&token), concurrency).await;
         row("Berth gateway", concurrency, &b);
         let (worse, line) = compare(concurrency, &b, &s, None);
         slower |= worse;
