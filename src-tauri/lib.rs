@@ -3,7 +3,6 @@
 
 mod commands;
 mod deep_link;
-mod gateway;
 mod tray;
 
 use std::path::PathBuf;
@@ -41,7 +40,6 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
-        .manage(gateway::DesktopGateway::default())
         .invoke_handler(commands::handler())
         .setup(move |app| {
             let Some(data_dir) = data_dir.clone() else {
@@ -56,6 +54,8 @@ pub fn run() {
                 redactor: redactor.clone(),
                 system_locale: sys_locale::get_locale(),
                 secrets: None,
+                runtime: None,
+                clock: None,
             };
             match tauri::async_runtime::block_on(Berth::open(options)) {
                 Ok(berth) => {
@@ -68,7 +68,7 @@ pub fn run() {
                 }
             }
             tray::install(app.handle())?;
-            gateway::start_if_enabled(app.handle());
+            start_gateway_if_enabled(app.handle());
             deep_link::install(app.handle());
             exit_on_termination_signals(app.handle());
             Ok(())
@@ -81,7 +81,7 @@ pub fn run() {
                 && let Some(berth) = app.try_state::<Berth>()
             {
                 tauri::async_runtime::block_on(async {
-                    app.state::<gateway::DesktopGateway>().stop().await;
+                    berth.gateway_stop().await;
                     berth.shutdown().await;
                 });
             }
@@ -115,6 +115,22 @@ fn start_background_work(app: &tauri::AppHandle, berth: Berth) {
             Ok(_) => {}
             Err(e) => tracing::warn!(code = ?e.code, "catalog refresh at start-up failed: {}", e.message),
         }
+    });
+}
+
+/// Event telling the UI and the tray that the hosted gateway was turned on or off.
+pub const EVENT_GATEWAY_CHANGED: &str = "gateway-changed";
+
+/// Starts the hosted gateway at launch when the user left it on.
+fn start_gateway_if_enabled(app: &tauri::AppHandle) {
+    use tauri::Emitter;
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let berth = app.state::<Berth>();
+        if let Err(e) = berth.gateway_start_if_enabled().await {
+            tracing::warn!("the gateway did not start: {}", e.message);
+        }
+        let _ = app.emit(EVENT_GATEWAY_CHANGED, ());
     });
 }
 

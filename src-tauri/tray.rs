@@ -3,7 +3,7 @@
 use berth_api::{Berth, ServerStatus};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Emitter, Manager, Wry, image::Image};
+use tauri::{AppHandle, Emitter, Listener, Manager, Wry, image::Image};
 
 const TRAY_ID: &str = "berth";
 const OPEN: &str = "open";
@@ -20,6 +20,11 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
         .menu(&base_menu(app, &[], None)?)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .build(app)?;
+    // The menu follows what changed, wherever the change was made.
+    for event in [crate::commands::servers::EVENT_SERVERS_CHANGED, crate::EVENT_GATEWAY_CHANGED] {
+        let handle = app.clone();
+        app.listen_any(event, move |_| refresh(&handle));
+    }
     refresh(app);
     Ok(())
 }
@@ -54,7 +59,7 @@ fn base_menu(
 }
 
 /// Rebuilds the server entries from the current list.
-pub fn refresh(app: &AppHandle) {
+fn refresh(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let Some(berth) = app.try_state::<Berth>() else { return };
@@ -65,7 +70,7 @@ pub fn refresh(app: &AppHandle) {
                 return;
             }
         };
-        let url = app.state::<crate::gateway::DesktopGateway>().url().await;
+        let url = berth.gateway_status().await.ok().and_then(|s| s.url);
         if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), base_menu(&app, &servers, url.as_deref())) {
             let _ = tray.set_menu(Some(menu));
         }
@@ -79,18 +84,20 @@ fn on_menu(app: &AppHandle, id: &str) {
         GATEWAY_TOGGLE => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
-                let on = app.state::<crate::gateway::DesktopGateway>().url().await.is_none();
-                if let Err(e) = crate::gateway::set_enabled(&app, on).await {
+                let berth = app.state::<Berth>();
+                let on = berth.gateway_status().await.map(|s| s.url.is_none()).unwrap_or(true);
+                if let Err(e) = berth.gateway_set_enabled(on).await {
                     let _ = app.emit("server-error", e);
                 }
-                let _ = app.emit("gateway-changed", ());
+                let _ = app.emit(crate::EVENT_GATEWAY_CHANGED, ());
             });
         }
         GATEWAY_COPY => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 use tauri_plugin_clipboard_manager::ClipboardExt;
-                if let Some(url) = app.state::<crate::gateway::DesktopGateway>().url().await {
+                let url = app.state::<Berth>().gateway_status().await.ok().and_then(|s| s.url);
+                if let Some(url) = url {
                     let _ = app.clipboard().write_text(url);
                 }
             });

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use berth_api::{ApiError, Berth, ClientKind, ClientSetup, ClientTransport};
+use berth_api::{ApiError, Berth, ClientKind, ClientSetup, ClientTransport, TokenPolicy, WriteMode};
 use tauri::State;
 
 /// The entry launches the `berth` CLI that ships next to this app.
@@ -27,5 +27,5 @@ pub async fn client_connect(
     client: ClientKind,
     transport: ClientTransport,
 ) -> Result<ClientSetup, ApiError> {
-    berth.connect_client(client, transport, &berth_binary()?, true, false).await
+    berth.connect_client(client, transport, &berth_binary()?, WriteMode::Write, TokenPolicy::Keep).await
 }

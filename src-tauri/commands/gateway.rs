@@ -1,21 +1,23 @@
-//! Gateway commands: status, on/off, and the token for client setup.
+//! Gateway commands: status, on/off, the servers new sessions start with, and the token for
+//! client setup.
 
 use berth_api::{ApiError, Berth, GatewayStatus};
-use tauri::{AppHandle, State};
-
-use crate::gateway::DesktopGateway;
+use tauri::{AppHandle, Emitter, State};
 
 #[tauri::command]
-pub async fn gateway_status(
-    berth: State<'_, Berth>,
-    gateway: State<'_, DesktopGateway>,
-) -> Result<GatewayStatus, ApiError> {
-    gateway.status(&berth).await
+pub async fn gateway_status(berth: State<'_, Berth>) -> Result<GatewayStatus, ApiError> {
+    berth.gateway_status().await
 }
 
 #[tauri::command]
-pub async fn gateway_set_enabled(app: AppHandle, enabled: bool) -> Result<GatewayStatus, ApiError> {
-    crate::gateway::set_enabled(&app, enabled).await
+pub async fn gateway_set_enabled(
+    app: AppHandle,
+    berth: State<'_, Berth>,
+    enabled: bool,
+) -> Result<GatewayStatus, ApiError> {
+    let status = berth.gateway_set_enabled(enabled).await;
+    let _ = app.emit(crate::EVENT_GATEWAY_CHANGED, ());
+    status
 }
 
 /// The bearer token, for the user to copy into a client; shown only on request.
@@ -27,9 +29,7 @@ pub async fn gateway_token(berth: State<'_, Berth>) -> Result<String, ApiError> 
 #[tauri::command]
 pub async fn gateway_set_starting(
     berth: State<'_, Berth>,
-    gateway: State<'_, DesktopGateway>,
     servers: Vec<String>,
 ) -> Result<GatewayStatus, ApiError> {
-    berth.set_gateway_starting_servers(servers).await?;
-    gateway.status(&berth).await
+    berth.gateway_set_starting(servers).await
 }

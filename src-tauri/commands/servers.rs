@@ -8,9 +8,9 @@ pub const EVENT_SERVER_PROGRESS: &str = "server-progress";
 /// Event telling the UI (and the tray) that the set or state of servers changed.
 pub const EVENT_SERVERS_CHANGED: &str = "servers-changed";
 
+/// The UI and the tray (which listens for this event) show the change.
 fn changed(app: &AppHandle) {
     let _ = app.emit(EVENT_SERVERS_CHANGED, ());
-    crate::tray::refresh(app);
 }
 
 #[tauri::command]

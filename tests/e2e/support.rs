@@ -201,6 +201,8 @@ pub async fn open_berth(data: &Path) -> berth_api::Berth {
         redactor: berth_api::Redactor::new(),
         system_locale: None,
         secrets: None,
+        runtime: None,
+        clock: None,
     })
     .await
     .expect("Berth opens over the test's data folder")

@@ -4,8 +4,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use berth_runtime::ContainerRuntime;
 use berth_secrets::{Keychain, Redacting, Redactor, SecretStore};
-use berth_store::Store;
+use berth_servers::{RuntimeSource, Supervisor};
+use berth_store::{Clock, Store, SystemClock};
 
 use crate::{ApiError, ErrorCode};
 
@@ -21,6 +23,10 @@ pub struct BerthOptions {
     pub system_locale: Option<String>,
     /// The secret store; `None` opens the OS keychain.
     pub secrets: Option<Arc<dyn SecretStore>>,
+    /// The container engine; `None` connects to Docker the first time a server needs it.
+    pub runtime: Option<Arc<dyn ContainerRuntime>>,
+    /// The clock for stored times and call timestamps; `None` is the wall clock.
+    pub clock: Option<Arc<dyn Clock>>,
 }
 
 /// The opened application: database, secret store and host facts.
@@ -32,10 +38,14 @@ pub struct Berth {
     pub(crate) system_locale: Option<String>,
     pub(crate) catalog: Arc<tokio::sync::RwLock<Option<Arc<crate::catalog::LoadedCatalog>>>>,
     pub(crate) http: Arc<std::sync::OnceLock<berth_net::HttpClient>>,
-    /// Connected on first use of a server command, so the rest of Berth works without Docker.
-    pub(crate) supervisor: Arc<tokio::sync::OnceCell<Arc<berth_servers::Supervisor>>>,
+    /// The servers this process runs. It connects to the container engine only when a server
+    /// needs one, so the rest of Berth works without Docker.
+    pub(crate) supervisor: Arc<Supervisor>,
+    pub(crate) clock: Arc<dyn Clock>,
     /// The gateway sessions this process serves, for actions asked of them.
-    pub(crate) live_sessions: Arc<crate::session_actions::LiveSessions>,
+    pub(crate) live_sessions: Arc<crate::gateway::LiveSessions>,
+    /// The gateway this process hosts for the desktop app, while it is on.
+    pub(crate) hosted: Arc<crate::gateway::HostedGateway>,
 }
 
 impl Berth {
@@ -43,7 +53,12 @@ impl Berth {
     /// does not stop Berth: everything that needs no secret keeps working, and the rest reports
     /// `keychain_unavailable` with the fix.
     pub async fn open(options: BerthOptions) -> Result<Self, ApiError> {
-        let store = Store::open_in(&options.data_dir).await?;
+        let clock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let store = Store::open_in_with(&options.data_dir, clock.clone()).await?;
+        let runtime = match options.runtime {
+            Some(r) => RuntimeSource::Given(r),
+            None => RuntimeSource::Docker,
+        };
         let secrets = match options.secrets {
             Some(s) => Ok(Arc::new(Redacting::new(s, options.redactor)) as Arc<dyn SecretStore>),
             None => open_keychain(options.redactor).await,
@@ -58,8 +73,10 @@ impl Berth {
             system_locale: options.system_locale,
             catalog: Default::default(),
             http: Default::default(),
-            supervisor: Default::default(),
+            supervisor: Arc::new(Supervisor::new(runtime)),
+            clock,
             live_sessions: Default::default(),
+            hosted: Default::default(),
         })
     }
 
@@ -70,6 +87,11 @@ impl Berth {
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// Now, in Unix milliseconds, from the injected clock.
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// Runs blocking secret-store work off the async threads.

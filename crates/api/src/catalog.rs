@@ -86,6 +86,17 @@ impl Berth {
         Ok(loaded)
     }
 
+    /// The catalog entry named `name`.
+    pub(crate) async fn catalog_item(&self, name: &str) -> Result<CatalogItem, ApiError> {
+        let catalog = self.catalog().await?;
+        catalog.items.iter().find(|i| i.name == name).cloned().ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NotFound,
+                format!("No catalog entry is named {name:?}. `berth catalog search` finds the exact name."),
+            )
+        })
+    }
+
     /// Drops the loaded catalog so the next use reloads it.
     pub(crate) async fn invalidate_catalog(&self) {
         *self.catalog.write().await = None;
@@ -160,23 +171,11 @@ impl Berth {
         name: &str,
         locale: Option<Locale>,
     ) -> Result<CatalogItemView, ApiError> {
-        let catalog = self.catalog().await?;
-        let item = catalog.items.iter().find(|i| i.name == name).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::NotFound,
-                format!(
-                    "No catalog entry is named {name:?}. Search with `berth catalog search` to find its name."
-                ),
-            )
-        })?;
+        let item = self.catalog_item(name).await?;
         let lang = self.lang(locale).await?;
         let (title, description) = item.localized(lang);
+        let (title, description) = (title.to_owned(), description.to_owned());
         let set = self.stored_secret_keys().await?;
-        Ok(CatalogItemView {
-            title: title.to_owned(),
-            description: description.to_owned(),
-            secrets: secret_statuses(&item.secrets, &set),
-            item: item.clone(),
-        })
+        Ok(CatalogItemView { title, description, secrets: secret_statuses(&item.secrets, &set), item })
     }
 }

@@ -74,14 +74,8 @@ pub struct RefreshOutcome {
     pub message: String,
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-fn view(row: CatalogSourceRow) -> CatalogSourceView {
+/// A source as the overview shows it; `now_ms` dates its content.
+fn view(row: CatalogSourceRow, now_ms: i64) -> CatalogSourceView {
     let health = match (&row.last_error, row.fetched_at) {
         (None, Some(_)) => SourceHealth::Ok,
         (Some(_), Some(_)) => SourceHealth::Stale,
@@ -89,7 +83,7 @@ fn view(row: CatalogSourceRow) -> CatalogSourceView {
     };
     CatalogSourceView {
         kind: if row.kind == "url" { SourceKind::Url } else { SourceKind::File },
-        age_ms: row.fetched_at.map(|t| (now_ms() - t).max(0)),
+        age_ms: row.fetched_at.map(|t| (now_ms - t).max(0)),
         id: row.id,
         location: row.location,
         health,
@@ -165,7 +159,8 @@ impl Berth {
             age_ms: None,
             last_error: None,
         }];
-        sources.extend(self.store.catalog_sources().await?.into_iter().map(view));
+        let now = self.now_ms();
+        sources.extend(self.store.catalog_sources().await?.into_iter().map(|row| view(row, now)));
         Ok(CatalogOverview { sources, total_items: catalog.items.len(), rejected: catalog.rejected.clone() })
     }
 
@@ -243,7 +238,7 @@ impl Berth {
             .catalog_source(&id)
             .await?
             .ok_or_else(|| ApiError::internal("the new source vanished"))?;
-        Ok(view(row))
+        Ok(view(row, self.now_ms()))
     }
 
     pub async fn catalog_source_remove(&self, id: &str) -> Result<bool, ApiError> {

@@ -126,6 +126,26 @@ impl ClientKind {
     }
 }
 
+/// Whether client setup writes the entry into the client's config file or only shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteMode {
+    /// Merge the entry into the file, after copying it aside.
+    Write,
+    /// Return the entry and where it goes; touch nothing.
+    Print,
+}
+
+/// What happens to a client's existing gateway token when its HTTP entry is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenPolicy {
+    /// Use the token the client has, issuing one the first time.
+    Keep,
+    /// Issue a new token; the old one stops working at once.
+    Replace,
+}
+
 impl ClientKind {
     pub const ALL: [ClientKind; 4] = [Self::ClaudeDesktop, Self::ClaudeCode, Self::Cursor, Self::Vscode];
 }
@@ -137,7 +157,7 @@ pub fn connect_client(
     target: &GatewayTarget,
     home: &Path,
     config: &Path,
-    write: bool,
+    write: WriteMode,
     now_ms: i64,
 ) -> Result<ClientSetup, ApiError> {
     let path = client.config_path(home, config);
@@ -153,7 +173,7 @@ pub fn connect_client(
         written: false,
         backup: None,
     };
-    if !write {
+    if write == WriteMode::Print {
         return Ok(setup);
     }
     let existing = match std::fs::read_to_string(&path) {
@@ -204,42 +224,43 @@ pub fn connect_client(
     Ok(setup)
 }
 
-/// [`connect_client`] for this user: their home and config folders, the current time for the backup.
+/// [`connect_client`] for this user: their home and config folders; `now_ms` names the backup.
 pub fn connect_client_for_user(
     client: ClientKind,
     target: &GatewayTarget,
-    write: bool,
+    write: WriteMode,
+    now_ms: i64,
 ) -> Result<ClientSetup, ApiError> {
     let dirs = directories::BaseDirs::new()
         .ok_or_else(|| ApiError::validation("Berth cannot find your home folder; set HOME."))?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    connect_client(client, target, dirs.home_dir(), dirs.config_dir(), write, now)
+    connect_client(client, target, dirs.home_dir(), dirs.config_dir(), write, now_ms)
 }
 
 impl Berth {
     /// The entry that points `client` at the gateway, written into its config when `write` is
     /// set. Over stdio it launches `berth` (the binary at that path); over HTTP it names the
     /// desktop gateway's port and carries the client's own token, issued the first time (or anew
-    /// with `new_token`, which ends the old one).
+    /// with [`TokenPolicy::Replace`], which ends the old one).
     pub async fn connect_client(
         &self,
         client: ClientKind,
         transport: ClientTransport,
         berth: &Path,
-        write: bool,
-        new_token: bool,
+        write: WriteMode,
+        token: TokenPolicy,
     ) -> Result<ClientSetup, ApiError> {
+        let now = self.now_ms();
         match transport {
-            ClientTransport::Stdio => connect_client_for_user(client, &GatewayTarget::Stdio(berth), write),
+            ClientTransport::Stdio => {
+                connect_client_for_user(client, &GatewayTarget::Stdio(berth), write, now)
+            }
             ClientTransport::Http => {
                 // Refused before a token exists for a client that could not use it.
                 client.check_http()?;
-                let token = self.client_token(client, new_token).await?;
+                let token = self.client_token(client, token).await?;
                 let url = format!("http://127.0.0.1:{}/mcp", self.gateway_port().await?);
-                connect_client_for_user(client, &GatewayTarget::Http { url: &url, token: &token }, write)
+                let target = GatewayTarget::Http { url: &url, token: &token };
+                connect_client_for_user(client, &target, write, now)
             }
         }
     }
@@ -255,7 +276,9 @@ impl Berth {
             if transport == ClientTransport::Http && !client.speaks_http() {
                 continue;
             }
-            out.push(self.connect_client(client, transport, berth, false, false).await?);
+            out.push(
+                self.connect_client(client, transport, berth, WriteMode::Print, TokenPolicy::Keep).await?,
+            );
         }
         Ok(out)
     }
@@ -274,7 +297,7 @@ mod tests {
         let cursor = ClientKind::Cursor.config_path(&home, &config);
         std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
         std::fs::write(&cursor, r#"{"mcpServers": {"other": {"command": "x"}}, "theme": "dark"}"#).unwrap();
-        let s = connect_client(ClientKind::Cursor, berth, &home, &config, true, 42).unwrap();
+        let s = connect_client(ClientKind::Cursor, berth, &home, &config, WriteMode::Write, 42).unwrap();
         assert!(s.written);
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&cursor).unwrap()).unwrap();
         assert_eq!(doc["mcpServers"]["other"]["command"], "x");
@@ -284,13 +307,14 @@ mod tests {
         assert!(backup.contains("other") && !backup.contains("berth"));
 
         // VS Code: `servers` with a type; a missing file is created.
-        let s = connect_client(ClientKind::Vscode, berth, &home, &config, true, 43).unwrap();
+        let s = connect_client(ClientKind::Vscode, berth, &home, &config, WriteMode::Write, 43).unwrap();
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&s.path).unwrap()).unwrap();
         assert_eq!(doc["servers"]["berth"]["type"], "stdio");
         assert!(s.backup.is_none());
 
         // Print only: nothing written.
-        let s = connect_client(ClientKind::ClaudeDesktop, berth, &home, &config, false, 44).unwrap();
+        let s =
+            connect_client(ClientKind::ClaudeDesktop, berth, &home, &config, WriteMode::Print, 44).unwrap();
         assert!(!s.written && !Path::new(&s.path).exists());
         assert_eq!(s.entry["command"], "/usr/local/bin/berth");
     }
@@ -300,20 +324,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (home, config) = (dir.path().join("home"), dir.path().join("config"));
         let target = GatewayTarget::Http { url: "http://127.0.0.1:8811/mcp", token: "t0k" };
-        let s = connect_client(ClientKind::Vscode, &target, &home, &config, true, 1).unwrap();
+        let s = connect_client(ClientKind::Vscode, &target, &home, &config, WriteMode::Write, 1).unwrap();
         assert_eq!(s.transport, ClientTransport::Http);
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&s.path).unwrap()).unwrap();
         assert_eq!(
             doc["servers"]["berth"],
             json!({"type": "http", "url": "http://127.0.0.1:8811/mcp", "headers": {"Authorization": "Bearer t0k"}})
         );
-        let s = connect_client(ClientKind::Cursor, &target, &home, &config, false, 2).unwrap();
+        let s = connect_client(ClientKind::Cursor, &target, &home, &config, WriteMode::Print, 2).unwrap();
         assert_eq!(
             s.entry,
             json!({"url": "http://127.0.0.1:8811/mcp", "headers": {"Authorization": "Bearer t0k"}})
         );
         // Claude Desktop cannot take one, and its file is not touched.
-        let e = connect_client(ClientKind::ClaudeDesktop, &target, &home, &config, true, 3).unwrap_err();
+        let e = connect_client(ClientKind::ClaudeDesktop, &target, &home, &config, WriteMode::Write, 3)
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::Validation);
         assert!(e.message.contains("stdio"), "{}", e.message);
         assert!(!ClientKind::ClaudeDesktop.config_path(&home, &config).exists());
@@ -332,7 +357,7 @@ mod tests {
                 &GatewayTarget::Stdio(Path::new("/b")),
                 &home,
                 &config,
-                true,
+                WriteMode::Write,
                 1,
             )
             .unwrap_err();

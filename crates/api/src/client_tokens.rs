@@ -4,7 +4,7 @@
 use berth_secrets::SecretKey;
 use sha2::{Digest, Sha256};
 
-use crate::{ApiError, Berth, ClientKind, new_gateway_token};
+use crate::{ApiError, Berth, ClientKind, TokenPolicy, new_gateway_token};
 
 fn key(client: ClientKind) -> SecretKey {
     SecretKey::new("client", client.id()).expect("client ids are valid key parts")
@@ -19,8 +19,8 @@ pub(crate) fn token_hash(token: &str) -> String {
 impl Berth {
     /// `client`'s gateway token: the one it has, or a new one when it has none or `renew` is set
     /// (the old one stops working at once).
-    pub async fn client_token(&self, client: ClientKind, renew: bool) -> Result<String, ApiError> {
-        if !renew {
+    pub async fn client_token(&self, client: ClientKind, policy: TokenPolicy) -> Result<String, ApiError> {
+        if policy == TokenPolicy::Keep {
             let k = key(client);
             let kept = self.with_secrets(move |s| s.get(&k)).await?;
             let recorded = self.store.client_token_hash(client.id()).await?;

@@ -3,7 +3,6 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use berth_runtime::{ContainerRuntime, DockerEngine};
 use berth_secrets::Keychain;
 use berth_store::Store;
 
@@ -61,17 +60,29 @@ impl Berth {
     }
 
     async fn check_docker(&self) -> DoctorCheck {
+        // Connecting through the supervisor removes containers whose owner is gone, as every
+        // connection does; the report names them.
         let probe = async {
-            let engine = DockerEngine::connect().await?;
-            let info = engine.info().await?;
-            Ok::<_, berth_runtime::RuntimeError>((engine.host().to_owned(), info))
+            let runtime = self.supervisor.runtime().await.map_err(ApiError::from)?;
+            Ok::<_, ApiError>(runtime.info().await?)
         };
         match probe.await {
-            Ok((host, info)) => ok(
-                "docker",
-                format!("Docker {} (API {}, {}) at {host}", info.version, info.api_version, info.os),
-            ),
-            Err(e) => from_error("docker", e.into()),
+            Ok(info) => {
+                let mut summary = format!(
+                    "Docker {} (API {}, {}) at {}",
+                    info.version, info.api_version, info.os, info.host
+                );
+                let reaped = self.supervisor.reaped();
+                if !reaped.is_empty() {
+                    summary.push_str(&format!(
+                        "; removed {} container(s) left by Berth processes that ended: {}",
+                        reaped.len(),
+                        reaped.join(", ")
+                    ));
+                }
+                ok("docker", summary)
+            }
+            Err(e) => from_error("docker", e),
         }
     }
 

@@ -13,16 +13,13 @@ mod client_tokens;
 pub mod deep_link;
 mod doctor;
 mod error;
-mod gateway_host;
-mod gateway_session;
-mod gateway_settings;
+mod gateway;
 pub mod paths;
 mod secrets;
 #[cfg(test)]
 mod send_probe;
 mod server_secrets;
 mod servers;
-mod session_actions;
 mod sessions;
 mod settings;
 
@@ -30,23 +27,24 @@ pub use app_info::AppInfo;
 pub use berth::{Berth, BerthOptions};
 pub use berth_catalog::{CatalogItem, ItemKind, Launch, Rejection, SearchFilters};
 pub use berth_gateway::IDLE_TIMEOUT as GATEWAY_IDLE_TIMEOUT;
-pub use berth_servers::{CallOutcome, ServerSettings, ToolInfo};
+pub use berth_servers::{CallExit, CallOutcome, ServerKey, ServerSettings, ToolInfo};
 pub use catalog::{CatalogHit, CatalogItemView, CatalogQuery, SecretStatus};
 pub use catalog_sources::{
     CatalogOverview, CatalogSourceView, RefreshOutcome, RefreshStatus, SourceHealth, SourceKind,
 };
 pub use client_setup::{
-    ClientKind, ClientSetup, ClientTransport, GatewayTarget, connect_client, connect_client_for_user,
+    ClientKind, ClientSetup, ClientTransport, GatewayTarget, TokenPolicy, WriteMode, connect_client,
+    connect_client_for_user,
 };
 pub use deep_link::{DeepLink, DeepLinkOutcome};
 pub use doctor::{CheckStatus, DoctorCheck, DoctorReport};
 pub use error::{ApiError, ErrorCode};
-pub use gateway_host::{GatewayHost, StartingServers};
-pub use gateway_session::GatewayBackend;
-pub use gateway_settings::{DEFAULT_GATEWAY_PORT, GatewayStatus, new_gateway_token};
+pub use gateway::{
+    DEFAULT_GATEWAY_PORT, GatewayBackend, GatewayHost, GatewayStatus, SessionAction, SessionActionOutcome,
+    StartingServers, cli_gateway_token, new_gateway_token,
+};
 pub use secrets::SecretInfo;
 pub use servers::{InstallRequest, ServerProgress, ServerStatus, ServerView};
-pub use session_actions::{SessionAction, SessionActionOutcome};
 pub use sessions::{CallView, SessionServer, SessionView};
 pub use settings::{Locale, LocalePreference, SettingsView};
 

@@ -84,6 +84,8 @@ mod tests {
             redactor,
             system_locale: None,
             secrets: Some(store as Arc<dyn SecretStore>),
+            runtime: None,
+            clock: None,
         })
         .await
         .unwrap()

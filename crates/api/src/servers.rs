@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use berth_catalog::{CatalogItem, Launch};
-use berth_runtime::{DockerEngine, Owner};
-use berth_servers::{CallOutcome, LaunchPlan, ServerError, ServerSettings, StartEvent, Supervisor, ToolInfo};
+use berth_runtime::Owner;
+use berth_servers::{
+    CallOutcome, LaunchPlan, LaunchRequest, ServerError, ServerKey, ServerSettings, StartEvent, ToolInfo,
+};
 use berth_store::{ServerRow, ServerState};
 
 use crate::server_secrets::{missing_hint, secret_statuses, server_secret_key};
@@ -76,6 +78,9 @@ impl From<ServerError> for ApiError {
             ServerError::NotRunnable { .. } => ApiError::new(ErrorCode::Unsupported, e.to_string()),
             ServerError::AlreadyRunning(_) => ApiError::new(ErrorCode::Conflict, format!("{e}.")),
             ServerError::NotRunning(_) => ApiError::new(ErrorCode::Conflict, format!("{e}. Start it first.")),
+            ServerError::Cancelled(_) => {
+                ApiError::new(ErrorCode::Conflict, format!("{e}. Start it again if you still want it."))
+            }
             ServerError::Handshake { .. } => ApiError::new(
                 ErrorCode::Internal,
                 format!("{e}. Check the server's configuration and secrets, then start it again."),
@@ -130,28 +135,9 @@ fn to_json<T: Serialize>(v: &T) -> String {
 }
 
 impl Berth {
-    /// The supervisor of this process's servers. The first use connects to Docker and removes
-    /// containers whose owning process is gone.
-    pub(crate) async fn supervisor(&self) -> Result<Arc<Supervisor>, ApiError> {
-        self.supervisor
-            .get_or_try_init(|| async {
-                let engine = DockerEngine::connect().await?;
-                match berth_runtime::reap_orphans(&engine).await {
-                    Ok(reaped) if !reaped.is_empty() => {
-                        tracing::info!(count = reaped.len(), "removed orphaned containers")
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!("could not check for orphaned containers: {e}"),
-                }
-                Ok::<_, ApiError>(Arc::new(Supervisor::new(Arc::new(engine))))
-            })
-            .await
-            .cloned()
-    }
-
     /// Connects to Docker now (removing orphaned containers) instead of at the first server action.
     pub async fn connect_containers(&self) -> Result<(), ApiError> {
-        self.supervisor().await.map(|_| ())
+        self.supervisor.runtime().await.map(|_| ()).map_err(ApiError::from)
     }
 
     /// Installs a server from the catalog: checks its configuration, stores the secrets given,
@@ -160,10 +146,7 @@ impl Berth {
         // Checked first: a refused install stores nothing, secrets included.
         let settings = req.settings.clone().unwrap_or_default();
         settings.check().map_err(ApiError::validation)?;
-        let catalog = self.catalog().await?;
-        let item = catalog.items.iter().find(|i| i.name == req.catalog_name).cloned().ok_or_else(|| {
-            ApiError::new(ErrorCode::NotFound, format!("No catalog entry is named {:?}.", req.catalog_name))
-        })?;
+        let item = self.catalog_item(&req.catalog_name).await?;
         match &item.launch {
             Launch::Container(_) => {}
             Launch::Remote(_) => {
@@ -226,10 +209,7 @@ impl Berth {
     /// `stored` is the set of stored secret keys, read once per listing.
     async fn server_view(&self, row: ServerRow, stored: &HashSet<String>) -> Result<ServerView, ApiError> {
         let Installed { item, config, settings } = Installed::from_row(&row)?;
-        let here = match self.supervisor.get() {
-            Some(s) => s.running().await.contains(&row.name),
-            None => false,
-        };
+        let here = self.supervisor.is_running(&ServerKey::installed(&row.name)).await;
         let mut status = status_of(&row.status);
         let mut reason = row.status_reason.clone();
         if here {
@@ -310,9 +290,10 @@ impl Berth {
                 secrets.missing.join("; ")
             )));
         }
-        let plan = LaunchPlan::build(&item, &config, &secrets.values, &settings, Owner::current(), None)?;
+        let plan = LaunchPlan::build(
+            LaunchRequest::new(&item, &config).secrets(&secrets.values).settings(&settings),
+        )?;
         drop(secrets);
-        let supervisor = self.supervisor().await?;
         self.set_state(name, "starting", None, None).await?;
         let server = name.to_owned();
         let report: berth_servers::ProgressFn = Arc::new(move |e: StartEvent| {
@@ -326,9 +307,9 @@ impl Berth {
             };
             on_progress(ServerProgress { server: server.clone(), phase, message, current, total });
         });
-        match supervisor.start(plan, report).await {
-            Ok(id) => {
-                self.set_state(name, "running", None, Some(&id)).await?;
+        match self.supervisor.start(plan, report).await {
+            Ok(backing) => {
+                self.set_state(name, "running", None, backing.container_id()).await?;
                 self.server_show(name).await
             }
             Err(e) => {
@@ -342,12 +323,12 @@ impl Berth {
     /// Stops a server, whichever Berth process runs it.
     pub async fn server_stop(&self, name: &str) -> Result<ServerView, ApiError> {
         let row = self.store.server(name).await?.ok_or_else(|| not_installed(name))?;
-        let supervisor = self.supervisor().await?;
-        if supervisor.running().await.contains(&row.name) {
-            supervisor.stop(name).await?;
+        let key = ServerKey::installed(&row.name);
+        if self.supervisor.is_running(&key).await {
+            self.supervisor.stop(&key).await?;
         } else {
             // Run by another process (or left behind): remove its containers directly.
-            let runtime = supervisor.runtime().clone();
+            let runtime = self.supervisor.runtime().await?;
             for c in runtime.list_managed().await? {
                 if c.server == row.name && c.session.is_none() {
                     runtime.stop_and_remove(&c.id, 3).await?;
@@ -362,8 +343,10 @@ impl Berth {
     /// servers may share them; `berth secret rm` deletes them.
     pub async fn server_remove(&self, name: &str) -> Result<bool, ApiError> {
         let row = self.store.server(name).await?.ok_or_else(|| not_installed(name))?;
-        if status_of(&row.status) != ServerStatus::Stopped || self.supervisor.get().is_some() {
-            match self.supervisor().await {
+        if status_of(&row.status) != ServerStatus::Stopped
+            || self.supervisor.is_running(&ServerKey::installed(name)).await
+        {
+            match self.supervisor.runtime().await.map_err(ApiError::from) {
                 Ok(_) => {
                     self.server_stop(name).await?;
                 }
@@ -378,9 +361,9 @@ impl Berth {
     /// The last lines a server's container wrote.
     pub async fn server_logs(&self, name: &str, tail: usize) -> Result<Vec<String>, ApiError> {
         let row = self.store.server(name).await?.ok_or_else(|| not_installed(name))?;
-        let supervisor = self.supervisor().await?;
-        let id = match supervisor.container_id(name).await {
-            Some(id) => id,
+        let backing = self.supervisor.backing(&ServerKey::installed(name)).await;
+        let id = match backing.as_ref().and_then(|b| b.container_id()) {
+            Some(id) => id.to_owned(),
             None => row.container_id.ok_or_else(|| {
                 ApiError::new(
                     ErrorCode::Conflict,
@@ -388,11 +371,11 @@ impl Berth {
                 )
             })?,
         };
-        Ok(supervisor.runtime().logs(&id, tail).await?)
+        Ok(self.supervisor.runtime().await?.logs(&id, tail).await?)
     }
 
     pub async fn server_tools(&self, name: &str) -> Result<Vec<ToolInfo>, ApiError> {
-        Ok(self.supervisor().await?.tools(name).await?)
+        Ok(self.supervisor.tools(&ServerKey::installed(name)).await?)
     }
 
     pub async fn server_call(
@@ -401,17 +384,19 @@ impl Berth {
         tool: &str,
         arguments: serde_json::Map<String, serde_json::Value>,
     ) -> Result<CallOutcome, ApiError> {
-        Ok(self.supervisor().await?.call(name, tool, arguments).await?)
+        Ok(self.supervisor.call(&ServerKey::installed(name), tool, arguments).await?)
     }
 
-    /// Stops every server this process runs; for app quit and CLI exit.
+    /// Stops every server this process runs or is starting, and lets nothing start after; for app
+    /// quit and CLI exit. Installed servers are marked stopped.
     pub async fn shutdown(&self) {
-        if let Some(s) = self.supervisor.get() {
-            for name in s.running().await {
-                if let Err(e) = self.server_stop(&name).await {
-                    tracing::warn!(server = %name, "stopping at shutdown failed: {}", e.message);
-                }
+        for key in self.supervisor.running().await {
+            if key.session.is_none()
+                && let Err(e) = self.server_stop(&key.server).await
+            {
+                tracing::warn!(server = %key, "stopping at shutdown failed: {}", e.message);
             }
         }
+        self.supervisor.close().await;
     }
 }

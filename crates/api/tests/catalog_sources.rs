@@ -72,6 +72,8 @@ async fn berth(dir: &std::path::Path) -> Berth {
         redactor: Redactor::new(),
         system_locale: Some("en-US".into()),
         secrets: Some(Arc::new(MemoryStore::default()) as Arc<dyn SecretStore>),
+        runtime: None,
+        clock: None,
     })
     .await
     .unwrap()

@@ -19,6 +19,8 @@ async fn berth(dir: &std::path::Path) -> Berth {
         redactor: Redactor::new(),
         system_locale: None,
         secrets: Some(Arc::new(MemoryStore::default()) as Arc<dyn SecretStore>),
+        runtime: None,
+        clock: None,
     })
     .await
     .unwrap()
@@ -69,7 +71,7 @@ async fn a_live_session_is_acted_on_here_and_from_elsewhere() {
         .await
         .unwrap();
     let SessionActionOutcome::Executed { output, exit_code, .. } = ran else { panic!("{ran:?}") };
-    assert_eq!((output.as_str(), exit_code), ("queued", 0));
+    assert_eq!((output.as_str(), exit_code.code()), ("queued", 0));
     let e = elsewhere
         .act_on_session("actions-1", SessionAction::Remove { server: "not-there".into() })
         .await

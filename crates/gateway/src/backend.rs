@@ -1,9 +1,9 @@
 //! `SessionBackend`: what one client session may do, implemented by the caller.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use async_trait::async_trait;
-use berth_servers::Relay;
+use berth_servers::{CallExit, Relay};
 
 use crate::SessionState;
 use rmcp::model::Tool;
@@ -42,18 +42,19 @@ pub struct CallReport {
     pub tool: String,
     /// Argument names only: values may hold anything the model typed.
     pub arg_names: Vec<String>,
-    /// As for [`ExecOutcome::exit_code`].
-    pub exit_code: u8,
-    pub started: SystemTime,
+    pub exit: CallExit,
+    /// How long it took; it ended as it was reported.
     pub duration: Duration,
 }
 
 /// The result of one tool call, as `mcp-exec` reports it.
 #[derive(Clone, Debug, Serialize)]
 pub struct ExecOutcome {
+    pub server: String,
+    pub tool: String,
     pub output: String,
     /// 0 ok, 1 the tool reported an error, 2 transport error or timeout.
-    pub exit_code: u8,
+    pub exit_code: CallExit,
     pub started_at: String,
     pub ended_at: String,
     pub duration_ms: u64,
@@ -72,11 +73,13 @@ pub struct ConfigChange {
 #[error("{message}")]
 pub struct BackendError {
     pub message: String,
+    /// The facade's error code (`docker_unavailable`, …) when there is one.
+    pub code: Option<String>,
 }
 
 impl BackendError {
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into() }
+        Self { message: message.into(), code: None }
     }
 }
 
@@ -94,6 +97,9 @@ pub trait SessionBackend: Send + Sync + 'static {
     /// Starts `server` in this session with `config`; missing secrets or configuration are an
     /// error whose message says exactly what to set and how.
     async fn add(&self, server: &str, config: Value) -> Result<Vec<SessionTool>, BackendError>;
+    /// Checks that `server` could be added with `config` (it exists, its secrets are set, its
+    /// configuration is valid) without starting it.
+    async fn check(&self, server: &str, config: Value) -> Result<(), BackendError>;
     async fn remove(&self, server: &str) -> Result<(), BackendError>;
     /// Validates and stores new configuration; restarts the server when it runs.
     async fn config_set(&self, server: &str, config: Value) -> Result<ConfigChange, BackendError>;

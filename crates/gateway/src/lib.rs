@@ -2,12 +2,17 @@
 //! aggregates the tools, prompts and resources of the servers in the session (prefixed when two
 //! servers share a name), passes requests, results, notifications, cancellation and the servers'
 //! own requests (sampling, elicitation, roots) through unchanged, and adds the dynamic tools
-//! `mcp-find`, `mcp-add`, `mcp-remove`, `mcp-exec` and `mcp-config-set`. What a session can do is behind [`SessionBackend`], which the `api` crate
-//! implements over the catalog, the keychain and the supervisor; transports live with the caller.
+//! `mcp-find`, `mcp-add`, `mcp-remove`, `mcp-exec` and `mcp-config-set`, with the arguments
+//! Docker's gateway gives them. What a session can do is behind [`SessionBackend`], which the
+//! `api` crate implements over the catalog, the keychain and the supervisor; transports live with
+//! the caller.
 
 mod backend;
 mod dynamic;
+mod forward;
+mod handler;
 mod http;
+mod routes;
 mod session;
 
 pub use backend::{

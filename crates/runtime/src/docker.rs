@@ -58,6 +58,10 @@ fn create_body(spec: &RunSpec) -> ContainerCreateBody {
         // An init process as PID 1 forwards SIGTERM (a server running as PID 1 without its own
         // handler ignores it, so every stop would wait out the grace period) and reaps zombies.
         init: Some(true),
+        // A container ends with its owner: when the owning process dies, its attach connection
+        // drops, stdin closes (`stdin_once`), the server exits on end of input, and the engine
+        // removes what is left. The label reaper is the backstop for servers that ignore EOF.
+        auto_remove: Some(true),
         ..Default::default()
     };
     ContainerCreateBody {
@@ -70,7 +74,7 @@ fn create_body(spec: &RunSpec) -> ContainerCreateBody {
         attach_stdout: Some(true),
         attach_stderr: Some(true),
         open_stdin: Some(true),
-        stdin_once: Some(false),
+        stdin_once: Some(true),
         tty: Some(false),
         network_disabled: Some(spec.network == NetworkMode::None),
         host_config: Some(host_config),
@@ -92,6 +96,7 @@ impl ContainerRuntime for DockerEngine {
             version: v.version.unwrap_or_default(),
             api_version: v.api_version.unwrap_or_default(),
             os: v.os.unwrap_or_default(),
+            host: self.host.clone(),
         })
     }
 
@@ -170,9 +175,15 @@ impl ContainerRuntime for DockerEngine {
         }
         let remove = RemoveContainerOptions { force: true, v: true, link: false };
         match self.docker.remove_container(id, Some(remove)).await {
-            // 404: gone; 409: removal already in progress.
-            Ok(())
-            | Err(bollard::errors::Error::DockerResponseServerError { status_code: 404 | 409, .. }) => Ok(()),
+            // 404: gone.
+            Ok(()) | Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
+                Ok(())
+            }
+            // 409: the engine is already removing it (auto-remove after the stop); a stop means
+            // gone, so wait for that to finish.
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 409, .. }) => {
+                self.wait_gone(id).await
+            }
             Err(e) => Err(self.err(e)),
         }
     }
@@ -214,6 +225,31 @@ impl ContainerRuntime for DockerEngine {
             }
         }
         Ok(lines)
+    }
+}
+
+/// How long a removal the engine has begun may take before Berth reports it.
+const REMOVAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+impl DockerEngine {
+    /// Waits until the container no longer exists.
+    async fn wait_gone(&self, id: &str) -> Result<(), RuntimeError> {
+        let deadline = tokio::time::Instant::now() + REMOVAL_TIMEOUT;
+        loop {
+            match self.docker.inspect_container(id, None).await {
+                Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
+                    return Ok(());
+                }
+                Err(e) => return Err(self.err(e)),
+                Ok(_) if tokio::time::Instant::now() > deadline => {
+                    return Err(RuntimeError::Engine(format!(
+                        "container {id} was still being removed after {} s",
+                        REMOVAL_TIMEOUT.as_secs()
+                    )));
+                }
+                Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            }
+        }
     }
 }
 

@@ -15,6 +15,8 @@ pub struct EngineInfo {
     pub version: String,
     pub api_version: String,
     pub os: String,
+    /// Where the engine was reached, as the user would recognise it.
+    pub host: String,
 }
 
 /// A connection to the Docker engine, at the API version both sides speak.

@@ -2,14 +2,12 @@
 //! (inspect, create, attach, start, MCP handshake, tools/list) against `docker run -i --rm` with an
 //! initialize and a tools/list written by hand. Target: Berth at most 1.15× the baseline.
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use berth_runtime::{DockerEngine, Owner};
-use berth_servers::{LaunchPlan, ServerSettings, Supervisor};
+use berth_servers::{LaunchPlan, LaunchRequest, RuntimeSource, ServerKey, Supervisor};
 
 const ROUNDS: usize = 15;
 
@@ -49,7 +47,8 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let yaml = format!("registry:\n  bench:\n    image: {image}\n    disableNetwork: true\n");
     let item = berth_catalog::import_bytes(yaml.as_bytes(), None).unwrap().items.remove(0);
-    let supervisor = rt.block_on(async { Supervisor::new(Arc::new(DockerEngine::connect().await.unwrap())) });
+    let supervisor = Supervisor::new(RuntimeSource::Docker);
+    let key = ServerKey::installed("bench");
     println!(
         "inputs: fixture MCP server image {image} (FROM scratch, static), network none, {ROUNDS} rounds each, alternating"
     );
@@ -59,23 +58,15 @@ fn main() {
     let mut berth = Vec::new();
     let mut baseline = Vec::new();
     for round in 0..=ROUNDS {
-        let plan = LaunchPlan::build(
-            &item,
-            &serde_json::Value::Null,
-            &HashMap::new(),
-            &ServerSettings::default(),
-            Owner::current(),
-            None,
-        )
-        .unwrap();
+        let plan = LaunchPlan::build(LaunchRequest::new(&item, &serde_json::Value::Null)).unwrap();
         let t = Instant::now();
         let tools = rt.block_on(async {
             supervisor.start(plan, Arc::new(|_| {})).await.unwrap();
-            supervisor.tools("bench").await.unwrap()
+            supervisor.tools(&key).await.unwrap()
         });
         let d = t.elapsed();
         assert_eq!(tools.len(), 4);
-        rt.block_on(supervisor.stop("bench")).unwrap();
+        rt.block_on(supervisor.stop(&key)).unwrap();
         let b = by_hand(&image);
         if round > 0 {
             berth.push(d);

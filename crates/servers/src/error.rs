@@ -16,6 +16,9 @@ pub enum ServerError {
     AlreadyRunning(String),
     #[error("{0} is not running")]
     NotRunning(String),
+    /// A stop arrived while the server was starting; nothing of it is left.
+    #[error("{0} was stopped while it was starting")]
+    Cancelled(String),
     /// The container started but did not complete the MCP handshake.
     #[error("{name} started but did not answer as an MCP server: {reason}{}", stderr_suffix(.stderr))]
     Handshake { name: String, reason: String, stderr: Vec<String> },

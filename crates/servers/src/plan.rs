@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
-use crate::ServerError;
+use crate::{ServerError, ServerKey};
 
 /// Per-server resource settings the user may change; the defaults are the hardened ones.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
@@ -55,21 +55,61 @@ impl ServerSettings {
     }
 }
 
+/// What a plan runs: a container today; a remote endpoint joins it later.
+#[derive(Clone, Debug)]
+pub enum LaunchTarget {
+    Container(RunSpec),
+}
+
 /// Everything needed to start one server.
 #[derive(Clone, Debug)]
 pub struct LaunchPlan {
-    pub server: String,
-    pub spec: RunSpec,
+    /// The key the supervisor runs it under.
+    pub key: ServerKey,
+    pub target: LaunchTarget,
 }
 
-impl LaunchPlan {
-    /// The key the supervisor runs this plan under: the server's name, or `<session>/<name>` for a
-    /// server a client session added, so two sessions can each run the same server.
-    pub fn key(&self) -> String {
-        match &self.spec.session {
-            Some(session) => format!("{session}/{}", self.server),
-            None => self.server.clone(),
-        }
+/// What a start is built from: the catalog entry, the user's configuration and settings, the
+/// secrets it needs, and who it runs for. Fields beyond the entry and its configuration have
+/// defaults and are set with the builder methods, so what a later start needs (a trust policy,
+/// OAuth tokens) joins without touching every caller.
+#[derive(Clone, Debug)]
+pub struct LaunchRequest<'a> {
+    item: &'a CatalogItem,
+    config: &'a Value,
+    secrets: Option<&'a HashMap<String, String>>,
+    settings: Option<&'a ServerSettings>,
+    owner: Option<Owner>,
+    session: Option<String>,
+}
+
+impl<'a> LaunchRequest<'a> {
+    pub fn new(item: &'a CatalogItem, config: &'a Value) -> Self {
+        Self { item, config, secrets: None, settings: None, owner: None, session: None }
+    }
+
+    /// Secret values by catalog secret name.
+    pub fn secrets(mut self, secrets: &'a HashMap<String, String>) -> Self {
+        self.secrets = Some(secrets);
+        self
+    }
+
+    /// Resource settings; the hardened defaults otherwise.
+    pub fn settings(mut self, settings: &'a ServerSettings) -> Self {
+        self.settings = Some(settings);
+        self
+    }
+
+    /// The process the server belongs to; this one otherwise.
+    pub fn owner(mut self, owner: Owner) -> Self {
+        self.owner = Some(owner);
+        self
+    }
+
+    /// The gateway session that adds the server.
+    pub fn session(mut self, session: impl Into<String>) -> Self {
+        self.session = Some(session.into());
+        self
     }
 }
 
@@ -143,22 +183,22 @@ fn container_name(server: &str) -> String {
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
         .take(40)
         .collect();
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    // Unique per engine without a clock: random bits, this process and a counter.
+    let mut random = [0u8; 4];
+    let _ = getrandom::fill(&mut random);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("berth-{clean}-{:x}{:x}", (nanos as u64) & 0xffffff, std::process::id() as u64 * 1000 + n)
+    format!("berth-{clean}-{:08x}{:x}", u32::from_le_bytes(random), std::process::id() as u64 * 1000 + n)
 }
 
 impl LaunchPlan {
-    /// Resolves the item for a start. `secrets` maps catalog secret names to their values.
-    pub fn build(
-        item: &CatalogItem,
-        config: &Value,
-        secrets: &HashMap<String, String>,
-        settings: &ServerSettings,
-        owner: Owner,
-        session: Option<String>,
-    ) -> Result<Self, ServerError> {
+    /// Resolves a request for a start.
+    pub fn build(request: LaunchRequest<'_>) -> Result<Self, ServerError> {
+        let LaunchRequest { item, config, secrets, settings, owner, session } = request;
+        let no_secrets = HashMap::new();
+        let secrets = secrets.unwrap_or(&no_secrets);
+        let default_settings = ServerSettings::default();
+        let settings = settings.unwrap_or(&default_settings);
+        let owner = owner.unwrap_or_else(Owner::current);
         let Launch::Container(c) = &item.launch else {
             let reason = match item.launch {
                 Launch::Remote(_) => "it is a remote server; connect to it instead of running it",
@@ -224,11 +264,19 @@ impl LaunchPlan {
             network: if c.network.disabled { NetworkMode::None } else { NetworkMode::Bridge },
             user: c.user.clone(),
             server: item.name.clone(),
-            session,
+            session: session.clone(),
             owner,
         };
         spec.validate()?;
-        Ok(Self { server: item.name.clone(), spec })
+        let key = ServerKey { session, server: item.name.clone() };
+        Ok(Self { key, target: LaunchTarget::Container(spec) })
+    }
+
+    /// The container this plan creates.
+    pub fn container(&self) -> &RunSpec {
+        match &self.target {
+            LaunchTarget::Container(spec) => spec,
+        }
     }
 }
 
@@ -260,10 +308,8 @@ mod tests {
         let item = item(FS);
         let config = serde_json::json!({"path": "/srv/data", "mode": "ro"});
         let secrets = HashMap::from([("fs.token".to_owned(), "tok-abcdef".to_owned())]);
-        let plan =
-            LaunchPlan::build(&item, &config, &secrets, &ServerSettings::default(), Owner::current(), None)
-                .unwrap();
-        let s = &plan.spec;
+        let plan = LaunchPlan::build(LaunchRequest::new(&item, &config).secrets(&secrets)).unwrap();
+        let s = plan.container();
         assert_eq!(s.command, ["/srv/data"]);
         assert_eq!(s.network, NetworkMode::None);
         assert_eq!(s.mounts[0].host, PathBuf::from("/srv/data"));
@@ -271,8 +317,10 @@ mod tests {
         assert!(s.env.iter().any(|e| e.name == "MODE" && e.value == "ro" && !e.secret));
         assert!(s.env.iter().any(|e| e.name == "FS_TOKEN" && e.secret));
         let writable = ServerSettings { allow_writable_mounts: true, ..Default::default() };
-        let plan = LaunchPlan::build(&item, &config, &secrets, &writable, Owner::current(), None).unwrap();
-        assert!(plan.spec.mounts[0].writable);
+        let plan =
+            LaunchPlan::build(LaunchRequest::new(&item, &config).secrets(&secrets).settings(&writable))
+                .unwrap();
+        assert!(plan.container().mounts[0].writable);
     }
 
     #[test]
@@ -280,74 +328,34 @@ mod tests {
         let item = item(
             "registry:\n  e:\n    image: x/y\n    config:\n      - name: e\n        type: object\n        properties:\n          greeting: {type: string}\n    env: [{name: GREETING, value: '{{e.greeting}}'}]\n",
         );
-        let plan = LaunchPlan::build(
-            &item,
-            &Value::Null,
-            &HashMap::new(),
-            &Default::default(),
-            Owner::current(),
-            None,
-        )
-        .unwrap();
-        assert!(!plan.spec.env.iter().any(|e| e.name == "GREETING"), "{:?}", plan.spec.env);
-        let plan = LaunchPlan::build(
-            &item,
-            &serde_json::json!({"greeting": "hi"}),
-            &HashMap::new(),
-            &Default::default(),
-            Owner::current(),
-            None,
-        )
-        .unwrap();
-        assert!(plan.spec.env.iter().any(|e| e.name == "GREETING" && e.value == "hi"));
+        let plan = LaunchPlan::build(LaunchRequest::new(&item, &Value::Null)).unwrap();
+        assert!(!plan.container().env.iter().any(|e| e.name == "GREETING"), "{:?}", plan.container().env);
+        let config = serde_json::json!({"greeting": "hi"});
+        let plan = LaunchPlan::build(LaunchRequest::new(&item, &config)).unwrap();
+        assert!(plan.container().env.iter().any(|e| e.name == "GREETING" && e.value == "hi"));
+        let in_session = LaunchPlan::build(LaunchRequest::new(&item, &config).session("s1")).unwrap();
+        assert_eq!(in_session.key, ServerKey::in_session("s1", "e"));
+        assert_eq!(in_session.container().session.as_deref(), Some("s1"));
     }
 
     #[test]
     fn explains_what_is_missing_or_wrong() {
         let item = item(FS);
         let secrets = HashMap::from([("fs.token".to_owned(), "tok-abcdef".to_owned())]);
-        let e = LaunchPlan::build(
-            &item,
-            &serde_json::json!({"path": 3}),
-            &secrets,
-            &Default::default(),
-            Owner::current(),
-            None,
-        )
-        .unwrap_err();
+        let bad = serde_json::json!({"path": 3});
+        let e = LaunchPlan::build(LaunchRequest::new(&item, &bad).secrets(&secrets)).unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("/path") && msg.contains("mode"), "{msg}");
-        let e = LaunchPlan::build(
-            &item,
-            &serde_json::json!({"path": "/x", "mode": "ro"}),
-            &HashMap::new(),
-            &Default::default(),
-            Owner::current(),
-            None,
-        )
-        .unwrap_err();
+        let good = serde_json::json!({"path": "/x", "mode": "ro"});
+        let e = LaunchPlan::build(LaunchRequest::new(&item, &good)).unwrap_err();
         assert!(e.to_string().contains("berth secret set berth/server/fs.token"), "{e}");
-        let e = LaunchPlan::build(
-            &item,
-            &serde_json::json!({"path": "relative", "mode": "ro"}),
-            &secrets,
-            &Default::default(),
-            Owner::current(),
-            None,
-        )
-        .unwrap_err();
+        let relative = serde_json::json!({"path": "relative", "mode": "ro"});
+        let e = LaunchPlan::build(LaunchRequest::new(&item, &relative).secrets(&secrets)).unwrap_err();
         assert!(e.to_string().contains("absolute"), "{e}");
         let remote =
             self::item("registry:\n  r:\n    type: remote\n    remote: {url: 'https://x.example/mcp'}\n");
         assert!(matches!(
-            LaunchPlan::build(
-                &remote,
-                &Value::Null,
-                &HashMap::new(),
-                &Default::default(),
-                Owner::current(),
-                None
-            ),
+            LaunchPlan::build(LaunchRequest::new(&remote, &Value::Null)),
             Err(ServerError::NotRunnable { .. })
         ));
     }

@@ -6,8 +6,10 @@ fn assert_send<T: Send>(_: T) {}
 
 #[allow(dead_code)]
 fn supervisor_futures_are_send(s: &crate::Supervisor, plan: crate::LaunchPlan) {
+    let key = crate::ServerKey::installed("x");
     assert_send(s.start(plan, std::sync::Arc::new(|_| {})));
-    assert_send(s.stop("x"));
-    assert_send(s.tools("x"));
-    assert_send(s.call("x", "y", Default::default()));
+    assert_send(s.stop(&key));
+    assert_send(s.stop_session("s"));
+    assert_send(s.tools(&key));
+    assert_send(s.call(&key, "y", Default::default()));
 }

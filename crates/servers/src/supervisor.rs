@@ -1,25 +1,23 @@
-//! `Supervisor`: the servers this process runs, with their MCP connections.
+//! `Supervisor`: the servers this process runs, each an MCP connection over its backing, and the
+//! container engine it connects to only when a server needs one.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use berth_runtime::{ContainerRuntime, PullProgress, StderrTail};
+use berth_runtime::{ContainerRuntime, DockerEngine, PullProgress, RunSpec};
 use rmcp::model::{CallToolRequestParams, CallToolResult};
-use rmcp::service::RunningService;
 use rmcp::{Peer, RoleClient};
 use serde::Serialize;
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
-use crate::{LaunchPlan, Relay, ServerError};
+use crate::connection::{HANDSHAKE_TIMEOUT, HandshakeFailure, McpConnection};
+use crate::{Backing, LaunchPlan, LaunchTarget, Relay, ServerError, ServerKey};
 
-/// How long a started container may take to answer `initialize`.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long one tool call may take before it counts as a transport failure.
 const CALL_TIMEOUT: Duration = Duration::from_secs(120);
-/// SIGTERM grace before SIGKILL when stopping.
-const STOP_GRACE_SECS: u32 = 3;
 
 /// Where a start is, for progress reporting.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,26 +50,40 @@ pub struct CallOutcome {
     pub is_error: bool,
 }
 
+/// Where the supervisor's container engine comes from.
+#[derive(Clone)]
+pub enum RuntimeSource {
+    /// The Docker engine the docker CLI would use, connected on first need.
+    Docker,
+    /// An engine the caller made (tests of logic, another runtime).
+    Given(Arc<dyn ContainerRuntime>),
+}
+
+/// One running server: its MCP connection and what it runs on.
 struct Running {
-    container_id: String,
-    peer: Peer<RoleClient>,
-    service: tokio::sync::Mutex<Option<RunningService<RoleClient, Relay>>>,
-    stderr: StderrTail,
+    connection: McpConnection,
+    backing: Backing,
 }
 
-/// The servers this process started. Each runs in one container owned by this process.
+/// A start in flight: a stop cancels it and waits until it has undone what it did.
+struct Starting {
+    cancel: CancellationToken,
+    /// Held by the start until it returns.
+    finished: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// The servers this process started. Nothing here needs a container engine until a plan that
+/// runs a container starts; the engine is connected then, and orphans of dead Berth processes are
+/// removed at that moment.
 pub struct Supervisor {
-    runtime: Arc<dyn ContainerRuntime>,
-    running: tokio::sync::RwLock<HashMap<String, Arc<Running>>>,
-    starting: Mutex<HashSet<String>>,
-}
-
-// Named async functions over owned handles keep the futures `Send` for any caller.
-async fn handshake(
-    relay: Relay,
-    pipes: berth_runtime::StdioPipes,
-) -> Result<RunningService<RoleClient, Relay>, rmcp::service::ClientInitializeError> {
-    rmcp::serve_client(relay, pipes.into_split()).await
+    source: RuntimeSource,
+    runtime: tokio::sync::OnceCell<Arc<dyn ContainerRuntime>>,
+    /// The containers removed when the engine was connected, for `berth doctor`.
+    reaped: Mutex<Vec<String>>,
+    running: tokio::sync::RwLock<HashMap<ServerKey, Arc<Running>>>,
+    starting: Mutex<HashMap<ServerKey, Arc<Starting>>>,
+    /// Set by [`Supervisor::close`]: the process is ending and nothing new starts.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 async fn list_tools(peer: Peer<RoleClient>) -> Result<Vec<rmcp::model::Tool>, rmcp::ServiceError> {
@@ -85,23 +97,54 @@ async fn call_tool(
     peer.call_tool(params).await
 }
 
-async fn cancel(service: RunningService<RoleClient, Relay>) {
-    let _ = service.cancel().await;
-}
-
 impl Supervisor {
-    pub fn new(runtime: Arc<dyn ContainerRuntime>) -> Self {
-        Self { runtime, running: Default::default(), starting: Default::default() }
+    pub fn new(source: RuntimeSource) -> Self {
+        Self {
+            source,
+            runtime: Default::default(),
+            reaped: Default::default(),
+            running: Default::default(),
+            starting: Default::default(),
+            closed: Default::default(),
+        }
     }
 
-    pub fn runtime(&self) -> &Arc<dyn ContainerRuntime> {
-        &self.runtime
+    /// The container engine, connected (and its orphans reaped) on first use.
+    pub async fn runtime(&self) -> Result<Arc<dyn ContainerRuntime>, ServerError> {
+        self.runtime
+            .get_or_try_init(|| async {
+                let runtime: Arc<dyn ContainerRuntime> = match &self.source {
+                    RuntimeSource::Docker => Arc::new(DockerEngine::connect().await?),
+                    RuntimeSource::Given(r) => r.clone(),
+                };
+                match berth_runtime::reap_orphans(runtime.as_ref()).await {
+                    Ok(reaped) => {
+                        if !reaped.is_empty() {
+                            tracing::info!(count = reaped.len(), "removed orphaned containers");
+                        }
+                        *self.reaped.lock().expect("reaped") = reaped;
+                    }
+                    Err(e) => tracing::warn!("could not check for orphaned containers: {e}"),
+                }
+                Ok::<_, ServerError>(runtime)
+            })
+            .await
+            .cloned()
     }
 
-    /// Pulls if needed, creates, attaches, starts and completes the MCP handshake. Whatever fails,
-    /// no container is left behind.
-    /// Runs `plan` under [`LaunchPlan::key`]; the other methods take that key.
-    pub async fn start(&self, plan: LaunchPlan, on_event: ProgressFn) -> Result<String, ServerError> {
+    /// The engine, if it has been connected.
+    fn connected(&self) -> Option<&dyn ContainerRuntime> {
+        self.runtime.get().map(|r| r.as_ref())
+    }
+
+    /// The names of the containers of dead owners removed when the engine was connected.
+    pub fn reaped(&self) -> Vec<String> {
+        self.reaped.lock().expect("reaped").clone()
+    }
+
+    /// Starts `plan` under its key: for a container, pull if needed, create, attach, start; then
+    /// the MCP handshake. Whatever fails, and a stop that arrives meanwhile, leaves nothing behind.
+    pub async fn start(&self, plan: LaunchPlan, on_event: ProgressFn) -> Result<Backing, ServerError> {
         self.start_with(plan, on_event, Relay::detached()).await
     }
 
@@ -111,148 +154,212 @@ impl Supervisor {
         plan: LaunchPlan,
         on_event: ProgressFn,
         relay: Relay,
-    ) -> Result<String, ServerError> {
-        let name = plan.key();
-        if self.running.read().await.contains_key(&name)
-            || !self.starting.lock().expect("lock").insert(name.clone())
+    ) -> Result<Backing, ServerError> {
+        let key = plan.key.clone();
+        let finished = Arc::new(tokio::sync::Mutex::new(()));
+        let _held = finished.clone().try_lock_owned().expect("a new lock is free");
+        let cancel = CancellationToken::new();
         {
-            return Err(ServerError::AlreadyRunning(name));
+            let mut starting = self.starting.lock().expect("starting");
+            if self.closed.load(std::sync::atomic::Ordering::Acquire) {
+                return Err(ServerError::Cancelled(key.to_string()));
+            }
+            if starting.contains_key(&key) || self.running.try_read().is_ok_and(|r| r.contains_key(&key)) {
+                return Err(ServerError::AlreadyRunning(key.to_string()));
+            }
+            starting.insert(key.clone(), Arc::new(Starting { cancel: cancel.clone(), finished }));
         }
-        let result = self.start_inner(plan, on_event, relay).await;
-        self.starting.lock().expect("lock").remove(&name);
+        if self.running.read().await.contains_key(&key) {
+            self.starting.lock().expect("starting").remove(&key);
+            return Err(ServerError::AlreadyRunning(key.to_string()));
+        }
+        let result = match plan.target {
+            LaunchTarget::Container(spec) => {
+                self.start_container(&key, spec, &on_event, relay, &cancel).await
+            }
+        };
+        let result = match result {
+            Ok(running) => {
+                let backing = running.backing.clone();
+                self.running.write().await.insert(key.clone(), Arc::new(running));
+                on_event(StartEvent::Running);
+                tracing::info!(server = %key, "server running");
+                Ok(backing)
+            }
+            Err(e) => Err(e),
+        };
+        self.starting.lock().expect("starting").remove(&key);
         result
     }
 
-    async fn start_inner(
+    async fn start_container(
         &self,
-        plan: LaunchPlan,
-        on_event: ProgressFn,
+        key: &ServerKey,
+        spec: RunSpec,
+        on_event: &ProgressFn,
         relay: Relay,
-    ) -> Result<String, ServerError> {
-        let name = plan.key();
+        cancel: &CancellationToken,
+    ) -> Result<Running, ServerError> {
+        let cancelled = || ServerError::Cancelled(key.to_string());
+        let runtime = self.runtime().await?;
         let pulling = on_event.clone();
-        self.runtime.ensure_image(&plan.spec.image, &move |p| pulling(StartEvent::Pulling(p))).await?;
+        let report = move |p| pulling(StartEvent::Pulling(p));
+        tokio::select! {
+            pulled = runtime.ensure_image(&spec.image, &report) => pulled?,
+            _ = cancel.cancelled() => return Err(cancelled()),
+        }
         on_event(StartEvent::Creating);
-        let id = self.runtime.create(&plan.spec).await?;
+        let id = runtime.create(&spec).await?;
+        let discard = |error: ServerError| {
+            let (runtime, id) = (runtime.clone(), id.clone());
+            async move {
+                if let Err(e) = runtime.stop_and_remove(&id, 0).await {
+                    tracing::warn!(server = %key, "could not remove a container that failed to start: {e}");
+                }
+                error
+            }
+        };
+        if cancel.is_cancelled() {
+            return Err(discard(cancelled()).await);
+        }
         // Attach before start so nothing the server writes first is lost.
-        let pipes = match self.runtime.attach(&id).await {
+        let pipes = match runtime.attach(&id).await {
             Ok(p) => p,
-            Err(e) => return Err(self.discard(&id, &name, e.into()).await),
+            Err(e) => return Err(discard(e.into()).await),
         };
         let stderr = pipes.stderr_tail();
-        if let Err(e) = self.runtime.start(&id).await {
-            return Err(self.discard(&id, &name, e.into()).await);
+        if let Err(e) = runtime.start(&id).await {
+            return Err(discard(e.into()).await);
         }
         on_event(StartEvent::Initializing);
-        // rmcp's handshake future is not `Send` for every lifetime, which a Tauri command needs;
-        // driving it on a blocking thread sidesteps that, and what it returns is `Send`.
-        let handle = tokio::runtime::Handle::current();
-        let outcome = tokio::task::spawn_blocking(move || {
-            handle.block_on(tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(relay, pipes)))
-        })
-        .await;
-        let service = match outcome {
-            Ok(Ok(Ok(s))) => s,
-            Ok(Ok(Err(e))) => {
-                let err = ServerError::Handshake {
-                    name: name.clone(),
-                    reason: e.to_string(),
-                    stderr: stderr.lines(),
-                };
-                return Err(self.discard(&id, &name, err).await);
-            }
-            Ok(Err(_)) => {
-                let err = ServerError::Handshake {
-                    name: name.clone(),
-                    reason: format!("no answer within {} s", HANDSHAKE_TIMEOUT.as_secs()),
-                    stderr: stderr.lines(),
-                };
-                return Err(self.discard(&id, &name, err).await);
-            }
-            Err(join) => {
-                let err = ServerError::Handshake {
-                    name: name.clone(),
-                    reason: join.to_string(),
-                    stderr: stderr.lines(),
-                };
-                return Err(self.discard(&id, &name, err).await);
+        let handshake = McpConnection::open(relay, pipes.into_split());
+        tokio::pin!(handshake);
+        let opened = tokio::select! {
+            opened = &mut handshake => opened,
+            _ = cancel.cancelled() => {
+                // Removing the container ends the handshake at once.
+                let _ = runtime.stop_and_remove(&id, 0).await;
+                let _ = handshake.await;
+                return Err(discard(cancelled()).await);
             }
         };
-        let running = Running {
-            container_id: id.clone(),
-            peer: service.peer().clone(),
-            service: tokio::sync::Mutex::new(Some(service)),
-            stderr,
+        let connection = match opened {
+            Ok(c) => c,
+            Err(failure) => {
+                let reason = match failure {
+                    HandshakeFailure::Refused(reason) => reason,
+                    HandshakeFailure::TimedOut => {
+                        format!("no answer within {} s", HANDSHAKE_TIMEOUT.as_secs())
+                    }
+                };
+                let err = ServerError::Handshake { name: key.to_string(), reason, stderr: stderr.lines() };
+                return Err(discard(err).await);
+            }
         };
-        self.running.write().await.insert(name.clone(), Arc::new(running));
-        on_event(StartEvent::Running);
-        tracing::info!(server = %name, "server running");
-        Ok(id)
+        if cancel.is_cancelled() {
+            connection.close().await;
+            return Err(discard(cancelled()).await);
+        }
+        Ok(Running { connection, backing: Backing::Container { id, stderr } })
     }
 
-    /// Removes a container that failed to start and passes its error on.
-    async fn discard(&self, id: &str, name: &str, error: ServerError) -> ServerError {
-        if let Err(e) = self.runtime.stop_and_remove(id, 0).await {
-            tracing::warn!(server = %name, "could not remove a container that failed to start: {e}");
-        }
-        error
-    }
-
-    /// Stops one server and removes its container.
-    pub async fn stop(&self, name: &str) -> Result<(), ServerError> {
-        let running = self
-            .running
-            .write()
-            .await
-            .remove(name)
-            .ok_or_else(|| ServerError::NotRunning(name.to_owned()))?;
-        if let Some(service) = running.service.lock().await.take() {
-            cancel(service).await;
-        }
-        self.runtime.stop_and_remove(&running.container_id, STOP_GRACE_SECS).await?;
-        tracing::info!(server = %name, "server stopped");
+    /// Stops one server and releases its backing. A server still starting is stopped too: its
+    /// start is cancelled, and this returns once nothing of it is left.
+    pub async fn stop(&self, key: &ServerKey) -> Result<(), ServerError> {
+        let running = self.running.write().await.remove(key);
+        let Some(running) = running else {
+            let starting = self.starting.lock().expect("starting").get(key).cloned();
+            return match starting {
+                Some(s) => {
+                    s.cancel.cancel();
+                    let _ = s.finished.lock().await;
+                    // A start that finished just before the cancel counts as running.
+                    if self.running.read().await.contains_key(key) {
+                        Box::pin(self.stop(key)).await
+                    } else {
+                        Ok(())
+                    }
+                }
+                None => Err(ServerError::NotRunning(key.to_string())),
+            };
+        };
+        running.connection.close().await;
+        running.backing.release(self.connected()).await?;
+        tracing::info!(server = %key, "server stopped");
         Ok(())
     }
 
-    /// Stops everything this process runs (app quit, session end).
-    pub async fn stop_all(&self) {
-        let names: Vec<String> = self.running.read().await.keys().cloned().collect();
-        for name in names {
-            if let Err(e) = self.stop(&name).await {
-                tracing::warn!(server = %name, "stopping failed: {e}");
+    /// Stops the servers `keep` selects, starting or running, together.
+    async fn stop_where(&self, select: impl Fn(&ServerKey) -> bool) {
+        let mut keys: Vec<ServerKey> =
+            self.starting.lock().expect("starting").keys().filter(|k| select(k)).cloned().collect();
+        keys.extend(self.running.read().await.keys().filter(|k| select(k)).cloned());
+        keys.sort();
+        keys.dedup();
+        let stops = keys.iter().map(|key| async move {
+            match self.stop(key).await {
+                Ok(()) | Err(ServerError::NotRunning(_)) => {}
+                Err(e) => tracing::warn!(server = %key, "stopping failed: {e}"),
             }
+        });
+        futures_util::future::join_all(stops).await;
+    }
+
+    /// Stops every server of a gateway session, including those still starting.
+    pub async fn stop_session(&self, session: &str) {
+        self.stop_where(|k| k.belongs_to(session)).await;
+    }
+
+    /// Stops everything this process runs or is starting (app quit, gateway shutdown).
+    pub async fn stop_all(&self) {
+        self.stop_where(|_| true).await;
+    }
+
+    /// Stops everything and refuses new starts: the process is ending.
+    pub async fn close(&self) {
+        {
+            // Under the lock that admits starts, so none slips in after the flag.
+            let _starting = self.starting.lock().expect("starting");
+            self.closed.store(true, std::sync::atomic::Ordering::Release);
         }
+        self.stop_all().await;
     }
 
-    pub async fn running(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.running.read().await.keys().cloned().collect();
-        names.sort();
-        names
+    /// The servers running now, in a stable order.
+    pub async fn running(&self) -> Vec<ServerKey> {
+        let mut keys: Vec<ServerKey> = self.running.read().await.keys().cloned().collect();
+        keys.sort();
+        keys
     }
 
-    pub async fn container_id(&self, name: &str) -> Option<String> {
-        self.running.read().await.get(name).map(|r| r.container_id.clone())
+    pub async fn is_running(&self, key: &ServerKey) -> bool {
+        self.running.read().await.contains_key(key)
     }
 
-    async fn get(&self, name: &str) -> Result<Arc<Running>, ServerError> {
-        self.running.read().await.get(name).cloned().ok_or_else(|| ServerError::NotRunning(name.to_owned()))
+    /// What runs a server, while it runs.
+    pub async fn backing(&self, key: &ServerKey) -> Option<Backing> {
+        self.running.read().await.get(key).map(|r| r.backing.clone())
+    }
+
+    async fn get(&self, key: &ServerKey) -> Result<Arc<Running>, ServerError> {
+        self.running.read().await.get(key).cloned().ok_or_else(|| ServerError::NotRunning(key.to_string()))
     }
 
     /// The MCP connection to a running server, for requests passed on as they are.
-    pub async fn peer(&self, name: &str) -> Result<Peer<RoleClient>, ServerError> {
-        Ok(self.get(name).await?.peer.clone())
+    pub async fn peer(&self, key: &ServerKey) -> Result<Peer<RoleClient>, ServerError> {
+        Ok(self.get(key).await?.connection.peer().clone())
     }
 
     /// The server's tools as MCP describes them, every field kept.
-    pub async fn mcp_tools(&self, name: &str) -> Result<Vec<rmcp::model::Tool>, ServerError> {
-        let r = self.get(name).await?;
-        list_tools(r.peer.clone())
+    pub async fn mcp_tools(&self, key: &ServerKey) -> Result<Vec<rmcp::model::Tool>, ServerError> {
+        let r = self.get(key).await?;
+        list_tools(r.connection.peer().clone())
             .await
-            .map_err(|e| ServerError::Transport { name: name.to_owned(), reason: e.to_string() })
+            .map_err(|e| ServerError::Transport { name: key.to_string(), reason: e.to_string() })
     }
 
-    pub async fn tools(&self, name: &str) -> Result<Vec<ToolInfo>, ServerError> {
-        let tools = self.mcp_tools(name).await?;
+    pub async fn tools(&self, key: &ServerKey) -> Result<Vec<ToolInfo>, ServerError> {
+        let tools = self.mcp_tools(key).await?;
         Ok(tools
             .into_iter()
             .map(|t| ToolInfo {
@@ -265,14 +372,14 @@ impl Supervisor {
 
     pub async fn call(
         &self,
-        name: &str,
+        key: &ServerKey,
         tool: &str,
         arguments: serde_json::Map<String, Value>,
     ) -> Result<CallOutcome, ServerError> {
-        let r = self.get(name).await?;
+        let r = self.get(key).await?;
         let params = CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments);
-        let transport = |reason: String| ServerError::Transport { name: name.to_owned(), reason };
-        let result = tokio::time::timeout(CALL_TIMEOUT, call_tool(r.peer.clone(), params))
+        let transport = |reason: String| ServerError::Transport { name: key.to_string(), reason };
+        let result = tokio::time::timeout(CALL_TIMEOUT, call_tool(r.connection.peer().clone(), params))
             .await
             .map_err(|_| transport(format!("no answer within {} s", CALL_TIMEOUT.as_secs())))?;
         match result {
@@ -290,12 +397,7 @@ impl Supervisor {
             Err(rmcp::ServiceError::McpError(e)) => {
                 Ok(CallOutcome { text: e.message.to_string(), content: Vec::new(), is_error: true })
             }
-            Err(e) => Err(transport(format!("{e}{}", stderr_note(&r.stderr)))),
+            Err(e) => Err(transport(format!("{e}{}", r.backing.last_output()))),
         }
     }
-}
-
-fn stderr_note(tail: &StderrTail) -> String {
-    let lines = tail.lines();
-    if lines.is_empty() { String::new() } else { format!(" (last output: {})", lines.join(" | ")) }
 }

@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use berth_catalog::CatalogItem;
-use berth_runtime::{ContainerRuntime, DockerEngine, Owner};
-use berth_servers::{LaunchPlan, ServerError, ServerSettings, StartEvent, Supervisor};
+use berth_runtime::{ContainerRuntime, DockerEngine};
+use berth_servers::{
+    LaunchPlan, LaunchRequest, LaunchTarget, RuntimeSource, ServerError, ServerKey, StartEvent, Supervisor,
+};
 
 fn item(name: &str, image: &str) -> CatalogItem {
     let yaml = format!(
@@ -18,15 +20,7 @@ fn item(name: &str, image: &str) -> CatalogItem {
 
 fn plan(item: &CatalogItem) -> LaunchPlan {
     let secrets = HashMap::from([(format!("{}.token", item.name), "tok-supervisor".to_owned())]);
-    LaunchPlan::build(
-        item,
-        &serde_json::Value::Null,
-        &secrets,
-        &ServerSettings::default(),
-        Owner::current(),
-        None,
-    )
-    .unwrap()
+    LaunchPlan::build(LaunchRequest::new(item, &serde_json::Value::Null).secrets(&secrets)).unwrap()
 }
 
 async fn managed_for(engine: &DockerEngine, server: &str) -> usize {
@@ -44,9 +38,10 @@ async fn start_call_and_stop_a_server() {
     }
     let image = berth_testkit::fixture_image();
     let engine = DockerEngine::connect().await.unwrap();
-    let supervisor = Supervisor::new(Arc::new(engine.clone()));
+    let supervisor = Supervisor::new(RuntimeSource::Given(Arc::new(engine.clone())));
     let name = format!("sup{}", std::process::id());
     let item = item(&name, &image);
+    let key = ServerKey::installed(&name);
 
     let events: Arc<Mutex<Vec<StartEvent>>> = Arc::default();
     let sink = events.clone();
@@ -55,21 +50,21 @@ async fn start_call_and_stop_a_server() {
     assert_eq!(events.last(), Some(&StartEvent::Running));
     assert!(events.contains(&StartEvent::Initializing));
 
-    let tools = supervisor.tools(&name).await.unwrap();
+    let tools = supervisor.tools(&key).await.unwrap();
     assert_eq!(tools.len(), 4);
     let echo = tools.iter().find(|t| t.name == "echo").unwrap();
     assert_eq!(echo.input_schema["required"][0], "text");
     let out = supervisor
-        .call(&name, "echo", serde_json::json!({"text": "via supervisor"}).as_object().unwrap().clone())
+        .call(&key, "echo", serde_json::json!({"text": "via supervisor"}).as_object().unwrap().clone())
         .await
         .unwrap();
     assert_eq!((out.text.as_str(), out.is_error), ("via supervisor", false));
     let out = supervisor
-        .call(&name, "env_present", serde_json::json!({"name": "FIXTURE_TOKEN"}).as_object().unwrap().clone())
+        .call(&key, "env_present", serde_json::json!({"name": "FIXTURE_TOKEN"}).as_object().unwrap().clone())
         .await
         .unwrap();
     assert_eq!(out.text, "set (14 chars)");
-    let failed = supervisor.call(&name, "fail", Default::default()).await.unwrap();
+    let failed = supervisor.call(&key, "fail", Default::default()).await.unwrap();
     assert!(failed.is_error, "a tool error is an outcome, not a transport failure");
 
     assert!(matches!(
@@ -77,11 +72,11 @@ async fn start_call_and_stop_a_server() {
         Err(ServerError::AlreadyRunning(_))
     ));
     assert_eq!(managed_for(&engine, &name).await, 1);
-    supervisor.stop(&name).await.unwrap();
+    supervisor.stop(&key).await.unwrap();
     assert_eq!(managed_for(&engine, &name).await, 0);
-    assert!(matches!(supervisor.stop(&name).await, Err(ServerError::NotRunning(_))));
+    assert!(matches!(supervisor.stop(&key).await, Err(ServerError::NotRunning(_))));
     assert!(matches!(
-        supervisor.call(&name, "echo", Default::default()).await,
+        supervisor.call(&key, "echo", Default::default()).await,
         Err(ServerError::NotRunning(_))
     ));
 }
@@ -97,7 +92,7 @@ async fn failed_starts_leave_no_container() {
     }
     let image = berth_testkit::fixture_image();
     let engine = DockerEngine::connect().await.unwrap();
-    let supervisor = Supervisor::new(Arc::new(engine.clone()));
+    let supervisor = Supervisor::new(RuntimeSource::Given(Arc::new(engine.clone())));
 
     // An image that cannot be pulled.
     let name = format!("nopull{}", std::process::id());
@@ -109,7 +104,8 @@ async fn failed_starts_leave_no_container() {
     // A container that starts but exits before the MCP handshake: the error carries its stderr.
     let name = format!("crash{}", std::process::id());
     let mut p = plan(&item(&name, &image));
-    p.spec.command = vec!["--crash".into()];
+    let LaunchTarget::Container(spec) = &mut p.target;
+    spec.command = vec!["--crash".into()];
     let e = supervisor.start(p, Arc::new(|_| {})).await.unwrap_err();
     match &e {
         ServerError::Handshake { stderr, .. } => {

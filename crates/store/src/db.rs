@@ -31,9 +31,14 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) `<data_dir>/berth.db` and brings its schema up to date.
     pub async fn open_in(data_dir: &Path) -> Result<Self, StoreError> {
+        Self::open_in_with(data_dir, Arc::new(SystemClock)).await
+    }
+
+    /// [`Store::open_in`] with the given clock.
+    pub async fn open_in_with(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|source| StoreError::DataDir { path: data_dir.to_owned(), source })?;
-        Self::open(&data_dir.join(DB_FILE), Arc::new(SystemClock)).await
+        Self::open(&data_dir.join(DB_FILE), clock).await
     }
 
     /// Opens the database at `path` with the given clock.

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use berth_gateway::{BackendError, Caller, ClientTokens, HttpGateway, Opening, SessionBackend, serve_http};
 use tokio::sync::OnceCell;
 
-use crate::{ApiError, Berth, ErrorCode, GatewayBackend};
+use super::GatewayBackend;
+use super::backend::backend_error;
+use crate::{ApiError, Berth, ErrorCode};
 
 /// The gateway recognises the tokens `berth client connect --http` issued, by their hash in the
 /// store, on every request that does not carry the gateway's own token: a replaced or revoked
@@ -222,8 +224,7 @@ async fn open(
         Caller::Client(c) => Some(c.as_str()),
         Caller::Gateway => None,
     };
-    let backend =
-        GatewayBackend::start(berth, id, "http", client).await.map_err(|e| BackendError::new(e.message))?;
+    let backend = GatewayBackend::start(berth, id, "http", client).await.map_err(backend_error)?;
     Ok(backend.with_starting_servers(starting))
 }
 

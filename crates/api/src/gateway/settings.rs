@@ -6,6 +6,7 @@ use ts_rs::TS;
 
 use berth_secrets::SecretKey;
 
+use super::new_gateway_token;
 use crate::{ApiError, Berth};
 
 const ENABLED_KEY: &str = "gateway.enabled";
@@ -26,14 +27,6 @@ pub struct GatewayStatus {
     pub error: Option<String>,
     /// The servers every new session starts with.
     pub starting: Vec<String>,
-}
-
-/// A new gateway token: 192 random bits as hex.
-pub fn new_gateway_token() -> Result<String, ApiError> {
-    let mut bytes = [0u8; 24];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| ApiError::internal("no randomness for the gateway token").with_detail(e.to_string()))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn token_key() -> SecretKey {
@@ -79,11 +72,9 @@ impl Berth {
                 names.push(name.to_owned());
             }
         }
-        let catalog = self.catalog().await?;
         let mut unknown = Vec::new();
         for name in &names {
-            let known =
-                catalog.items.iter().any(|i| &i.name == name) || self.store.server(name).await?.is_some();
+            let known = self.catalog_item(name).await.is_ok() || self.store.server(name).await?.is_some();
             if !known {
                 unknown.push(name.as_str());
             }

@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use ts_rs::TS;
 
-use crate::{ApiError, Berth, ErrorCode, GatewayBackend};
+use berth_servers::CallExit;
+
+use super::GatewayBackend;
+use crate::{ApiError, Berth, ErrorCode};
 
 /// How often a process serving sessions looks for actions asked of them.
 const WATCH_EVERY: Duration = Duration::from_millis(100);
@@ -63,7 +66,8 @@ pub enum SessionActionOutcome {
     /// `exit_code`: 0 ok, 1 tool error, 2 transport error or timeout.
     Executed {
         output: String,
-        exit_code: u8,
+        #[ts(type = "number")]
+        exit_code: CallExit,
         started_at: String,
         ended_at: String,
         duration_ms: u64,
@@ -83,7 +87,7 @@ impl SessionAction {
 
 /// The sessions this process serves, by id.
 #[derive(Default)]
-pub(crate) struct LiveSessions {
+pub struct LiveSessions {
     map: Mutex<HashMap<String, Weak<GatewayBackend>>>,
     watching: AtomicBool,
 }
@@ -102,10 +106,20 @@ impl LiveSessions {
     pub(crate) fn forget(&self, id: &str) {
         self.map.lock().expect("live sessions").remove(id);
     }
+
+    /// Registers a session this process serves, and watches the queue while there are any.
+    pub(crate) fn register(&self, backend: &Arc<GatewayBackend>) {
+        self.map.lock().expect("live sessions").insert(backend.session.clone(), Arc::downgrade(backend));
+        if !self.watching.swap(true, Ordering::SeqCst) {
+            tokio::spawn(watch(backend.berth.clone()));
+        }
+    }
 }
 
 fn failed(e: berth_gateway::BackendError) -> ApiError {
-    ApiError::validation(e.message)
+    // The backend's own code (docker_unavailable, …) survives; anything else was refused input.
+    let code = e.code.as_deref().and_then(|c| serde_json::from_value(Value::from(c)).ok());
+    ApiError::new(code.unwrap_or(ErrorCode::Validation), e.message)
 }
 
 /// Carries `action` out in `backend`'s session and tells its client what changed.
@@ -173,18 +187,6 @@ async fn watch(berth: Berth) {
                     tracing::warn!("could not record the outcome of a session action: {e}");
                 }
             });
-        }
-    }
-}
-
-impl GatewayBackend {
-    /// Lets the Sessions page and `berth session ...`, in this process or another, act on this
-    /// session while it lasts.
-    pub fn accept_actions(self: &Arc<Self>) {
-        let live = &self.berth.live_sessions;
-        live.map.lock().expect("live sessions").insert(self.session.clone(), Arc::downgrade(self));
-        if !live.watching.swap(true, Ordering::SeqCst) {
-            tokio::spawn(watch(self.berth.clone()));
         }
     }
 }

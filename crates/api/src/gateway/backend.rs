@@ -1,9 +1,10 @@
 //! `GatewayBackend`: what a gateway session may do, over the catalog, the keychain and the
-//! supervisor. Servers a session adds run under the session's label and stop when it ends.
+//! supervisor. Servers a session adds run under the session's label and stop when it ends; the
+//! process serving the session takes up actions asked of it from elsewhere while it lasts.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use serde_json::{Map, Value};
@@ -14,9 +15,10 @@ use berth_gateway::{
     SessionTool,
 };
 use berth_runtime::Owner;
-use berth_servers::{LaunchPlan, Relay, ServerError, ServerSettings};
+use berth_servers::{CallExit, LaunchPlan, LaunchRequest, Relay, ServerError, ServerKey, ServerSettings};
 use rmcp::{Peer, RoleClient};
 
+use super::call_log::{CallLog, Logged, iso8601};
 use crate::{ApiError, Berth, CatalogQuery};
 
 /// One gateway session's view of Berth.
@@ -32,85 +34,22 @@ pub struct GatewayBackend {
     /// Servers the session had when it last ran, with their configuration, to start again.
     recorded: Vec<(String, Value)>,
     started: tokio::sync::OnceCell<()>,
-    /// Calls go to the log through a writer task, off the path of the call itself.
-    log: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<CallReport>>>,
-    log_writer: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    log: CallLog,
+    /// Set as the session begins to end: nothing starts in it after that.
+    ending: AtomicBool,
     /// Set once the session has ended: a second close waits for the first to finish.
     closed: tokio::sync::OnceCell<()>,
 }
 
-/// The least time between two call-log transactions of one session. A call made after a quiet
-/// spell is written at once; under load, calls queue for at most this long and go in together,
-/// so the log costs a few transactions a second instead of one per call, whose CPU time would
-/// otherwise be taken from the calls themselves.
-const LOG_SPACING: std::time::Duration = std::time::Duration::from_millis(250);
-
-/// Writes reported calls, as many per transaction as have queued up.
-async fn write_call_log(
-    store: berth_store::Store,
-    session: String,
-    mut reports: tokio::sync::mpsc::UnboundedReceiver<CallReport>,
-) {
-    let mut batch = Vec::new();
-    let mut last_write: Option<tokio::time::Instant> = None;
-    while reports.recv_many(&mut batch, 1024).await > 0 {
-        if let Some(at) = last_write {
-            // Whatever comes in meanwhile joins this transaction. The session ending (the channel
-            // closing) ends the wait, so closing a session is not held up by it.
-            let wait = tokio::time::sleep_until(at + LOG_SPACING);
-            tokio::pin!(wait);
-            loop {
-                tokio::select! {
-                    _ = &mut wait => break,
-                    received = reports.recv_many(&mut batch, 1024) => if received == 0 { break },
-                }
-            }
-        }
-        let records: Vec<berth_store::CallRecord> = batch
-            .iter()
-            .map(|r| berth_store::CallRecord {
-                session_id: Some(&session),
-                server: &r.server,
-                tool: &r.tool,
-                arg_names: &r.arg_names,
-                exit_code: i64::from(r.exit_code),
-                started_at: r.started.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0),
-                duration_ms: r.duration.as_millis() as i64,
-            })
-            .collect();
-        if let Err(e) = store.log_calls(&records).await {
-            tracing::warn!("could not record {} calls in the call log: {e}", records.len());
-        }
-        batch.clear();
-        last_write = Some(tokio::time::Instant::now());
-    }
+/// A backend error with the facade's code in front, so a model (and its user) can tell a
+/// missing Docker engine from a bad argument.
+pub(crate) fn backend_error(e: ApiError) -> BackendError {
+    let code = serde_json::to_value(e.code).ok().and_then(|v| v.as_str().map(str::to_owned));
+    BackendError { message: e.message, code }
 }
 
-fn err(e: ApiError) -> BackendError {
-    BackendError::new(e.message)
-}
-
-/// `2026-11-21T08:16:00.123Z` from a system time (UTC, no external calendar crate needed).
-pub fn iso8601(t: SystemTime) -> String {
-    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let (secs, ms) = (d.as_secs() as i64, d.subsec_millis());
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+fn session_ended(session: &str) -> BackendError {
+    BackendError::new(format!("Session {session} has ended; nothing more starts in it."))
 }
 
 impl GatewayBackend {
@@ -124,11 +63,9 @@ impl GatewayBackend {
     ) -> Result<Self, ApiError> {
         let session = session.into();
         berth.store.start_session(&session, transport, client, &Owner::current().to_string()).await?;
-        let (log, reports) = tokio::sync::mpsc::unbounded_channel();
-        let writer = tokio::spawn(write_call_log(berth.store.clone(), session.clone(), reports));
         Ok(Self {
-            log: std::sync::Mutex::new(Some(log)),
-            log_writer: tokio::sync::Mutex::new(Some(writer)),
+            log: CallLog::start(berth.store.clone(), session.clone()),
+            ending: AtomicBool::new(false),
             closed: Default::default(),
             berth,
             session,
@@ -161,6 +98,17 @@ impl GatewayBackend {
             Err(e) => tracing::warn!(session = %self.session, "could not read the session's servers: {e}"),
         }
         self
+    }
+
+    /// The session's id, as the Sessions page and `berth session` name it.
+    pub fn session(&self) -> &str {
+        &self.session
+    }
+
+    /// Lets the Sessions page and `berth session ...`, in this process or another, act on this
+    /// session while it lasts.
+    pub fn accept_actions(self: &Arc<Self>) {
+        self.berth.live_sessions.register(self);
     }
 
     async fn start_initial(&self) {
@@ -217,14 +165,47 @@ impl GatewayBackend {
         }
     }
 
-    fn key(&self, server: &str) -> String {
-        format!("{}/{server}", self.session)
+    fn key(&self, server: &str) -> ServerKey {
+        ServerKey::in_session(&self.session, server)
     }
 
     async fn item(&self, name: &str) -> Result<CatalogItem, BackendError> {
-        let catalog = self.berth.catalog().await.map_err(err)?;
-        catalog.items.iter().find(|i| i.name == name).cloned().ok_or_else(|| {
-            BackendError::new(format!("No catalog server is named {name:?}. Use mcp-find to search for one."))
+        self.berth.catalog_item(name).await.map_err(|mut e| {
+            e.message = format!("No catalog server is named {name:?}. Use mcp-find to search for one.");
+            backend_error(e)
+        })
+    }
+
+    /// Checks that `item` can start here, with what it needs, without starting it.
+    async fn plan(
+        &self,
+        item: &CatalogItem,
+        config: &Value,
+        settings: &ServerSettings,
+    ) -> Result<LaunchPlan, BackendError> {
+        if !matches!(item.launch, Launch::Container(_)) {
+            return Err(BackendError::new(format!(
+                "{} is not a container server; only container servers can be added to a session yet.",
+                item.name
+            )));
+        }
+        let secrets = self.berth.resolve_secrets(item).await.map_err(backend_error)?;
+        if !secrets.missing.is_empty() {
+            return Err(BackendError::new(format!(
+                "{} needs secrets that are not set: {}. Set them (or use Berth's install form), then call mcp-add again.",
+                item.name,
+                secrets.missing.join("; ")
+            )));
+        }
+        let request = LaunchRequest::new(item, config)
+            .secrets(&secrets.values)
+            .settings(settings)
+            .session(&self.session);
+        LaunchPlan::build(request).map_err(|e| match e {
+            ServerError::InvalidConfig(_) | ServerError::Template(_) => BackendError::new(format!(
+                "{e}. Pass the configuration as `config` to mcp-add (the server's schema is in the catalog)."
+            )),
+            other => backend_error(other.into()),
         })
     }
 
@@ -234,59 +215,49 @@ impl GatewayBackend {
         config: &Value,
         settings: &ServerSettings,
     ) -> Result<Vec<SessionTool>, BackendError> {
-        if !matches!(item.launch, Launch::Container(_)) {
-            return Err(BackendError::new(format!(
-                "{} is not a container server; only container servers can be added to a session yet.",
-                item.name
-            )));
+        if self.ending.load(Ordering::Acquire) {
+            return Err(session_ended(&self.session));
         }
-        let secrets = self.berth.resolve_secrets(item).await.map_err(err)?;
-        if !secrets.missing.is_empty() {
-            return Err(BackendError::new(format!(
-                "{} needs secrets that are not set: {}. Set them (or use Berth's install form), then call mcp-add again.",
-                item.name,
-                secrets.missing.join("; ")
-            )));
+        let plan = self.plan(item, config, settings).await?;
+        let supervisor = &self.berth.supervisor;
+        supervisor
+            .start_with(plan, Arc::new(|_| {}), self.relay.clone())
+            .await
+            .map_err(|e| backend_error(e.into()))?;
+        // A session that began to end while this server started does not keep it.
+        if self.ending.load(Ordering::Acquire) {
+            let _ = supervisor.stop(&self.key(&item.name)).await;
+            return Err(session_ended(&self.session));
         }
-        let plan = LaunchPlan::build(
-            item,
-            config,
-            &secrets.values,
-            settings,
-            Owner::current(),
-            Some(self.session.clone()),
-        )
-        .map_err(|e| match e {
-            ServerError::InvalidConfig(_) | ServerError::Template(_) => BackendError::new(format!(
-                "{e}. Pass the configuration as `config` to mcp-add (the server's schema is in the catalog)."
-            )),
-            other => err(other.into()),
-        })?;
-        drop(secrets);
-        let supervisor = self.berth.supervisor().await.map_err(err)?;
-        supervisor.start_with(plan, Arc::new(|_| {}), self.relay.clone()).await.map_err(|e| err(e.into()))?;
         self.tools_of(&item.name).await
     }
 
     async fn tools_of(&self, server: &str) -> Result<Vec<SessionTool>, BackendError> {
-        let supervisor = self.berth.supervisor().await.map_err(err)?;
-        let tools = supervisor.mcp_tools(&self.key(server)).await.map_err(|e| err(e.into()))?;
+        let tools =
+            self.berth.supervisor.mcp_tools(&self.key(server)).await.map_err(|e| backend_error(e.into()))?;
         Ok(tools.into_iter().map(|tool| SessionTool { server: server.to_owned(), tool }).collect())
+    }
+
+    /// Ends the session once: its calls are logged, its end recorded, its servers stopped,
+    /// those still starting included.
+    async fn end(&self) {
+        self.ending.store(true, Ordering::Release);
+        self.berth.live_sessions.forget(&self.session);
+        // Whatever was called is in the log before the session counts as ended.
+        self.log.close().await;
+        if let Err(e) = self.berth.store.end_session(&self.session).await {
+            tracing::warn!(session = %self.session, "could not record the end of the session: {e}");
+        }
+        self.servers.lock().await.clear();
+        self.berth.supervisor.stop_session(&self.session).await;
     }
 }
 
 #[async_trait]
 impl SessionBackend for GatewayBackend {
     async fn find(&self, query: &str, limit: usize) -> Result<Vec<FoundServer>, BackendError> {
-        let hits = self
-            .berth
-            .catalog_search(CatalogQuery {
-                query: query.to_owned(),
-                limit: Some(limit as u32),
-                ..Default::default()
-            })
-            .await
-            .map_err(err)?;
+        let query = CatalogQuery { query: query.to_owned(), limit: Some(limit as u32), ..Default::default() };
+        let hits = self.berth.catalog_search(query).await.map_err(backend_error)?;
         Ok(hits
             .into_iter()
             .map(|h| FoundServer {
@@ -323,6 +294,11 @@ impl SessionBackend for GatewayBackend {
         self.add_with(server, config, &ServerSettings::default()).await
     }
 
+    async fn check(&self, server: &str, config: Value) -> Result<(), BackendError> {
+        let item = self.item(server).await?;
+        self.plan(&item, &config, &ServerSettings::default()).await.map(|_| ())
+    }
+
     async fn servers(&self) -> Vec<String> {
         let mut names: Vec<String> = self.servers.lock().await.keys().cloned().collect();
         names.sort();
@@ -330,8 +306,7 @@ impl SessionBackend for GatewayBackend {
     }
 
     async fn peer(&self, server: &str) -> Result<Peer<RoleClient>, BackendError> {
-        let supervisor = self.berth.supervisor().await.map_err(err)?;
-        supervisor.peer(&self.key(server)).await.map_err(|e| err(e.into()))
+        self.berth.supervisor.peer(&self.key(server)).await.map_err(|e| backend_error(e.into()))
     }
 
     async fn remove(&self, server: &str) -> Result<(), BackendError> {
@@ -339,8 +314,7 @@ impl SessionBackend for GatewayBackend {
             return Err(BackendError::new(format!("{server} is not in this session.")));
         }
         self.remember(server, None).await;
-        let supervisor = self.berth.supervisor().await.map_err(err)?;
-        supervisor.stop(&self.key(server)).await.map_err(|e| err(e.into()))
+        self.berth.supervisor.stop(&self.key(server)).await.map_err(|e| backend_error(e.into()))
     }
 
     async fn config_set(&self, server: &str, config: Value) -> Result<ConfigChange, BackendError> {
@@ -350,14 +324,16 @@ impl SessionBackend for GatewayBackend {
         let item = self.item(server).await?;
         berth_servers::validate_config(&item, &config).map_err(|e| BackendError::new(e.to_string()))?;
         // The server reads its configuration at start, so it restarts with the new one.
-        let supervisor = self.berth.supervisor().await.map_err(err)?;
-        supervisor.stop(&self.key(server)).await.map_err(|e| err(e.into()))?;
+        self.berth.supervisor.stop(&self.key(server)).await.map_err(|e| backend_error(e.into()))?;
         if let Err(e) = self.launch(&item, &config, &settings).await {
             self.servers.lock().await.remove(server);
-            return Err(BackendError::new(format!(
-                "{} ({server} is stopped; fix the configuration and add it again)",
-                e.message
-            )));
+            return Err(BackendError {
+                message: format!(
+                    "{} ({server} is stopped; fix the configuration and add it again)",
+                    e.message
+                ),
+                code: e.code,
+            });
         }
         self.remember(server, Some(&config)).await;
         self.servers.lock().await.insert(server.to_owned(), (config.clone(), settings));
@@ -384,122 +360,36 @@ impl SessionBackend for GatewayBackend {
                 "{server} is not in this session; add it with mcp-add first."
             )));
         }
-        let started = SystemTime::now();
-        let clock = Instant::now();
+        let started_ms = self.berth.now_ms();
+        let clock = std::time::Instant::now();
         let arg_names: Vec<String> = arguments.keys().cloned().collect();
-        let supervisor = self.berth.supervisor().await.map_err(err)?;
-        let result = supervisor.call(&self.key(server), tool, arguments).await;
-        let (output, exit_code) = match result {
-            Ok(o) => (o.text, u8::from(o.is_error)),
-            Err(e) => (ApiError::from(e).message, 2),
+        let result = self.berth.supervisor.call(&self.key(server), tool, arguments).await;
+        let (output, exit) = match result {
+            Ok(o) => (o.text, CallExit::from_tool_error(o.is_error)),
+            Err(e) => (ApiError::from(e).message, CallExit::Failed),
         };
         let duration = clock.elapsed();
-        self.record(CallReport {
+        let report =
+            CallReport { server: server.to_owned(), tool: tool.to_owned(), arg_names, exit, duration };
+        self.log.record(Logged { report, started_ms });
+        Ok(ExecOutcome {
             server: server.to_owned(),
             tool: tool.to_owned(),
-            arg_names,
-            exit_code,
-            started,
-            duration,
-        })
-        .await;
-        Ok(ExecOutcome {
             output,
-            exit_code,
-            started_at: iso8601(started),
-            ended_at: iso8601(SystemTime::now()),
+            exit_code: exit,
+            started_at: iso8601(started_ms),
+            ended_at: iso8601(started_ms + duration.as_millis() as i64),
             duration_ms: duration.as_millis() as u64,
         })
     }
 
     async fn record(&self, report: CallReport) {
-        if let Some(log) = self.log.lock().expect("call log").as_ref() {
-            let _ = log.send(report);
-        }
+        // The call ended now; it started its duration ago.
+        let started_ms = self.berth.now_ms() - report.duration.as_millis() as i64;
+        self.log.record(Logged { report, started_ms });
     }
 
     async fn close(&self) {
         self.closed.get_or_init(|| self.end()).await;
-    }
-}
-
-impl GatewayBackend {
-    /// Ends the session once: its calls are logged, its end recorded, its servers stopped.
-    async fn end(&self) {
-        self.berth.live_sessions.forget(&self.session);
-        // Whatever was called is in the log before the session counts as ended.
-        drop(self.log.lock().expect("call log").take());
-        if let Some(writer) = self.log_writer.lock().await.take() {
-            let _ = writer.await;
-        }
-        if let Err(e) = self.berth.store.end_session(&self.session).await {
-            tracing::warn!(session = %self.session, "could not record the end of the session: {e}");
-        }
-        let names: Vec<String> = self.servers.lock().await.drain().map(|(k, _)| k).collect();
-        if let Ok(supervisor) = self.berth.supervisor().await {
-            for name in names {
-                if let Err(e) = supervisor.stop(&self.key(&name)).await {
-                    tracing::warn!(server = %name, "stopping a session server failed: {e}");
-                }
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_utc_timestamps() {
-        let t = UNIX_EPOCH + std::time::Duration::from_millis(1_795_249_396_886);
-        assert_eq!(iso8601(t), "2026-11-21T08:23:16.886Z");
-        assert_eq!(iso8601(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
-        let leap = UNIX_EPOCH + std::time::Duration::from_secs(951_782_400); // 2000-02-29
-        assert_eq!(&iso8601(leap)[..10], "2000-02-29");
-    }
-
-    fn report(tool: &str) -> CallReport {
-        CallReport {
-            server: "everything".into(),
-            tool: tool.into(),
-            arg_names: vec!["message".into()],
-            exit_code: 0,
-            started: SystemTime::now(),
-            duration: std::time::Duration::from_millis(3),
-        }
-    }
-
-    #[tokio::test]
-    async fn the_call_log_writer_keeps_every_call_in_order_and_ends_with_the_session() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = berth_store::Store::open_in(dir.path()).await.unwrap();
-        store.start_session("s1", "http", None, "me").await.unwrap();
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let writer = tokio::spawn(write_call_log(store.clone(), "s1".into(), rx));
-        // The first call after a quiet spell is written without waiting for company.
-        tx.send(report("first")).unwrap();
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-        while store.calls(10).await.unwrap().is_empty() {
-            assert!(tokio::time::Instant::now() < deadline, "the first call was never written");
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        // A burst, some of it arriving while the writer waits out its spacing, then the end.
-        for i in 0..300 {
-            tx.send(report(&format!("burst-{i}"))).unwrap();
-            if i % 100 == 0 {
-                tokio::task::yield_now().await;
-            }
-        }
-        drop(tx);
-        tokio::time::timeout(std::time::Duration::from_secs(10), writer).await.unwrap().unwrap();
-        let rows = store.calls(1_000).await.unwrap();
-        let tools: Vec<&str> = rows.iter().rev().map(|r| r.tool.as_str()).collect();
-        let expected: Vec<String> =
-            std::iter::once("first".to_owned()).chain((0..300).map(|i| format!("burst-{i}"))).collect();
-        assert_eq!(tools, expected);
-        assert!(
-            rows.iter().all(|r| r.session_id.as_deref() == Some("s1") && r.arg_names == r#"["message"]"#)
-        );
     }
 }

@@ -1,0 +1,87 @@
+//! `berth gateway run`: the MCP gateway AI clients connect to, on stdio or streamable HTTP.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use berth_api::{ApiError, Berth};
+
+#[derive(Subcommand)]
+pub enum GatewayCommand {
+    /// Serve one client session over stdin/stdout (what an AI client launches). The session's
+    /// servers stop when the client closes the connection.
+    Run {
+        /// Speak MCP on stdin/stdout.
+        #[arg(long)]
+        stdio: bool,
+        /// Serve streamable HTTP on 127.0.0.1 at this port (0 picks a free one).
+        #[arg(long, conflicts_with = "stdio")]
+        port: Option<u16>,
+        /// A server every session starts with (repeat for more): an installed server with its
+        /// configuration, or a catalog server that needs none.
+        #[arg(long = "server", value_name = "NAME")]
+        servers: Vec<String>,
+        /// With --port: end a session (and stop its servers) after this many seconds without a request.
+        #[arg(long, value_name = "SECONDS", default_value_t = berth_api::GATEWAY_IDLE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        idle_timeout: u64,
+    },
+}
+
+pub async fn run(berth: &Berth, command: GatewayCommand) -> Result<ExitCode, ApiError> {
+    let GatewayCommand::Run { stdio, port, servers, idle_timeout } = command;
+    match (stdio, port) {
+        // Ctrl-C or SIGTERM end the session like a closed stdin does.
+        (true, _) => berth.serve_stdio_gateway(servers, wait_for_termination()).await?,
+        (false, Some(port)) => {
+            run_http(berth, port, servers, std::time::Duration::from_secs(idle_timeout)).await?
+        }
+        (false, None) => {
+            return Err(ApiError::validation(
+                "Say how clients connect: `berth gateway run --stdio` or `berth gateway run --port 8811`.",
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Serves streamable HTTP on 127.0.0.1 until Ctrl-C or SIGTERM, then ends every session.
+async fn run_http(
+    berth: &Berth,
+    port: u16,
+    servers: Vec<String>,
+    idle: std::time::Duration,
+) -> Result<(), ApiError> {
+    let token = berth_api::cli_gateway_token(std::env::var("BERTH_GATEWAY_TOKEN").ok())?;
+    let prefix = format!("http-{}", std::process::id());
+    let gateway = berth_api::GatewayHost::start(
+        berth.clone(),
+        port,
+        token.clone(),
+        &prefix,
+        berth_api::StartingServers::Fixed(servers),
+        idle,
+    )
+    .await?;
+    // The token goes to the terminal that asked for it, never to a log.
+    println!("Berth gateway on {}", gateway.url());
+    println!("Authorization: Bearer {token}");
+    wait_for_termination().await;
+    gateway.stop().await;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn wait_for_termination() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

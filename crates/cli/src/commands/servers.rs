@@ -1,0 +1,148 @@
+//! `berth server`: install, run and inspect MCP servers in hardened containers.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use berth_api::{ApiError, Berth, InstallRequest, ServerSettings};
+
+use crate::output::Output;
+
+#[derive(Subcommand)]
+pub enum ServerCommand {
+    /// Install a server from the catalog. Store its secrets first with `berth secret set`.
+    Add {
+        /// The catalog entry's name.
+        name: String,
+        /// Configuration as a JSON object, checked against the entry's schema.
+        #[arg(long)]
+        config: Option<String>,
+        /// Share `:rw` mounts writable (read-only otherwise).
+        #[arg(long)]
+        allow_writes: bool,
+        /// CPUs the container may use (0.1 to 64).
+        #[arg(long, default_value_t = ServerSettings::default().cpus)]
+        cpus: f64,
+        /// Memory the container may use, in MB (64 to 262144).
+        #[arg(long, default_value_t = ServerSettings::default().memory_mb)]
+        memory_mb: u32,
+    },
+    /// List installed servers and their status.
+    Ls,
+    /// One server's status, secrets and configuration.
+    Show { name: String },
+    /// Run a server in the foreground until Ctrl-C; its container is removed when this ends.
+    Start {
+        name: String,
+        /// Call one tool once it runs (`tool` or `tool={"arg":1}`), print the result and stop.
+        #[arg(long)]
+        call: Option<String>,
+    },
+    /// Stop a server, whichever Berth process runs it.
+    Stop { name: String },
+    /// Uninstall a server (stopping it first). Its secrets stay in the keychain.
+    Rm { name: String },
+    /// The last lines a running server wrote.
+    Logs {
+        name: String,
+        #[arg(long, default_value_t = 100)]
+        tail: usize,
+    },
+}
+
+pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<ExitCode, ApiError> {
+    match cmd {
+        ServerCommand::Add { name, config, allow_writes, cpus, memory_mb } => {
+            let config = match config {
+                Some(c) => serde_json::from_str(&c)
+                    .map_err(|e| ApiError::validation(format!("--config is not valid JSON: {e}.")))?,
+                None => serde_json::Value::Null,
+            };
+            let settings = ServerSettings { allow_writable_mounts: allow_writes, cpus, memory_mb };
+            let view = berth
+                .server_install(InstallRequest {
+                    catalog_name: name,
+                    config,
+                    secrets: Default::default(),
+                    settings: Some(settings),
+                })
+                .await?;
+            out.done(
+                &view,
+                &format!("Installed {}. Start it with `berth server start {}`.", view.name, view.name),
+            );
+        }
+        ServerCommand::Ls => out.servers(&berth.server_list().await?),
+        ServerCommand::Show { name } => out.server(&berth.server_show(&name).await?),
+        ServerCommand::Start { name, call } => {
+            let json = out.json;
+            let view = berth
+                .server_start(
+                    &name,
+                    std::sync::Arc::new(move |p| {
+                        if !json {
+                            if p.total > 0 {
+                                eprintln!("{}: {} ({} / {} bytes)", p.server, p.message, p.current, p.total);
+                            } else {
+                                eprintln!("{}: {}", p.server, p.message);
+                            }
+                        }
+                    }),
+                )
+                .await?;
+            let tools = berth.server_tools(&name).await;
+            let result = match (call, tools) {
+                (Some(call), Ok(_)) => {
+                    let (tool, args) = call.split_once('=').unwrap_or((call.as_str(), "{}"));
+                    let args: Result<serde_json::Map<String, serde_json::Value>, ApiError> =
+                        serde_json::from_str(args).map_err(|e| {
+                            ApiError::validation(format!(
+                                "the arguments of --call are not a JSON object: {e}."
+                            ))
+                        });
+                    match args {
+                        Ok(args) => berth.server_call(&name, tool, args).await.map(|o| {
+                            out.done(&o, &o.text);
+                        }),
+                        Err(e) => Err(e),
+                    }
+                }
+                (None, Ok(tools)) => {
+                    out.done(
+                        &view,
+                        &format!(
+                            "{} is running with {} tools. Press Ctrl-C to stop it.",
+                            view.name,
+                            tools.len()
+                        ),
+                    );
+                    // Nothing Berth starts outlives its owner: wait here, then clean up.
+                    let _ = tokio::signal::ctrl_c().await;
+                    Ok(())
+                }
+                (_, Err(e)) => Err(e),
+            };
+            berth.server_stop(&name).await?;
+            result?;
+        }
+        ServerCommand::Stop { name } => {
+            let view = berth.server_stop(&name).await?;
+            out.done(&view, &format!("Stopped {name}."));
+        }
+        ServerCommand::Rm { name } => {
+            berth.server_remove(&name).await?;
+            out.done(&serde_json::json!({ "name": name, "removed": true }), &format!("Removed {name}."));
+        }
+        ServerCommand::Logs { name, tail } => {
+            let lines = berth.server_logs(&name, tail).await?;
+            if out.json {
+                out.done(&lines, "");
+            } else {
+                for l in lines {
+                    println!("{l}");
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,63 @@
+//! `Backing`: what a running server's MCP connection runs over, and how to release it. A
+//! container today; a remote endpoint has nothing to release.
+
+use berth_runtime::{ContainerRuntime, StderrTail};
+
+use crate::ServerError;
+
+/// SIGTERM grace before SIGKILL when a container is stopped.
+const STOP_GRACE_SECS: u32 = 3;
+
+/// What runs a server.
+#[derive(Clone)]
+pub enum Backing {
+    /// A container this process created, attached to its stdio.
+    Container {
+        id: String,
+        /// The last lines it wrote to stderr, for error messages.
+        stderr: StderrTail,
+    },
+}
+
+impl std::fmt::Debug for Backing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Container { id, .. } => f.debug_struct("Container").field("id", id).finish_non_exhaustive(),
+        }
+    }
+}
+
+impl Backing {
+    /// The container's id, when a container runs the server.
+    pub fn container_id(&self) -> Option<&str> {
+        match self {
+            Self::Container { id, .. } => Some(id),
+        }
+    }
+
+    /// What the server last said, for an error message: ` (last output: …)` or nothing.
+    pub(crate) fn last_output(&self) -> String {
+        match self {
+            Self::Container { stderr, .. } => {
+                let lines = stderr.lines();
+                if lines.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (last output: {})", lines.join(" | "))
+                }
+            }
+        }
+    }
+
+    /// Stops and removes what runs the server.
+    pub(crate) async fn release(&self, runtime: Option<&dyn ContainerRuntime>) -> Result<(), ServerError> {
+        match (self, runtime) {
+            (Self::Container { id, .. }, Some(runtime)) => {
+                runtime.stop_and_remove(id, STOP_GRACE_SECS).await?;
+                Ok(())
+            }
+            // A container exists only once the engine was connected.
+            (Self::Container { .. }, None) => Ok(()),
+        }
+    }
+}

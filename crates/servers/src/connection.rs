@@ -1,0 +1,75 @@
+//! `McpConnection`: the MCP client side of one running server, whatever carries its bytes.
+
+use std::time::Duration;
+
+use rmcp::service::RunningService;
+use rmcp::transport::IntoTransport;
+use rmcp::{Peer, RoleClient};
+
+use crate::Relay;
+
+/// How long a started server may take to answer `initialize`.
+pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// An initialised MCP session with one server: its peer for requests, and the service that
+/// ends the session when it is closed.
+pub(crate) struct McpConnection {
+    peer: Peer<RoleClient>,
+    service: tokio::sync::Mutex<Option<RunningService<RoleClient, Relay>>>,
+}
+
+/// Why a handshake did not complete.
+pub(crate) enum HandshakeFailure {
+    Refused(String),
+    TimedOut,
+}
+
+// A named async function over owned values keeps the future `Send` for any caller.
+async fn handshake<T, E, A>(relay: Relay, transport: T) -> Result<RunningService<RoleClient, Relay>, String>
+where
+    T: IntoTransport<RoleClient, E, A> + Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    rmcp::serve_client(relay, transport).await.map_err(|e| e.to_string())
+}
+
+async fn cancel(service: RunningService<RoleClient, Relay>) {
+    let _ = service.cancel().await;
+}
+
+impl McpConnection {
+    /// Runs the MCP handshake over `transport`, with what the server sends its client going
+    /// through `relay`.
+    pub(crate) async fn open<T, E, A>(relay: Relay, transport: T) -> Result<Self, HandshakeFailure>
+    where
+        T: IntoTransport<RoleClient, E, A> + Send + 'static,
+        E: std::error::Error + Send + Sync + 'static,
+        A: 'static,
+    {
+        // rmcp's handshake future is not `Send` for every lifetime, which a Tauri command needs;
+        // driving it on a blocking thread sidesteps that, and what it returns is `Send`.
+        let handle = tokio::runtime::Handle::current();
+        let outcome = tokio::task::spawn_blocking(move || {
+            handle.block_on(tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(relay, transport)))
+        })
+        .await;
+        let service = match outcome {
+            Ok(Ok(Ok(s))) => s,
+            Ok(Ok(Err(reason))) => return Err(HandshakeFailure::Refused(reason)),
+            Ok(Err(_)) => return Err(HandshakeFailure::TimedOut),
+            Err(join) => return Err(HandshakeFailure::Refused(join.to_string())),
+        };
+        Ok(Self { peer: service.peer().clone(), service: tokio::sync::Mutex::new(Some(service)) })
+    }
+
+    pub(crate) fn peer(&self) -> &Peer<RoleClient> {
+        &self.peer
+    }
+
+    /// Ends the MCP session; closing twice is harmless.
+    pub(crate) async fn close(&self) {
+        if let Some(service) = self.service.lock().await.take() {
+            cancel(service).await;
+        }
+    }
+}
