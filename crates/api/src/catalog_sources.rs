@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 use ts_rs::TS;
 
+use berth_catalog::import::folder::{FolderBundle, FolderFile};
 use berth_catalog::{MAX_CATALOG_BYTES, Rejection, import_bytes};
 use berth_net::{Conditional, Fetched, HttpClient, NetError, Url, UrlPolicy};
 use berth_store::{CatalogFetch, CatalogSourceRow};
@@ -21,6 +22,8 @@ pub enum SourceKind {
     Builtin,
     Url,
     File,
+    /// A folder of `server.yaml` / `server.json` files, read whole on each refresh.
+    Folder,
 }
 
 /// How a source is doing.
@@ -82,7 +85,11 @@ fn view(row: CatalogSourceRow, now_ms: i64) -> CatalogSourceView {
         (_, None) => SourceHealth::Failed,
     };
     CatalogSourceView {
-        kind: if row.kind == "url" { SourceKind::Url } else { SourceKind::File },
+        kind: match row.kind.as_str() {
+            "url" => SourceKind::Url,
+            "folder" => SourceKind::Folder,
+            _ => SourceKind::File,
+        },
         age_ms: row.fetched_at.map(|t| (now_ms - t).max(0)),
         id: row.id,
         location: row.location,
@@ -164,7 +171,8 @@ impl Berth {
         Ok(CatalogOverview { sources, total_items: catalog.items.len(), rejected: catalog.rejected.clone() })
     }
 
-    /// Adds a catalog URL (https, or http to this computer) or a local file and fetches it once.
+    /// Adds a catalog URL (https, or http to this computer), a local file, or a local folder of
+    /// `server.yaml` / `server.json` files, and reads it once.
     /// A source whose first fetch fails is not kept.
     pub async fn catalog_source_add(
         &self,
@@ -193,10 +201,11 @@ impl Berth {
                 let path = Path::new(location);
                 if !path.is_absolute() {
                     return Err(ApiError::validation(format!(
-                        "{location:?} is neither a URL nor an absolute file path. Give the full path of the file."
+                        "{location:?} is neither a URL nor an absolute path. Give the full path of the file or folder."
                     )));
                 }
-                ("file", location.to_owned())
+                let kind = if path.is_dir() { "folder" } else { "file" };
+                (kind, location.to_owned())
             }
         };
         let id = match id {
@@ -294,6 +303,8 @@ impl Berth {
                 .map_err(|e| ApiError::validation(format!("stored URL is invalid: {e}")))?;
             let cond = Conditional { etag: row.etag.clone(), last_modified: row.last_modified.clone() };
             self.http().get_conditional(&url, &cond, MAX_CATALOG_BYTES).await.map_err(net_error)
+        } else if row.kind == "folder" {
+            read_folder(Path::new(&row.location)).await
         } else {
             read_file(Path::new(&row.location)).await
         };
@@ -385,6 +396,61 @@ async fn read_file(path: &Path) -> Result<Fetched, ApiError> {
         .await
         .map_err(|e| ApiError::new(ErrorCode::NotFound, format!("Cannot read {}: {e}.", path.display())))?;
     Ok(Fetched::Body { bytes, etag: None, last_modified: None })
+}
+
+/// How deep below a catalog folder its files are looked for (Docker's registry: `servers/<name>/`).
+const FOLDER_DEPTH: usize = 6;
+/// How many files a catalog folder may hold that Berth reads.
+const FOLDER_FILES: usize = 20_000;
+
+/// Reads the catalog files below `root` into one bundle. Hidden folders and symbolic links are
+/// not followed, so a folder cannot lead the reader anywhere else; size and count are capped.
+async fn read_folder(root: &Path) -> Result<Fetched, ApiError> {
+    let root = root.to_owned();
+    let read = tokio::task::spawn_blocking(move || {
+        let mut files = Vec::new();
+        let mut total = 0usize;
+        let mut pending = vec![(root.clone(), 0usize)];
+        while let Some((dir, depth)) = pending.pop() {
+            let entries = std::fs::read_dir(&dir).map_err(|e| {
+                ApiError::new(ErrorCode::NotFound, format!("Cannot read the folder {}: {e}. Check the path.", dir.display()))
+            })?;
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let Ok(kind) = entry.file_type() else { continue };
+                if name.starts_with('.') || kind.is_symlink() {
+                    continue;
+                }
+                if kind.is_dir() && depth < FOLDER_DEPTH {
+                    pending.push((entry.path(), depth + 1));
+                } else if kind.is_file() && FolderBundle::wants(&name) {
+                    let bytes = std::fs::read(entry.path()).map_err(|e| {
+                        ApiError::new(ErrorCode::NotFound, format!("Cannot read {}: {e}.", entry.path().display()))
+                    })?;
+                    total += bytes.len();
+                    if total > MAX_CATALOG_BYTES || files.len() >= FOLDER_FILES {
+                        return Err(ApiError::validation(format!(
+                            "{} holds more catalog files than Berth reads from one folder (20 MB or {FOLDER_FILES} files); \
+                             add a smaller folder.",
+                            root.display()
+                        )));
+                    }
+                    let path = entry.path().strip_prefix(&root).unwrap_or(&entry.path()).to_string_lossy().replace('\\', "/");
+                    files.push(FolderFile { path, text: String::from_utf8_lossy(&bytes).into_owned() });
+                }
+            }
+        }
+        if files.is_empty() {
+            return Err(ApiError::validation(format!(
+                "{} holds no server.yaml or server.json files; add the folder that contains them.",
+                root.display()
+            )));
+        }
+        Ok(FolderBundle::new(files).to_bytes())
+    })
+    .await
+    .map_err(|e| ApiError::internal("reading the catalog folder crashed").with_detail(e.to_string()))??;
+    Ok(Fetched::Body { bytes: read, etag: None, last_modified: None })
 }
 
 #[cfg(test)]

@@ -265,7 +265,7 @@ fn containers_of(server: &str) -> usize {
 }
 
 #[test]
-fn server_lifecycle_and_orphan_reaping_from_the_cli() {
+fn server_lifecycle_and_a_container_ending_with_its_owner_from_the_cli() {
     if !services_or_skip("cli servers") {
         return;
     }
@@ -321,7 +321,7 @@ fn server_lifecycle_and_orphan_reaping_from_the_cli() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "set (13 chars)");
     assert_eq!(containers_of(&name), 0);
 
-    // A foreground start killed with SIGKILL leaves an orphan...
+    // A foreground start runs with the limits given at install...
     let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
         .args(["server", "start", &name])
         .env("BERTH_DATA_DIR", data.path())
@@ -333,10 +333,7 @@ fn server_lifecycle_and_orphan_reaping_from_the_cli() {
     let mut line = String::new();
     std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
     assert!(line.contains("is running"), "{line}");
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert_eq!(containers_of(&name), 1, "the killed owner's container is still there");
-    // It runs with the limits given at install.
+    assert_eq!(containers_of(&name), 1);
     let ids = Command::new("docker")
         .args(["ps", "-q", "--filter", &format!("label=berth.server={name}")])
         .output()
@@ -347,10 +344,18 @@ fn server_lifecycle_and_orphan_reaping_from_the_cli() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&limits.stdout).trim(), format!("500000000 {}", 256 * 1024 * 1024));
+    // ...and, killed with SIGKILL, its container ends with it, with no Berth process to clean up.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while containers_of(&name) > 0 {
+        assert!(std::time::Instant::now() < deadline, "the killed owner's container outlived it by 10 s");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let ls = json(&ok(berth(data.path(), &["server", "ls", "--json"], None, &[])));
     assert_eq!(ls[0]["status"], "stopped", "a dead owner's server is not shown as running: {ls:#}");
 
-    // ...which the next start reaps before starting again.
+    // The next start works as the first did.
     let out =
         ok(berth(data.path(), &["server", "start", &name, "--call", "echo={\"text\":\"again\"}"], None, &[]));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "again");
@@ -369,4 +374,52 @@ fn server_lifecycle_and_orphan_reaping_from_the_cli() {
     ok(berth(data.path(), &["secret", "rm", &key], None, &[]));
     let ls = json(&ok(berth(data.path(), &["server", "ls", "--json"], None, &[])));
     assert_eq!(ls, serde_json::json!([]));
+}
+
+#[test]
+fn a_folder_of_server_files_is_a_catalog_source() {
+    let shared = std::env::var_os("BERTH_SHARED_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| berth_testkit::workspace_root().join("../shared/data"));
+    let folder = shared.join("docker-mcp-registry/servers");
+    let why = format!("the shared catalogs are not at {}", folder.display());
+    if !berth_testkit::require("folder source", folder.is_dir(), &why) {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let add = berth(data.path(), &["catalog", "source", "add", folder.to_str().unwrap(), "--json"], None, &[]);
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stdout));
+    let added = json(&add);
+    assert_eq!(added["kind"], "folder");
+    assert_eq!((added["item_count"].as_i64(), added["rejected_count"].as_i64()), (Some(325), Some(3)));
+
+    // Each skipped entry is named, with its reason.
+    let ls = json(&berth(data.path(), &["catalog", "source", "ls", "--json"], None, &[]));
+    let id = added["id"].as_str().unwrap();
+    let skipped: Vec<(String, String)> = ls["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| {
+            let entry = r["entry"].as_str()?.strip_prefix(&format!("{id}: "))?;
+            Some((entry.to_owned(), r["reason"].as_str()?.to_owned()))
+        })
+        .collect();
+    let names: Vec<&str> = skipped.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(names, ["curl", "docker", "ffmpeg"], "{skipped:?}");
+    assert!(skipped.iter().all(|(_, reason)| reason.contains("poci")), "{skipped:?}");
+
+    // Its servers are in the catalog, tool lists from their tools.json included.
+    let show = json(&berth(data.path(), &["catalog", "show", "uberall", "--json"], None, &[]));
+    assert_eq!(show["item"]["name"], "uberall");
+    // A refresh reads the folder again.
+    let refresh = json(&berth(data.path(), &["catalog", "source", "refresh", id, "--json"], None, &[]));
+    assert_eq!(refresh[0]["status"], "updated", "{refresh}");
+    assert!(refresh[0]["message"].as_str().unwrap().starts_with("325 servers, 3 entries skipped"));
+    // A folder without catalog files is refused, and not kept.
+    let empty = data.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let refused = berth(data.path(), &["catalog", "source", "add", empty.to_str().unwrap(), "--json"], None, &[]);
+    assert!(!refused.status.success());
+    assert!(json(&refused)["message"].as_str().unwrap().contains("no server.yaml"));
 }

@@ -2,6 +2,7 @@
 
 mod common;
 pub mod docker;
+pub mod folder;
 pub mod mcp_registry;
 mod split;
 
@@ -25,6 +26,8 @@ pub enum SourceFormat {
     McpServerJson,
     /// The MCP Registry API's list response (`{servers: [...], metadata: {nextCursor}}`).
     McpRegistryList,
+    /// A folder of per-server files, as a folder source caches it ([`folder::FolderBundle`]).
+    Folder,
 }
 
 /// An entry that was not imported, or imported with a caveat, and why.
@@ -52,11 +55,11 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
-    pub(crate) fn reject(&mut self, entry: impl Into<String>, reason: impl Into<String>) {
+    pub fn reject(&mut self, entry: impl Into<String>, reason: impl Into<String>) {
         self.rejected.push(Rejection { entry: entry.into(), reason: reason.into() });
     }
 
-    pub(crate) fn warn(&mut self, entry: impl Into<String>, reason: impl Into<String>) {
+    pub fn warn(&mut self, entry: impl Into<String>, reason: impl Into<String>) {
         self.warnings.push(Rejection { entry: entry.into(), reason: reason.into() });
     }
 
@@ -74,7 +77,7 @@ impl ImportReport {
     }
 
     /// Adds an item unless one with the same name is already there (first wins).
-    pub(crate) fn push(&mut self, item: CatalogItem) {
+    pub fn push(&mut self, item: CatalogItem) {
         if self.names.contains(&item.name) {
             let name = item.name.clone();
             self.reject(name, "duplicate name: an earlier entry in the same catalog has it");
@@ -101,6 +104,7 @@ pub fn import_bytes(bytes: &[u8], format: Option<SourceFormat>) -> Result<Import
         SourceFormat::DockerServer => docker::import_server(text),
         SourceFormat::McpServerJson => mcp_registry::import_server_json(text),
         SourceFormat::McpRegistryList => mcp_registry::import_list(text),
+        SourceFormat::Folder => folder::import_bundle(text),
     }
 }
 
@@ -119,7 +123,9 @@ pub fn detect(text: &str) -> Result<SourceFormat, CatalogError> {
     if trimmed.starts_with('{') {
         let v: serde_json::Value = serde_json::from_str(trimmed)
             .map_err(|e| CatalogError::Syntax { format: "JSON", reason: e.to_string() })?;
-        return if v.get("servers").is_some_and(|s| s.is_array()) {
+        return if v.get(folder::BUNDLE_KEY).is_some() {
+            Ok(SourceFormat::Folder)
+        } else if v.get("servers").is_some_and(|s| s.is_array()) {
             Ok(SourceFormat::McpRegistryList)
         } else if v.get("packages").is_some() || v.get("remotes").is_some() || v.get("$schema").is_some() {
             Ok(SourceFormat::McpServerJson)
