@@ -91,13 +91,24 @@ impl From<ServerError> for ApiError {
     }
 }
 
-fn status_of(s: &str) -> ServerStatus {
-    match s {
-        "pulling" => ServerStatus::Pulling,
-        "starting" => ServerStatus::Starting,
-        "running" => ServerStatus::Running,
-        "error" => ServerStatus::Error,
-        _ => ServerStatus::Stopped,
+impl ServerStatus {
+    /// The word the store keeps for this status.
+    fn stored(self) -> &'static str {
+        match self {
+            Self::Stopped => "stopped",
+            Self::Pulling => "pulling",
+            Self::Starting => "starting",
+            Self::Running => "running",
+            Self::Error => "error",
+        }
+    }
+
+    /// A stored status; anything unknown reads as stopped.
+    fn from_stored(s: &str) -> Self {
+        [Self::Pulling, Self::Starting, Self::Running, Self::Error]
+            .into_iter()
+            .find(|status| status.stored() == s)
+            .unwrap_or(Self::Stopped)
     }
 }
 
@@ -210,7 +221,7 @@ impl Berth {
     async fn server_view(&self, row: ServerRow, stored: &HashSet<String>) -> Result<ServerView, ApiError> {
         let Installed { item, config, settings } = Installed::from_row(&row)?;
         let here = self.supervisor.is_running(&ServerKey::installed(&row.name)).await;
-        let mut status = status_of(&row.status);
+        let mut status = ServerStatus::from_stored(&row.status);
         let mut reason = row.status_reason.clone();
         if here {
             status = ServerStatus::Running;
@@ -262,14 +273,17 @@ impl Berth {
     async fn set_state(
         &self,
         name: &str,
-        status: &str,
+        status: ServerStatus,
         reason: Option<&str>,
         container: Option<&str>,
     ) -> Result<(), ApiError> {
         let owner = Owner::current().to_string();
-        let owner = (status != "stopped").then_some(owner.as_str());
+        let owner = (status != ServerStatus::Stopped).then_some(owner.as_str());
         self.store
-            .set_server_state(name, ServerState { status, reason, container_id: container, owner })
+            .set_server_state(
+                name,
+                ServerState { status: status.stored(), reason, container_id: container, owner },
+            )
             .await?;
         Ok(())
     }
@@ -294,7 +308,7 @@ impl Berth {
             LaunchRequest::new(&item, &config).secrets(&secrets.values).settings(&settings),
         )?;
         drop(secrets);
-        self.set_state(name, "starting", None, None).await?;
+        self.set_state(name, ServerStatus::Starting, None, None).await?;
         let server = name.to_owned();
         let report: berth_servers::ProgressFn = Arc::new(move |e: StartEvent| {
             let (phase, message, current, total) = match e {
@@ -309,12 +323,12 @@ impl Berth {
         });
         match self.supervisor.start(plan, report).await {
             Ok(backing) => {
-                self.set_state(name, "running", None, backing.container_id()).await?;
+                self.set_state(name, ServerStatus::Running, None, backing.container_id()).await?;
                 self.server_show(name).await
             }
             Err(e) => {
                 let err: ApiError = e.into();
-                self.set_state(name, "error", Some(&err.message), None).await?;
+                self.set_state(name, ServerStatus::Error, Some(&err.message), None).await?;
                 Err(err)
             }
         }
@@ -335,7 +349,7 @@ impl Berth {
                 }
             }
         }
-        self.set_state(name, "stopped", None, None).await?;
+        self.set_state(name, ServerStatus::Stopped, None, None).await?;
         self.server_show(name).await
     }
 
@@ -343,7 +357,7 @@ impl Berth {
     /// servers may share them; `berth secret rm` deletes them.
     pub async fn server_remove(&self, name: &str) -> Result<bool, ApiError> {
         let row = self.store.server(name).await?.ok_or_else(|| not_installed(name))?;
-        if status_of(&row.status) != ServerStatus::Stopped
+        if ServerStatus::from_stored(&row.status) != ServerStatus::Stopped
             || self.supervisor.is_running(&ServerKey::installed(name)).await
         {
             match self.supervisor.runtime().await.map_err(ApiError::from) {

@@ -387,7 +387,8 @@ fn a_folder_of_server_files_is_a_catalog_source() {
         return;
     }
     let data = tempfile::tempdir().unwrap();
-    let add = berth(data.path(), &["catalog", "source", "add", folder.to_str().unwrap(), "--json"], None, &[]);
+    let add =
+        berth(data.path(), &["catalog", "source", "add", folder.to_str().unwrap(), "--json"], None, &[]);
     assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stdout));
     let added = json(&add);
     assert_eq!(added["kind"], "folder");
@@ -419,7 +420,8 @@ fn a_folder_of_server_files_is_a_catalog_source() {
     // A folder without catalog files is refused, and not kept.
     let empty = data.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    let refused = berth(data.path(), &["catalog", "source", "add", empty.to_str().unwrap(), "--json"], None, &[]);
+    let refused =
+        berth(data.path(), &["catalog", "source", "add", empty.to_str().unwrap(), "--json"], None, &[]);
     assert!(!refused.status.success());
     assert!(json(&refused)["message"].as_str().unwrap().contains("no server.yaml"));
 }

@@ -86,7 +86,12 @@ async fn without_docker_the_gateway_serves_the_catalog_and_says_how_to_fix_mcp_a
     assert!(status.success());
 
     // Catalog queries from the CLI need no engine either.
-    let search = berth.command().args(["catalog", "search", "no", "docker", "--json"]).env("DOCKER_HOST", &docker_host).output().unwrap();
+    let search = berth
+        .command()
+        .args(["catalog", "search", "no", "docker", "--json"])
+        .env("DOCKER_HOST", &docker_host)
+        .output()
+        .unwrap();
     assert!(search.status.success(), "{}", String::from_utf8_lossy(&search.stderr));
     let hits: Value = serde_json::from_slice(&search.stdout).unwrap();
     assert_eq!(hits[0]["name"], server.as_str());
@@ -95,7 +100,8 @@ async fn without_docker_the_gateway_serves_the_catalog_and_says_how_to_fix_mcp_a
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_speaking_dockers_dynamic_tool_arguments_runs_a_containerised_server() {
     let ready = berth_testkit::docker_available() && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
-    if !berth_testkit::require("Docker's dynamic-tool arguments", ready, "needs Docker and a Secret Service") {
+    if !berth_testkit::require("Docker's dynamic-tool arguments", ready, "needs Docker and a Secret Service")
+    {
         return;
     }
     let peers = match berth_testkit::peers() {
@@ -108,7 +114,11 @@ async fn a_client_speaking_dockers_dynamic_tool_arguments_runs_a_containerised_s
     let data = tempfile::tempdir().unwrap();
     let server = format!("dockerargs{}", std::process::id());
     let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
-    berth.add_catalog(&berth_testkit::catalog_entry(&server, "Everything Reference", &peers.everything_image));
+    berth.add_catalog(&berth_testkit::catalog_entry(
+        &server,
+        "Everything Reference",
+        &peers.everything_image,
+    ));
     let (child, client) = stdio_gateway(data.path(), &[]).await;
     let session = format!("label=berth.session=stdio-{}", child.id().unwrap());
 
@@ -150,7 +160,8 @@ async fn a_client_speaking_dockers_dynamic_tool_arguments_runs_a_containerised_s
     assert_eq!(change.is_error, Some(false), "{}", text(&change));
     let change: Value = serde_json::from_str(&text(&change)).unwrap();
     assert_eq!((change["server"].as_str(), &change["new"]), (Some(server.as_str()), &json!({})));
-    let after = call(&client, "mcp-exec", json!({"name": "echo", "arguments": {"message": "restarted"}})).await;
+    let after =
+        call(&client, "mcp-exec", json!({"name": "echo", "arguments": {"message": "restarted"}})).await;
     assert!(text(&after).contains("restarted"), "{}", text(&after));
 
     let removed = call(&client, "mcp-remove", json!({"name": server})).await;
@@ -225,7 +236,8 @@ async fn a_gateway_stopped_while_its_servers_start_leaves_none_behind() {
     // The servers of all four sessions begin to start, and more sessions are still opening,
     // when the gateway is told to stop.
     for s in &sessions {
-        let initialized = post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}), Some(s.clone()));
+        let initialized =
+            post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}), Some(s.clone()));
         assert_eq!(initialized.await.unwrap().status(), 202);
     }
     let opening: Vec<_> = (0..3).map(|_| tokio::spawn(post(init.clone(), None))).collect();

@@ -111,12 +111,16 @@ mod tests {
     #[test]
     fn reads_each_server_file_with_its_tools_and_names_what_it_skips() {
         let files = vec![
-            file("b/server.yaml", "name: bee\nimage: mcp/bee\ntype: server\nmeta: {category: test}\nabout: {title: Bee, description: A bee.}\n"),
+            file(
+                "b/server.yaml",
+                "name: bee\nimage: mcp/bee\ntype: server\nmeta: {category: test}\nabout: {title: Bee, description: A bee.}\n",
+            ),
             file("b/tools.json", r#"[{"name": "buzz", "description": "Buzzes."}]"#),
             file("a/server.yaml", "name: [not, a, name\n"),
             file("c/README.md", "ignored"),
         ];
-        let report = import_bundle(std::str::from_utf8(&FolderBundle::new(files).to_bytes()).unwrap()).unwrap();
+        let report =
+            import_bundle(std::str::from_utf8(&FolderBundle::new(files).to_bytes()).unwrap()).unwrap();
         assert_eq!(report.items.len(), 1, "{:?}", report.rejected);
         assert_eq!(report.items[0].name, "bee");
         assert_eq!(report.items[0].tools[0].name, "buzz");

@@ -9,8 +9,8 @@ use super::entries::*;
 use super::scalar_string;
 use crate::import::common::{validate, yaml_to_json};
 use crate::{
-    CatalogItem, ContainerSpec, EnvVar, Launch, NetworkPolicy, OAuthProvider, OAuthSpec, RemoteSpec, SecretSpec,
-    ToolSummary, Transport,
+    CatalogItem, ContainerSpec, EnvVar, Launch, NetworkPolicy, OAuthProvider, OAuthSpec, RemoteSpec,
+    SecretSpec, ToolSummary, Transport,
 };
 
 fn transport(t: Option<&str>) -> Result<Transport, String> {

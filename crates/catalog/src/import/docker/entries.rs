@@ -210,4 +210,3 @@ pub(super) struct CatalogHeader {
     #[serde(rename = "displayName")]
     display_name: Option<String>,
 }
-

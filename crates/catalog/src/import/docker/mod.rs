@@ -143,4 +143,3 @@ pub fn parse_tools_json(bytes: &[u8]) -> Result<Vec<ToolSummary>, CatalogError> 
         .map_err(|e| CatalogError::Syntax { format: "JSON", reason: e.to_string() })?;
     Ok(tools.into_iter().map(|t| ToolSummary { name: t.name, description: t.description }).collect())
 }
-
