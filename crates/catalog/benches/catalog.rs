@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use berth_catalog::{CatalogIndex, CatalogItem, SearchFilters, SourceFormat, import_bytes};
-use serde_yaml::{Mapping, Value};
+use serde_yaml_ng::{Mapping, Value};
 
 const TARGET: usize = 10_000;
 
@@ -62,7 +62,7 @@ fn synthesise() -> (String, usize) {
     paths.sort();
     for p in paths {
         let doc: Value =
-            serde_yaml::from_str(&std::fs::read_to_string(p.join("server.yaml")).unwrap()).unwrap();
+            serde_yaml_ng::from_str(&std::fs::read_to_string(p.join("server.yaml")).unwrap()).unwrap();
         if doc.get("type").and_then(Value::as_str) == Some("poci") {
             continue;
         }
@@ -77,7 +77,7 @@ fn synthesise() -> (String, usize) {
     }
     let mut root = Mapping::new();
     root.insert("registry".into(), Value::Mapping(registry));
-    (serde_yaml::to_string(&Value::Mapping(root)).unwrap(), originals.len())
+    (serde_yaml_ng::to_string(&Value::Mapping(root)).unwrap(), originals.len())
 }
 
 fn percentiles(mut v: Vec<Duration>) -> (Duration, Duration) {

@@ -53,6 +53,6 @@ fn validate_name(name: &str) -> Result<(), String> {
 }
 
 /// Converts a YAML value (a config schema) to JSON; YAML-only constructs are rejected.
-pub fn yaml_to_json(v: serde_yaml::Value) -> Result<serde_json::Value, String> {
+pub fn yaml_to_json(v: serde_yaml_ng::Value) -> Result<serde_json::Value, String> {
     serde_json::to_value(v).map_err(|e| format!("the config schema cannot be expressed as JSON: {e}"))
 }

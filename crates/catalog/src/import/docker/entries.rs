@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde_yaml::Value;
+use serde_yaml_ng::Value;
 
 use crate::Translation;
 
 #[derive(Deserialize)]
 pub(super) struct CatalogFile {
-    pub(super) registry: serde_yaml::Mapping,
+    pub(super) registry: serde_yaml_ng::Mapping,
     #[serde(flatten)]
     #[allow(dead_code)]
     pub(super) header: CatalogHeader,

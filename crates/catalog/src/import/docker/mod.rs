@@ -7,7 +7,7 @@ mod entries;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde_yaml::Value;
+use serde_yaml_ng::Value;
 
 use crate::{CatalogError, CatalogItem, ImportReport, ToolSummary};
 use convert::{catalog_entry, server_entry};
@@ -19,11 +19,11 @@ fn scalar_string(v: &Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
         Value::Null => String::new(),
-        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_owned(),
+        other => serde_yaml_ng::to_string(other).unwrap_or_default().trim().to_owned(),
     }
 }
 
-fn syntax(e: serde_yaml::Error) -> CatalogError {
+fn syntax(e: serde_yaml_ng::Error) -> CatalogError {
     CatalogError::Syntax { format: "YAML", reason: e.to_string() }
 }
 
@@ -58,7 +58,7 @@ fn import_split(split: super::split::Split<'_>) -> Result<Option<ImportReport>, 
     if !split.header.trim().is_empty() {
         let mut unknown = Vec::new();
         let header: Option<CatalogHeader> =
-            serde_ignored::deserialize(serde_yaml::Deserializer::from_str(&split.header), |p| {
+            serde_ignored::deserialize(serde_yaml_ng::Deserializer::from_str(&split.header), |p| {
                 unknown.push(p.to_string())
             })
             .map_err(syntax)?;
@@ -83,7 +83,7 @@ fn parse_entry_text(text: &str, line: usize) -> Parsed {
     let key = text.split(':').next().unwrap_or_default().trim().trim_matches(['"', '\'']).to_owned();
     let mut unknown = Vec::new();
     let parsed: Result<BTreeMap<String, CatalogEntry>, _> =
-        serde_ignored::deserialize(serde_yaml::Deserializer::from_str(text), |p| unknown.push(p.to_string()));
+        serde_ignored::deserialize(serde_yaml_ng::Deserializer::from_str(text), |p| unknown.push(p.to_string()));
     match parsed {
         Ok(map) => match map.into_iter().next() {
             Some((key, entry)) => {
@@ -104,16 +104,16 @@ fn parse_entry_text(text: &str, line: usize) -> Parsed {
 
 /// Parses the whole document at once: for catalogs not in the simple block shape.
 pub(crate) fn import_whole(text: &str) -> Result<ImportReport, CatalogError> {
-    let file: CatalogFile = serde_yaml::from_str(text).map_err(syntax)?;
+    let file: CatalogFile = serde_yaml_ng::from_str(text).map_err(syntax)?;
     let mut report = ImportReport::default();
     for (i, (key, value)) in file.registry.into_iter().enumerate() {
         if !key.is_string() {
             report.reject(format!("#{i}"), "the entry's key is not a string");
             continue;
         }
-        let mut one = serde_yaml::Mapping::new();
+        let mut one = serde_yaml_ng::Mapping::new();
         one.insert(key, value);
-        let text = serde_yaml::to_string(&one).map_err(syntax)?;
+        let text = serde_yaml_ng::to_string(&one).map_err(syntax)?;
         let (key, item, unknown) = parse_entry_text(&text, 0);
         report.record(key, item, unknown);
     }
@@ -122,7 +122,7 @@ pub(crate) fn import_whole(text: &str) -> Result<ImportReport, CatalogError> {
 
 /// Imports one `server.yaml`.
 pub fn import_server(text: &str) -> Result<ImportReport, CatalogError> {
-    let value: Value = serde_yaml::from_str(text).map_err(syntax)?;
+    let value: Value = serde_yaml_ng::from_str(text).map_err(syntax)?;
     let mut report = ImportReport::default();
     let label = value.get("name").and_then(Value::as_str).unwrap_or("server.yaml").to_owned();
     match typed::<ServerYaml>(value) {
