@@ -30,6 +30,14 @@ fn json(out: &Output) -> Value {
     })
 }
 
+/// Held by the tests whose `berth` commands connect to Docker: each connection removes the
+/// containers of dead owners, so one test's orphan must not be reaped by another's command.
+static DOCKER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn docker_lock() -> std::sync::MutexGuard<'static, ()> {
+    DOCKER.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn services_or_skip(test: &str) -> bool {
     let docker = Command::new("docker").arg("info").output().is_ok_and(|o| o.status.success());
     let dbus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
@@ -59,6 +67,7 @@ fn doctor_reports_every_check_ok_against_the_real_services() {
     if !services_or_skip("doctor ok") {
         return;
     }
+    let _docker = docker_lock();
     let data = tempfile::tempdir().unwrap();
     let out = berth(data.path(), &["doctor", "--json"], None, &[]);
     let report = json(&out);
@@ -269,6 +278,7 @@ fn server_lifecycle_and_a_container_ending_with_its_owner_from_the_cli() {
     if !services_or_skip("cli servers") {
         return;
     }
+    let _docker = docker_lock();
     let image = berth_testkit::fixture_image();
     let data = tempfile::tempdir().unwrap();
     let name = format!("cliecho{}", std::process::id());
@@ -424,4 +434,38 @@ fn a_folder_of_server_files_is_a_catalog_source() {
         berth(data.path(), &["catalog", "source", "add", empty.to_str().unwrap(), "--json"], None, &[]);
     assert!(!refused.status.success());
     assert!(json(&refused)["message"].as_str().unwrap().contains("no server.yaml"));
+}
+
+#[test]
+fn doctor_removes_the_containers_of_dead_owners_and_names_them() {
+    if !services_or_skip("doctor reaps") {
+        return;
+    }
+    let _docker = docker_lock();
+    let image = berth_testkit::fixture_image();
+    // An owner that cannot be alive: this host and boot, and a PID with another start time.
+    let read = |p: &str| std::fs::read_to_string(p).unwrap().trim().to_owned();
+    let owner = format!(
+        "{}:{}:4194303:1",
+        read("/proc/sys/kernel/hostname"),
+        read("/proc/sys/kernel/random/boot_id").replace(':', "-")
+    );
+    let server = format!("deadowner{}", std::process::id());
+    let name = format!("berth-{server}-left");
+    let created = Command::new("docker")
+        .args(["create", "--name", &name, "--label", "berth.managed=true"])
+        .args(["--label", &format!("berth.server={server}"), "--label", &format!("berth.owner={owner}")])
+        .arg(&image)
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert_eq!(containers_of(&server), 1);
+
+    let data = tempfile::tempdir().unwrap();
+    let report = json(&berth(data.path(), &["doctor", "--json"], None, &[]));
+    let docker = &report["checks"][0];
+    assert_eq!(docker["status"], "ok", "{docker:#}");
+    let summary = docker["summary"].as_str().unwrap();
+    assert!(summary.contains("removed") && summary.contains(&name), "{summary}");
+    assert_eq!(containers_of(&server), 0);
 }

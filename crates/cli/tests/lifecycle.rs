@@ -12,6 +12,11 @@ use serde_json::{Value, json};
 
 type Client = rmcp::service::RunningService<rmcp::RoleClient, ()>;
 
+/// Held by each test here that runs Berth against Docker. Every Berth process that connects to the
+/// engine removes the containers of dead owners, so while one test shows a container ending by
+/// itself after its owner's SIGKILL, no other Berth process may run.
+static DOCKER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn text(r: &rmcp::model::CallToolResult) -> String {
     r.content.iter().filter_map(|c| c.as_text().map(|t| t.text.clone())).collect::<Vec<_>>().join("")
 }
@@ -104,6 +109,7 @@ async fn a_client_speaking_dockers_dynamic_tool_arguments_runs_a_containerised_s
     {
         return;
     }
+    let _docker = DOCKER.lock().await;
     let peers = match berth_testkit::peers() {
         Ok(p) => p,
         Err(why) => {
@@ -176,6 +182,7 @@ async fn a_killed_stdio_gateways_container_ends_by_itself() {
     if !berth_testkit::require("container dies with its owner", ready, "needs Docker and a Secret Service") {
         return;
     }
+    let _docker = DOCKER.lock().await;
     let image = berth_testkit::fixture_image();
     let data = tempfile::tempdir().unwrap();
     let server = format!("owned{}", std::process::id());
@@ -204,6 +211,7 @@ async fn a_gateway_stopped_while_its_servers_start_leaves_none_behind() {
     if !berth_testkit::require("stop during starts", ready, "needs Docker and a Secret Service") {
         return;
     }
+    let _docker = DOCKER.lock().await;
     let image = berth_testkit::fixture_image();
     let data = tempfile::tempdir().unwrap();
     let server = format!("starting{}", std::process::id());

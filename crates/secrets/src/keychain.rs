@@ -39,7 +39,11 @@ impl Keychain {
 
     /// Writes, reads back and deletes a probe entry: proves the keychain is usable end to end.
     pub fn probe(&self) -> Result<(), SecretError> {
-        let key = SecretKey::new("doctor", "probe")?;
+        // A key of this probe's own: the app and the CLI may probe at the same moment, and one must
+        // not delete the other's entry halfway through.
+        static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let key = SecretKey::new("doctor", &format!("probe-{}-{n}", std::process::id()))?;
         let value = SecretValue::new("berth-doctor-probe");
         self.set(&key, &value)?;
         let read = self.get(&key)?;

@@ -83,7 +83,9 @@ fn parse_entry_text(text: &str, line: usize) -> Parsed {
     let key = text.split(':').next().unwrap_or_default().trim().trim_matches(['"', '\'']).to_owned();
     let mut unknown = Vec::new();
     let parsed: Result<BTreeMap<String, CatalogEntry>, _> =
-        serde_ignored::deserialize(serde_yaml_ng::Deserializer::from_str(text), |p| unknown.push(p.to_string()));
+        serde_ignored::deserialize(serde_yaml_ng::Deserializer::from_str(text), |p| {
+            unknown.push(p.to_string())
+        });
     match parsed {
         Ok(map) => match map.into_iter().next() {
             Some((key, entry)) => {
