@@ -111,16 +111,33 @@ impl Drop for Driver {
 fn end_app_processes() {
     let bin = env!("CARGO_BIN_EXE_berth-desktop");
     let running = || Command::new("pgrep").args(["-f", bin]).output().is_ok_and(|o| !o.stdout.is_empty());
-    if !running() {
-        return;
+    if running() {
+        // SIGTERM first: the app stops the servers it runs before it exits.
+        let _ = Command::new("pkill").args(["-TERM", "-f", bin]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while running() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("pkill").args(["-KILL", "-f", bin]).status();
     }
-    // SIGTERM first: the app stops the servers it runs before it exits.
-    let _ = Command::new("pkill").args(["-TERM", "-f", bin]).status();
+    // The next launch must find neither the process nor its single-instance name on the session
+    // bus: a name still held by a dead app makes that launch forward to nobody and exit.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while running() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
+    while (running() || single_instance_name_held()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = Command::new("pkill").args(["-KILL", "-f", bin]).status();
+}
+
+/// Whether the session bus still lists the desktop app's single-instance name.
+fn single_instance_name_held() -> bool {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        return false;
+    }
+    let listed = Command::new("dbus-send")
+        .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus"])
+        .arg("org.freedesktop.DBus.ListNames")
+        .output();
+    listed.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("dev.berth.desktop.SingleInstance"))
 }
 
 /// Waits for the element with `data-testid` and returns it.
