@@ -121,11 +121,32 @@ impl StartingServers {
     }
 }
 
+/// The sessions a gateway opened, until it stops; `None` once it has, so a session whose opening
+/// was under way then is closed as soon as it is open instead of being kept.
+type Opened = Option<Vec<Weak<GatewayBackend>>>;
+
+/// Keeps `backend` as a session of a running gateway, or closes it when the gateway has stopped.
+async fn keep(
+    opened: &Mutex<Opened>,
+    backend: Arc<GatewayBackend>,
+) -> Result<Arc<GatewayBackend>, BackendError> {
+    {
+        let mut opened = opened.lock().expect("sessions");
+        if let Some(list) = opened.as_mut() {
+            list.retain(|s| s.strong_count() > 0);
+            list.push(Arc::downgrade(&backend));
+            return Ok(backend);
+        }
+    }
+    backend.close().await;
+    Err(BackendError::new("The gateway is stopping; connect again once it runs."))
+}
+
 /// A running HTTP gateway and the sessions it opened.
 pub struct GatewayHost {
     http: HttpGateway,
     /// Sessions end on their own (DELETE, idle timeout); those still open are closed on stop.
-    sessions: Arc<Mutex<Vec<Weak<GatewayBackend>>>>,
+    sessions: Arc<Mutex<Opened>>,
     stateless: Arc<Stateless>,
     reaper: tokio::task::JoinHandle<()>,
 }
@@ -142,7 +163,7 @@ impl GatewayHost {
         starting: StartingServers,
         idle: Duration,
     ) -> Result<Self, ApiError> {
-        let sessions: Arc<Mutex<Vec<Weak<GatewayBackend>>>> = Default::default();
+        let sessions: Arc<Mutex<Opened>> = Arc::new(Mutex::new(Some(Vec::new())));
         let stateless: Arc<Stateless> = Default::default();
         let (made, shared) = (sessions.clone(), stateless.clone());
         let counter = Arc::new(AtomicU64::new(0));
@@ -159,12 +180,9 @@ impl GatewayHost {
             async move {
                 match how {
                     Opening::Session(caller) => {
-                        let backend = open(berth, id, &caller, starting).await?;
-                        let backend = Arc::new(backend);
+                        let backend = Arc::new(open(berth, id, &caller, starting).await?);
+                        let backend = keep(&made, backend).await?;
                         backend.accept_actions();
-                        let mut open = made.lock().expect("sessions");
-                        open.retain(|s| s.strong_count() > 0);
-                        open.push(Arc::downgrade(&backend));
                         Ok(backend)
                     }
                     Opening::Stateless(caller) => {
@@ -176,6 +194,9 @@ impl GatewayHost {
                                 }
                                 let backend = open(berth, id, &caller, starting).await?;
                                 let backend = Arc::new(backend.with_recorded_servers().await);
+                                // Listed like the others, so a stop under way closes it; a
+                                // session closed twice ends once.
+                                let backend = keep(&made, backend).await?;
                                 backend.accept_actions();
                                 Ok::<_, BackendError>(backend)
                             })
@@ -200,12 +221,13 @@ impl GatewayHost {
         self.http.url()
     }
 
-    /// Stops accepting and ends every session, stopping the servers they added.
+    /// Stops accepting and ends every session, stopping the servers they added; a session still
+    /// opening is closed as soon as it is open.
     pub async fn stop(self) {
         self.http.shutdown();
         self.reaper.abort();
-        let mut open: Vec<_> =
-            self.sessions.lock().expect("sessions").drain(..).filter_map(|s| s.upgrade()).collect();
+        let taken = self.sessions.lock().expect("sessions").take().unwrap_or_default();
+        let mut open: Vec<_> = taken.into_iter().filter_map(|s| s.upgrade()).collect();
         open.extend(self.stateless.take_all());
         // Sessions are independent; closing them together keeps shutdown short.
         futures_util::future::join_all(open.iter().map(|s| s.close())).await;
