@@ -1,5 +1,6 @@
-//! The real desktop window: navigation, switching the language and keeping the choice, and a
-//! forged OAuth deep link forwarded by a second instance being refused.
+//! The real desktop window: navigation, switching the language and keeping the choice, a forged
+//! OAuth deep link forwarded by a second instance being refused, and a folder added as a catalog
+//! source in Settings.
 
 use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_first_attr, wait_for_text};
 use std::process::Command;
@@ -150,5 +151,35 @@ async fn catalog_searches_as_you_type_and_shows_details_in_both_languages() {
     // The detail follows the best match when the previous selection left the results.
     wait_for_first_attr(&c, "[data-testid=catalog-detail]", "data-name", "filesystem").await;
     screenshot(&c, "catalog-ja").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_adds_a_folder_of_server_files_as_a_catalog_source() {
+    let Some(()) = require_env("folder source in Settings", NEEDS) else { return };
+    let shared = std::env::var_os("BERTH_SHARED_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| berth_testkit::workspace_root().join("../shared/data"));
+    let folder = shared.join("docker-mcp-registry/servers");
+    let why = format!("the shared catalogs are not at {}", folder.display());
+    if !berth_testkit::require("folder source in Settings", folder.is_dir(), &why) {
+        return;
+    }
+    let _one = DESKTOP.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(data.path()).await;
+    let c = driver.launch_app().await;
+    by_testid(&c, "nav-settings").await.click().await.unwrap();
+    wait_for_text(&c, "page-title", "Settings").await;
+    by_testid(&c, "source-location").await.send_keys(folder.to_str().unwrap()).await.unwrap();
+    by_testid(&c, "source-add").await.click().await.unwrap();
+    // Every server.yaml below the folder is read; the three Berth cannot run are counted apart.
+    wait_for_first_attr(&c, "[data-testid=source][data-kind=folder]", "data-items", "325").await;
+    wait_for_first_attr(&c, "[data-testid=source][data-kind=folder]", "data-skipped", "3").await;
+    screenshot(&c, "catalog-folder-source").await;
+    // Its servers are found on the Catalog page.
+    by_testid(&c, "nav-catalog").await.click().await.unwrap();
+    by_testid(&c, "catalog-search").await.send_keys("uberall").await.unwrap();
+    wait_for_first_attr(&c, "[data-testid=catalog-hit]", "data-name", "uberall").await;
     c.close().await.unwrap();
 }

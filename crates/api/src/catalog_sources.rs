@@ -204,8 +204,10 @@ impl Berth {
                         "{location:?} is neither a URL nor an absolute path. Give the full path of the file or folder."
                     )));
                 }
+                // Stored as the path it really is, so the same folder added twice is one source.
+                let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
                 let kind = if path.is_dir() { "folder" } else { "file" };
-                (kind, location.to_owned())
+                (kind, path.display().to_string())
             }
         };
         let id = match id {
