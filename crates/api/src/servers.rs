@@ -76,6 +76,9 @@ impl From<ServerError> for ApiError {
                 ApiError::validation(format!("{e}. Change the server's configuration and try again."))
             }
             ServerError::NotRunnable { .. } => ApiError::new(ErrorCode::Unsupported, e.to_string()),
+            ServerError::Refused { .. } => ApiError::validation(format!(
+                "{e}. Point the server at a folder of your own, or leave this catalog entry out."
+            )),
             ServerError::AlreadyRunning(_) => ApiError::new(ErrorCode::Conflict, format!("{e}.")),
             ServerError::NotRunning(_) => ApiError::new(ErrorCode::Conflict, format!("{e}. Start it first.")),
             ServerError::Cancelled(_) => {
@@ -180,6 +183,7 @@ impl Berth {
             }
         }
         berth_servers::validate_config(&item, &req.config)?;
+        berth_servers::check_mounts(&item, &req.config)?;
         for name in req.secrets.keys() {
             if !item.secrets.iter().any(|s| &s.name == name) {
                 return Err(ApiError::validation(format!("{} has no secret named {name:?}.", item.name)));

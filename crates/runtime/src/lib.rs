@@ -8,6 +8,7 @@
 mod docker;
 mod engine;
 mod error;
+pub mod host_path;
 mod labels;
 mod owner;
 mod reaper;

@@ -93,8 +93,10 @@ impl RunSpec {
             if !m.host.is_absolute() || !m.container.starts_with('/') {
                 return bad(format!("mount {} → {} must use absolute paths", m.host.display(), m.container));
             }
-            if m.host.parent().is_none() {
-                return bad("the host's root folder cannot be shared with a server".into());
+            // The last check before the engine sees the spec: whoever built it, a protected or
+            // unnormalised host path does not get through.
+            if let Some(why) = crate::host_path::refusal(&m.host) {
+                return bad(why);
             }
         }
         if !(self.limits.cpus > 0.0 && self.limits.memory_bytes > 0 && self.limits.pids > 0) {
@@ -161,6 +163,14 @@ mod tests {
         let mut s = spec();
         s.mounts.push(BindMount { host: "relative".into(), container: "/x".into(), writable: false });
         assert!(s.validate().is_err());
+        for host in ["/..", "/etc/..", "/var/run/docker.sock", "/etc", "/tmp/../proc"] {
+            let mut s = spec();
+            s.mounts.push(BindMount { host: host.into(), container: "/x".into(), writable: false });
+            assert!(s.validate().is_err(), "{host}");
+        }
+        let mut s = spec();
+        s.mounts.push(BindMount { host: "/srv/data".into(), container: "/x".into(), writable: false });
+        assert!(s.validate().is_ok());
         let mut s = spec();
         s.server = "echo-s3cr3t-value".into();
         assert!(s.validate().is_err(), "a secret in a label is refused");

@@ -12,6 +12,9 @@ pub enum ServerError {
     Template(String),
     #[error("{name} cannot run in a container: {reason}")]
     NotRunnable { name: String, reason: String },
+    /// The entry asks for something Berth never allows, whatever the catalog says.
+    #[error("{name} is refused: {reason}")]
+    Refused { name: String, reason: String },
     #[error("{0} is already running")]
     AlreadyRunning(String),
     #[error("{0} is not running")]

@@ -190,6 +190,44 @@ fn container_name(server: &str) -> String {
     format!("berth-{clean}-{:08x}{:x}", u32::from_le_bytes(random), std::process::id() as u64 * 1000 + n)
 }
 
+/// The entry's bind mounts for `config`: templates expanded, each host folder normalised and
+/// checked, read-only unless the user allowed writes.
+fn mounts(
+    item: &CatalogItem,
+    volumes: &[String],
+    config: &Value,
+    settings: &ServerSettings,
+) -> Result<Vec<BindMount>, ServerError> {
+    let mut mounts = Vec::new();
+    for v in volumes {
+        let v = expand(v, &item.name, config)?;
+        let parts: Vec<&str> = v.split(':').collect();
+        let (host, container, mode) = match parts.as_slice() {
+            [h, c] => (*h, *c, None),
+            [h, c, m] => (*h, *c, Some(*m)),
+            _ => return Err(ServerError::Template(format!("{} has an invalid volume {v:?}", item.name))),
+        };
+        // Checked as the path it really is: `..` applied and symbolic links followed.
+        let host = berth_runtime::host_path::normalize(&PathBuf::from(host))
+            .map_err(|why| ServerError::Template(format!("{}: {why}", item.name)))?;
+        if let Some(why) = berth_runtime::host_path::refusal(&host) {
+            return Err(ServerError::Refused { name: item.name.clone(), reason: why });
+        }
+        let writable = mode == Some("rw") && settings.allow_writable_mounts;
+        mounts.push(BindMount { host, container: container.to_owned(), writable });
+    }
+    Ok(mounts)
+}
+
+/// Checks the host folders `item` would share with `config`, before anything is stored: a mount
+/// Berth refuses is refused at install, not only at start.
+pub fn check_mounts(item: &CatalogItem, config: &Value) -> Result<(), ServerError> {
+    match &item.launch {
+        Launch::Container(c) => mounts(item, &c.volumes, config, &ServerSettings::default()).map(|_| ()),
+        _ => Ok(()),
+    }
+}
+
 impl LaunchPlan {
     /// Resolves a request for a start.
     pub fn build(request: LaunchRequest<'_>) -> Result<Self, ServerError> {
@@ -230,26 +268,7 @@ impl LaunchPlan {
         }
         let command =
             c.command.iter().map(|a| expand(a, &item.name, config)).collect::<Result<Vec<_>, _>>()?;
-        let mut mounts = Vec::new();
-        for v in &c.volumes {
-            let v = expand(v, &item.name, config)?;
-            let parts: Vec<&str> = v.split(':').collect();
-            let (host, container, mode) = match parts.as_slice() {
-                [h, c] => (*h, *c, None),
-                [h, c, m] => (*h, *c, Some(*m)),
-                _ => return Err(ServerError::Template(format!("{} has an invalid volume {v:?}", item.name))),
-            };
-            let host = PathBuf::from(host);
-            if !host.is_absolute() {
-                return Err(ServerError::Template(format!(
-                    "{}: the folder {} must be an absolute path",
-                    item.name,
-                    host.display()
-                )));
-            }
-            let writable = mode == Some("rw") && settings.allow_writable_mounts;
-            mounts.push(BindMount { host, container: container.to_owned(), writable });
-        }
+        let mounts = mounts(item, &c.volumes, config, settings)?;
         let spec = RunSpec {
             name: container_name(&item.name),
             image: c.image.clone(),
@@ -321,6 +340,37 @@ mod tests {
             LaunchPlan::build(LaunchRequest::new(&item, &config).secrets(&secrets).settings(&writable))
                 .unwrap();
         assert!(plan.container().mounts[0].writable);
+    }
+
+    #[test]
+    fn hostile_mounts_never_reach_a_spec() {
+        for volume in [
+            "/..:/host",
+            "/etc/..:/host",
+            "/:/host",
+            "/var/run/docker.sock:/var/run/docker.sock",
+            "/run/docker.sock:/s",
+            "/var/lib/docker:/d",
+            "/proc:/p",
+            "/etc/ssh:/keys:ro",
+            "/tmp/../../etc:/e",
+            "/usr:/u",
+        ] {
+            let entry = format!("registry:\n  m:\n    image: x/y\n    volumes: ['{volume}']\n");
+            let item = item(&entry);
+            let e = LaunchPlan::build(LaunchRequest::new(&item, &Value::Null)).unwrap_err();
+            assert!(matches!(e, ServerError::Refused { .. }), "{volume}: {e}");
+            assert!(check_mounts(&item, &Value::Null).is_err(), "{volume}");
+        }
+        // Through the user's own configuration too.
+        let item = item(FS);
+        let secrets = HashMap::from([("fs.token".to_owned(), "tok-abcdef".to_owned())]);
+        let config = serde_json::json!({"path": "/srv/../", "mode": "ro"});
+        let e = LaunchPlan::build(LaunchRequest::new(&item, &config).secrets(&secrets)).unwrap_err();
+        assert!(e.to_string().contains("root folder"), "{e}");
+        let fine = serde_json::json!({"path": "/srv/data/../projects", "mode": "ro"});
+        let plan = LaunchPlan::build(LaunchRequest::new(&item, &fine).secrets(&secrets)).unwrap();
+        assert_eq!(plan.container().mounts[0].host, PathBuf::from("/srv/projects"));
     }
 
     #[test]
