@@ -1,6 +1,6 @@
 //! `UrlPolicy`: which URLs Berth may talk to.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use url::{Host, Url};
 
@@ -36,8 +36,10 @@ pub fn is_loopback(ip: IpAddr) -> bool {
     }
 }
 
-/// Private, link-local, shared (CGNAT), unspecified, multicast or broadcast: addresses that are not
-/// a public server on the internet.
+/// Private, link-local, shared (CGNAT), reserved, documentation, benchmarking, unspecified,
+/// multicast or broadcast: addresses that are not a public server on the internet. An IPv6
+/// address that carries an IPv4 one (mapped, compatible, NAT64, 6to4, Teredo, ISATAP) is judged by
+/// the IPv4 address it carries.
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -47,17 +49,68 @@ pub fn is_private(ip: IpAddr) -> bool {
                 || v4.is_unspecified()
                 || v4.is_multicast()
                 || v4.is_broadcast()
+                || v4.is_documentation()
                 || (o[0] == 100 && (64..128).contains(&o[1]))
                 || o[0] == 0
+                // IETF protocol assignments, benchmarking, and the reserved 240/4.
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || (o[0] == 198 && (o[1] & 0xfe) == 18)
+                || o[0] >= 240
         }
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
+                // A dual-stack socket reaches the IPv4 address itself, this computer's included.
                 return is_private(IpAddr::V4(v4));
             }
+            if let Some(v4) = embedded_ipv4(v6) {
+                // Reaching the IPv4 loopback through a translator is not reaching this computer.
+                return v4.is_loopback() || is_private(IpAddr::V4(v4));
+            }
             let s = v6.segments();
-            v6.is_unspecified() || v6.is_multicast() || (s[0] & 0xfe00) == 0xfc00 || (s[0] & 0xffc0) == 0xfe80
+            v6.is_unspecified()
+                || v6.is_multicast()
+                // Unique local, link-local and the old site-local ranges.
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                // Documentation, discard-only, benchmarking and ORCHID ranges.
+                || (s[0] == 0x2001 && s[1] == 0x0db8)
+                || (s[0] == 0x0100 && s[1] == 0 && s[2] == 0 && s[3] == 0)
+                || (s[0] == 0x2001 && s[1] == 0x0002 && s[2] == 0)
+                || (s[0] == 0x2001 && (s[1] & 0xfff0) == 0x0010)
         }
     }
+}
+
+/// The IPv4 address an IPv6 address carries, if it is one of the forms that does: IPv4-mapped
+/// (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`), NAT64 (`64:ff9b::/96` and `64:ff9b:1::/48`),
+/// 6to4 (`2002:AABB:CCDD::/48`), Teredo (`2001::/32`, the client address obfuscated in the last
+/// 32 bits, or the server's in bits 32 to 63) and ISATAP (`…:0:5efe:a.b.c.d`).
+pub fn embedded_ipv4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = v6.segments();
+    let last = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    if s[..6] == [0, 0, 0, 0, 0, 0] && !v6.is_unspecified() && !v6.is_loopback() {
+        return Some(last(s[6], s[7]));
+    }
+    if s[0] == 0x0064 && s[1] == 0xff9b && (s[2..6] == [0, 0, 0, 0] || s[2] == 0x0001) {
+        return Some(last(s[6], s[7]));
+    }
+    if s[0] == 0x2002 {
+        return Some(last(s[1], s[2]));
+    }
+    if s[0] == 0x2001 && s[1] == 0 {
+        let client = last(!s[6], !s[7]);
+        let server = last(s[2], s[3]);
+        // Whichever of the two is worse decides.
+        return Some(if is_private(IpAddr::V4(server)) || server.is_loopback() { server } else { client });
+    }
+    if (s[4] == 0 || s[4] == 0x0200) && s[5] == 0x5efe {
+        return Some(last(s[6], s[7]));
+    }
+    None
 }
 
 impl UrlPolicy {
@@ -140,6 +193,36 @@ mod tests {
             ("https://[fe80::1]/c", false),
             ("https://[::ffff:10.0.0.1]/c", false),
             ("https://0.0.0.0/c", false),
+            // IPv6 forms that carry an IPv4 address are judged by it.
+            ("https://[64:ff9b::a9fe:a9fe]/", false),
+            ("https://[64:ff9b:1::a9fe:a9fe]/", false),
+            ("https://[2002:a9fe:a9fe::1]/", false),
+            ("https://[2002:0a00:0001::1]/", false),
+            ("https://[::a9fe:a9fe]/", false),
+            ("https://[::ffff:a9fe:a9fe]/", false),
+            ("https://[::ffff:127.0.0.1]/", true),
+            ("https://[64:ff9b::7f00:1]/", false),
+            ("http://[64:ff9b::7f00:1]/", false),
+            ("https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/", false),
+            ("https://[2001:0:a9fe:a9fe::1]/", false),
+            ("https://[fe80::5efe:a9fe:a9fe]/", false),
+            ("https://[2001:db8::200:5efe:c0a8:101]/", false),
+            ("https://[64:ff9b::808:808]/", true),
+            ("https://[2002:0808:0808::1]/", true),
+            // Other ranges that are not a public server.
+            ("https://[2001:db8::1]/", false),
+            ("https://[fec0::1]/", false),
+            ("https://[100::1]/", false),
+            ("https://[ff02::1]/", false),
+            ("https://[::]/", false),
+            ("https://192.0.2.10/", false),
+            ("https://198.18.0.1/", false),
+            ("https://203.0.113.7/", false),
+            ("https://240.0.0.1/", false),
+            ("https://255.255.255.255/", false),
+            ("https://224.0.0.1/", false),
+            ("https://8.8.8.8/", true),
+            ("https://[2606:4700::1111]/", true),
         ];
         for (u, ok) in cases {
             assert_eq!(p.check(&Url::parse(u).unwrap()).is_ok(), ok, "{u}");
