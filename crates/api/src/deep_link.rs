@@ -32,69 +32,92 @@ pub enum DeepLinkOutcome {
     Ignored { route: String, reason: String },
 }
 
-/// Parses a `berth://` URL. Query values are percent-decoded; nothing else is interpreted.
+/// Parses a `berth://` URL with a URL parser, strictly: the scheme in any case, the route as
+/// host and path, query values percent-decoded as UTF-8; a fragment is never read as the query.
+/// Control characters anywhere refuse the link.
 pub fn parse(url: &str) -> Result<DeepLink, ApiError> {
+    let refused = |why: &str| ApiError::validation(format!("{why}; the link was ignored."));
     if url.len() > MAX_LEN {
-        return Err(ApiError::validation("The link is too long to be a Berth link; it was ignored."));
+        return Err(refused("The link is too long to be a Berth link"));
     }
-    let rest = url
-        .strip_prefix(SCHEME)
-        .and_then(|r| r.strip_prefix("://"))
-        .ok_or_else(|| ApiError::validation("Only berth:// links are handled; this link was ignored."))?;
-    let (route, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let route = route.split('#').next().unwrap_or_default().trim_end_matches('/').to_ascii_lowercase();
-    if route.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(ApiError::validation("The link contains control characters; it was ignored."));
+    // Checked on the raw text too: a URL parser quietly drops tabs and newlines.
+    if url.chars().any(char::is_control) {
+        return Err(refused("The link contains control characters"));
     }
-    if route == "oauth/callback" {
-        let mut state = None;
-        let mut code = None;
-        let mut error = None;
-        for pair in query.split('#').next().unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let v = percent_decode(v)?;
-            let slot = match k {
-                "state" => &mut state,
-                "code" => &mut code,
-                "error" => &mut error,
-                _ => continue,
-            };
-            if slot.is_some() {
-                return Err(ApiError::validation(format!(
-                    "The link repeats the {k:?} parameter; it was ignored."
-                )));
-            }
-            *slot = Some(v);
+    let parsed = url::Url::parse(url).map_err(|_| refused("The link is not a well-formed URL"))?;
+    if parsed.scheme() != SCHEME
+        || !url.get(..SCHEME.len() + 3).is_some_and(|p| p.eq_ignore_ascii_case("berth://"))
+    {
+        return Err(refused("Only berth:// links are handled"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() || parsed.port().is_some() {
+        return Err(refused("A Berth link carries no user, password or port"));
+    }
+    let host = decode(parsed.host_str().unwrap_or_default())?;
+    let path = decode(parsed.path())?;
+    let route = format!("{host}{path}").trim_end_matches('/').to_ascii_lowercase();
+    if route.is_empty() || route.chars().any(|c| c.is_whitespace() || is_invisible(c)) {
+        return Err(refused("The link names no route Berth knows"));
+    }
+    if route != "oauth/callback" {
+        return Ok(DeepLink::Other { route });
+    }
+    let (mut state, mut code, mut error) = (None, None, None);
+    for pair in parsed.query().unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let slot = match decode(k)?.as_str() {
+            "state" => &mut state,
+            "code" => &mut code,
+            "error" => &mut error,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(ApiError::validation(format!(
+                "The link repeats the {k:?} parameter; it was ignored."
+            )));
         }
-        return Ok(DeepLink::OAuthCallback { state, code, error });
+        let v = decode(&v.replace('+', " "))?;
+        if v.chars().any(|c| c.is_control() || is_invisible(c)) {
+            return Err(refused("The link carries control or invisible characters"));
+        }
+        *slot = Some(v);
     }
-    Ok(DeepLink::Other { route })
+    Ok(DeepLink::OAuthCallback { state, code, error })
 }
 
-fn percent_decode(s: &str) -> Result<String, ApiError> {
+/// Percent-decodes strictly: every `%` starts two hex digits, and the result is UTF-8.
+fn decode(s: &str) -> Result<String, ApiError> {
     let malformed = || ApiError::validation("The link has a malformed %-escape; it was ignored.");
     let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3).ok_or_else(malformed)?;
-                let hex = std::str::from_utf8(hex).map_err(|_| malformed())?;
-                out.push(u8::from_str_radix(hex, 16).map_err(|_| malformed())?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'%' && !bytes.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+            return Err(malformed());
         }
     }
-    String::from_utf8(out).map_err(|_| ApiError::validation("The link is not valid UTF-8; it was ignored."))
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| ApiError::validation("The link is not valid UTF-8; it was ignored."))
+}
+
+/// Characters that change how text reads without being seen: bidirectional controls, zero-width
+/// characters and other format characters.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+}
+
+/// Untrusted text as the user should see it: control and invisible characters shown as `<U+XXXX>`.
+pub fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || is_invisible(c) {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl Berth {
@@ -110,10 +133,13 @@ impl Berth {
                      or was already used. Start the connection again from the Connections page.",
                 ))
             }
-            DeepLink::Other { route } => Ok(DeepLinkOutcome::Ignored {
-                reason: format!("Berth has no action for berth://{route}; nothing was done."),
-                route,
-            }),
+            DeepLink::Other { route } => {
+                let route = visible(&route);
+                Ok(DeepLinkOutcome::Ignored {
+                    reason: format!("Berth has no action for berth://{route}; nothing was done."),
+                    route,
+                })
+            }
         }
     }
 }
@@ -122,20 +148,36 @@ impl Berth {
 mod tests {
     use super::*;
 
+    fn callback(state: Option<&str>, code: Option<&str>, error: Option<&str>) -> DeepLink {
+        DeepLink::OAuthCallback {
+            state: state.map(str::to_owned),
+            code: code.map(str::to_owned),
+            error: error.map(str::to_owned),
+        }
+    }
+
     #[test]
     fn parses_oauth_callbacks_and_other_routes() {
-        assert_eq!(
-            parse("berth://oauth/callback?code=a%2Fb&state=xyz+1").unwrap(),
-            DeepLink::OAuthCallback { state: Some("xyz 1".into()), code: Some("a/b".into()), error: None }
-        );
-        assert_eq!(
-            parse("berth://OAuth/Callback/?error=access_denied#frag").unwrap(),
-            DeepLink::OAuthCallback { state: None, code: None, error: Some("access_denied".into()) }
-        );
-        assert_eq!(
-            parse("berth://servers/github?x=1").unwrap(),
-            DeepLink::Other { route: "servers/github".into() }
-        );
+        let other = |r: &str| DeepLink::Other { route: r.to_owned() };
+        let accepted = [
+            ("berth://oauth/callback?code=a%2Fb&state=xyz+1", callback(Some("xyz 1"), Some("a/b"), None)),
+            ("berth://OAuth/Callback/?error=access_denied#frag", callback(None, None, Some("access_denied"))),
+            ("BERTH://oauth/callback?state=s1", callback(Some("s1"), None, None)),
+            ("Berth://oauth/callback?state=s1&code=c1", callback(Some("s1"), Some("c1"), None)),
+            ("berth://oauth/callback?state=%E2%9C%93", callback(Some("✓"), None, None)),
+            ("berth://oauth/callback?state=a&unknown=x", callback(Some("a"), None, None)),
+            ("berth://oauth/callback?state=", callback(Some(""), None, None)),
+            ("berth://oauth/callback", callback(None, None, None)),
+            // A fragment is not the query.
+            ("berth://oauth/callback#frag?state=evil", callback(None, None, None)),
+            ("berth://oauth/callback?state=a#&state=b", callback(Some("a"), None, None)),
+            ("berth://servers/github?x=1", other("servers/github")),
+            ("berth://settings", other("settings")),
+            ("berth://servers/github/", other("servers/github")),
+        ];
+        for (link, want) in accepted {
+            assert_eq!(parse(link).unwrap_or_else(|e| panic!("{link}: {}", e.message)), want, "{link}");
+        }
     }
 
     #[test]
@@ -143,14 +185,41 @@ mod tests {
         for bad in [
             "https://evil.example/oauth/callback?state=x",
             "berth:oauth/callback",
+            "berth:/oauth/callback",
+            "berthx://oauth/callback",
+            "javascript://oauth/callback",
+            "",
+            "berth://",
             "berth://oauth/callback?state=a&state=b",
+            "berth://oauth/callback?state=a&%73tate=b",
             "berth://oauth/callback?state=%zz",
             "berth://oauth/callback?state=%4",
             "berth://oauth/callback?state=%ff%fe",
+            "berth://oauth/callback?state=%+a",
+            "berth://oauth/callback?state=a%0Ab",
+            "berth://oauth/callback?state=a%00b",
+            "berth://oauth/callback?state=a%1Bb",
+            "berth://oauth/callback?state=a\nb",
+            "berth://oauth/callback?state=a\tb",
+            "berth://oauth/callback?state=%E2%80%AEevil",
+            "berth://oauth/callback?state=%E2%80%8Bzero",
+            "berth://oauth/callback?state=%EF%BB%BFbom",
+            "berth://user:pw@oauth/callback?state=x",
+            "berth://oauth:8080/callback?state=x",
             "berth://bad route",
+            "berth://servers/a%20b",
+            "berth://servers/%E2%80%AEevil",
+            "berth://\u{202e}evil",
         ] {
-            assert!(parse(bad).is_err(), "{bad} should be rejected");
+            assert!(parse(bad).is_err(), "{bad:?} should be rejected");
         }
         assert!(parse(&format!("berth://oauth/callback?state={}", "a".repeat(MAX_LEN))).is_err());
+    }
+
+    #[test]
+    fn untrusted_text_shows_its_invisible_characters() {
+        assert_eq!(visible("a\u{202e}b\u{200b}c"), "a<U+202E>b<U+200B>c");
+        assert_eq!(visible("plain/route"), "plain/route");
+        assert_eq!(visible("x\u{1b}[31m"), "x<U+001B>[31m");
     }
 }
