@@ -7,6 +7,7 @@
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::text::{is_invisible, visible};
 use crate::{ApiError, Berth, ErrorCode};
 
 /// The URL scheme Berth registers.
@@ -98,26 +99,6 @@ fn decode(s: &str) -> Result<String, ApiError> {
         .decode_utf8()
         .map(|c| c.into_owned())
         .map_err(|_| ApiError::validation("The link is not valid UTF-8; it was ignored."))
-}
-
-/// Characters that change how text reads without being seen: bidirectional controls, zero-width
-/// characters and other format characters.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
-}
-
-/// Untrusted text as the user should see it: control and invisible characters shown as `<U+XXXX>`.
-pub fn visible(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() || is_invisible(c) {
-            out.push_str(&format!("<U+{:04X}>", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 impl Berth {
@@ -214,12 +195,5 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad:?} should be rejected");
         }
         assert!(parse(&format!("berth://oauth/callback?state={}", "a".repeat(MAX_LEN))).is_err());
-    }
-
-    #[test]
-    fn untrusted_text_shows_its_invisible_characters() {
-        assert_eq!(visible("a\u{202e}b\u{200b}c"), "a<U+202E>b<U+200B>c");
-        assert_eq!(visible("plain/route"), "plain/route");
-        assert_eq!(visible("x\u{1b}[31m"), "x<U+001B>[31m");
     }
 }

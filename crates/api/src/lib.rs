@@ -22,6 +22,7 @@ mod server_secrets;
 mod servers;
 mod sessions;
 mod settings;
+pub mod text;
 
 pub use app_info::AppInfo;
 pub use berth::{Berth, BerthOptions};

@@ -64,6 +64,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Gateway(_)) {
+        quiet_on_closed_output();
+    }
     let out = Output { json: cli.json };
     let Some(data_dir) = cli.data_dir.clone().or_else(berth_api::paths::default_data_dir) else {
         out.error(&ApiError::validation(
@@ -130,4 +133,16 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
 fn sys_locale() -> Option<String> {
     // LANG/LC_ALL as the OS sets them; the desktop app asks the platform API instead.
     ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+}
+
+/// Output piped into a reader that stops early (`berth catalog search | head`) ends the command
+/// quietly, as it does any Unix tool, instead of a panic on the failed write. A gateway keeps the
+/// default: its stdout is an MCP channel, and a client going away must still end its session
+/// cleanly.
+fn quiet_on_closed_output() {
+    #[cfg(unix)]
+    // SAFETY: called once at start, before any thread exists; SIG_DFL is always a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }

@@ -2,6 +2,26 @@
 
 use serde::Serialize;
 
+/// Writes one line of text output. Much of it is someone else's text (catalog titles and
+/// descriptions, server output), so escape sequences and invisible characters are shown, not
+/// passed to the terminal.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::output::line(&format!($($arg)*))
+    };
+}
+
+/// The same for error output.
+macro_rules! esay {
+    ($($arg:tt)*) => {
+        eprintln!("{}", berth_api::text::visible_lines(&format!($($arg)*)))
+    };
+}
+
+pub fn line(text: &str) {
+    println!("{}", berth_api::text::visible_lines(text));
+}
+
 use berth_api::{
     ApiError, AppInfo, CallView, CatalogHit, CatalogItemView, CatalogOverview, CheckStatus, DoctorReport,
     ItemKind, Launch, RefreshOutcome, SecretInfo, SecretStatus, ServerView, SessionView, SettingsView,
@@ -14,6 +34,7 @@ pub struct Output {
 
 impl Output {
     fn print_json<T: Serialize>(&self, value: &T) {
+        // JSON escapes control characters itself.
         println!("{}", serde_json::to_string_pretty(value).expect("DTOs serialise"));
     }
 
@@ -21,15 +42,15 @@ impl Output {
         if self.json {
             self.print_json(e);
         } else {
-            eprintln!("error: {}", e.message);
+            esay!("error: {}", e.message);
             if let Some(d) = &e.detail {
-                eprintln!("  detail: {d}");
+                esay!("  detail: {d}");
             }
         }
     }
 
     pub fn done<T: Serialize>(&self, value: &T, text: &str) {
-        if self.json { self.print_json(value) } else { println!("{text}") }
+        if self.json { self.print_json(value) } else { say!("{text}") }
     }
 
     pub fn doctor(&self, r: &DoctorReport) {
@@ -41,12 +62,12 @@ impl Output {
                 CheckStatus::Ok => "ok  ",
                 CheckStatus::Fail => "FAIL",
             };
-            println!("[{mark}] {:<9} {}", c.id, c.summary);
+            say!("[{mark}] {:<9} {}", c.id, c.summary);
             if let Some(fix) = &c.fix {
-                println!("       fix: {fix}");
+                say!("       fix: {fix}");
             }
         }
-        println!(
+        say!(
             "{}",
             if r.ok {
                 "Everything Berth needs works."
@@ -60,10 +81,10 @@ impl Output {
         if self.json {
             return self.print_json(i);
         }
-        println!("berth {}", i.version);
-        println!("data dir:  {}", i.data_dir);
-        println!("database:  {} (schema {})", i.database, i.schema_version);
-        println!("logs:      {}", i.log_dir);
+        say!("berth {}", i.version);
+        say!("data dir:  {}", i.data_dir);
+        say!("database:  {} (schema {})", i.database, i.schema_version);
+        say!("logs:      {}", i.log_dir);
     }
 
     pub fn secrets(&self, list: &[SecretInfo]) {
@@ -71,10 +92,10 @@ impl Output {
             return self.print_json(&list);
         }
         if list.is_empty() {
-            println!("No secrets stored. Add one with `berth secret set berth/<kind>/<id>`.");
+            say!("No secrets stored. Add one with `berth secret set berth/<kind>/<id>`.");
         }
         for s in list {
-            println!("{}", s.key);
+            say!("{}", s.key);
         }
     }
 
@@ -84,7 +105,7 @@ impl Output {
         }
         let pref = serde_json::to_value(s.locale).unwrap();
         let eff = serde_json::to_value(s.effective_locale).unwrap();
-        println!("locale: {} (in effect: {})", pref.as_str().unwrap_or("?"), eff.as_str().unwrap_or("?"));
+        say!("locale: {} (in effect: {})", pref.as_str().unwrap_or("?"), eff.as_str().unwrap_or("?"));
     }
 
     pub fn catalog_hits(&self, hits: &[CatalogHit]) {
@@ -92,14 +113,14 @@ impl Output {
             return self.print_json(&hits);
         }
         if hits.is_empty() {
-            println!("No servers match. Try fewer words, or `berth catalog source ls` to see your catalogs.");
+            say!("No servers match. Try fewer words, or `berth catalog source ls` to see your catalogs.");
         }
         for h in hits {
             let kind = kind_label(h.kind, h.runnable);
             let secrets = secrets_line(&h.secrets);
-            println!("{:<32} {:<9} {}", h.name, kind, one_line(&h.description, 70));
+            say!("{:<32} {:<9} {}", h.name, kind, one_line(&h.description, 70));
             if !secrets.is_empty() {
-                println!("{:<32} {:<9} secrets: {secrets}", "", "");
+                say!("{:<32} {:<9} secrets: {secrets}", "", "");
             }
         }
     }
@@ -109,24 +130,21 @@ impl Output {
             return self.print_json(v);
         }
         let i = &v.item;
-        println!("{} ({})", v.title, i.name);
-        println!("{}", v.description);
-        println!("kind:     {}", kind_label(i.kind(), i.runnable()));
+        say!("{} ({})", v.title, i.name);
+        say!("{}", v.description);
+        say!("kind:     {}", kind_label(i.kind(), i.runnable()));
         match &i.launch {
-            Launch::Container(c) => println!("image:    {}", c.image),
-            Launch::Remote(r) => println!("endpoint: {} ({:?})", r.url, r.transport),
+            Launch::Container(c) => say!("image:    {}", c.image),
+            Launch::Remote(r) => say!("endpoint: {} ({:?})", r.url, r.transport),
             Launch::Package(p) => {
                 for p in &p.packages {
-                    println!(
-                        "package:  {} {} (not runnable in a container yet)",
-                        p.registry_type, p.identifier
-                    );
+                    say!("package:  {} {} (not runnable in a container yet)", p.registry_type, p.identifier);
                 }
             }
         }
-        println!("source:   {}", i.source);
+        say!("source:   {}", i.source);
         if i.needs_oauth() {
-            println!("sign-in:  OAuth");
+            say!("sign-in:  OAuth");
         }
         for s in &v.secrets {
             let state = if s.set {
@@ -136,13 +154,13 @@ impl Output {
             } else {
                 "not set"
             };
-            println!("secret:   {} → ${} — {state}", s.name, s.env);
+            say!("secret:   {} → ${} — {state}", s.name, s.env);
         }
         if let Some(schema) = &i.config_schema {
-            println!("config:   {}", serde_json::to_string(schema).unwrap_or_default());
+            say!("config:   {}", serde_json::to_string(schema).unwrap_or_default());
         }
         for t in &i.tools {
-            println!("tool:     {} — {}", t.name, t.description.as_deref().unwrap_or(""));
+            say!("tool:     {} — {}", t.name, t.description.as_deref().unwrap_or(""));
         }
     }
 
@@ -156,7 +174,7 @@ impl Output {
                 SourceHealth::Stale => format!("stale ({} old)", age(s.age_ms)),
                 SourceHealth::Failed => "failed".to_owned(),
             };
-            println!(
+            say!(
                 "{:<24} {:<6} {:>5} servers  {:<16} {}",
                 s.id,
                 format!("{:?}", s.kind).to_lowercase(),
@@ -165,10 +183,10 @@ impl Output {
                 s.location
             );
             if let Some(e) = &s.last_error {
-                println!("{:<24} last error: {e}", "");
+                say!("{:<24} last error: {e}", "");
             }
         }
-        println!("{} servers in the merged catalog, {} entries skipped.", o.total_items, o.rejected.len());
+        say!("{} servers in the merged catalog, {} entries skipped.", o.total_items, o.rejected.len());
     }
 
     pub fn servers(&self, list: &[ServerView]) {
@@ -176,15 +194,15 @@ impl Output {
             return self.print_json(&list);
         }
         if list.is_empty() {
-            println!(
+            say!(
                 "No servers installed. Find one with `berth catalog search` and add it with `berth server add NAME`."
             );
         }
         for s in list {
             let status = serde_json::to_value(s.status).unwrap();
-            println!("{:<28} {:<9} {}", s.name, status.as_str().unwrap_or("?"), s.image);
+            say!("{:<28} {:<9} {}", s.name, status.as_str().unwrap_or("?"), s.image);
             if let Some(r) = &s.status_reason {
-                println!("{:<28} {}", "", r);
+                say!("{:<28} {}", "", r);
             }
         }
     }
@@ -194,24 +212,24 @@ impl Output {
             return self.print_json(s);
         }
         let status = serde_json::to_value(s.status).unwrap();
-        println!("{} ({})", s.title, s.name);
-        println!(
+        say!("{} ({})", s.title, s.name);
+        say!(
             "status:   {}{}",
             status.as_str().unwrap_or("?"),
             s.status_reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default()
         );
-        println!("image:    {}", s.image);
-        println!(
+        say!("image:    {}", s.image);
+        say!(
             "limits:   {} CPU, {} MiB, mounts {}",
             s.settings.cpus,
             s.settings.memory_mb,
             if s.settings.allow_writable_mounts { "writable where asked" } else { "read-only" }
         );
         for sec in &s.secrets {
-            println!("secret:   {} → ${} — {}", sec.name, sec.env, if sec.set { "set" } else { "NOT SET" });
+            say!("secret:   {} → ${} — {}", sec.name, sec.env, if sec.set { "set" } else { "NOT SET" });
         }
         if !s.config.is_null() {
-            println!("config:   {}", s.config);
+            say!("config:   {}", s.config);
         }
     }
 
@@ -220,12 +238,12 @@ impl Output {
             return self.print_json(&list);
         }
         if list.is_empty() {
-            println!("No sessions yet. AI clients start one by running `berth gateway run --stdio`.");
+            say!("No sessions yet. AI clients start one by running `berth gateway run --stdio`.");
         }
         for s in list {
             let state = if s.active { "active" } else { "ended" };
             let servers: Vec<&str> = s.servers.iter().map(|x| x.server.as_str()).collect();
-            println!("{:<24} {:<6} {:<7} {}", s.id, s.transport, state, servers.join(", "));
+            say!("{:<24} {:<6} {:<7} {}", s.id, s.transport, state, servers.join(", "));
         }
     }
 
@@ -234,7 +252,7 @@ impl Output {
             return self.print_json(&list);
         }
         for c in list {
-            println!(
+            say!(
                 "{:<20} {:<24} exit {} {:>6} ms  args: {}",
                 c.server,
                 c.tool,
@@ -250,10 +268,10 @@ impl Output {
             return self.print_json(&outcomes);
         }
         if outcomes.is_empty() {
-            println!("No sources to refresh. Add one with `berth catalog source add URL`.");
+            say!("No sources to refresh. Add one with `berth catalog source add URL`.");
         }
         for o in outcomes {
-            println!("{:<24} {:?}: {}", o.id, o.status, o.message);
+            say!("{:<24} {:?}: {}", o.id, o.status, o.message);
         }
     }
 }

@@ -371,6 +371,34 @@ fn server_lifecycle_and_a_container_ending_with_its_owner_from_the_cli() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "again");
     assert_eq!(containers_of(&name), 0);
 
+    // SIGTERM ends a foreground start cleanly: exit 0, its container already gone.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["server", "start", &name])
+        .env("BERTH_DATA_DIR", data.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+    assert!(line.contains("is running"), "{line}");
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "SIGTERM ended the start with {status}");
+    assert_eq!(containers_of(&name), 0, "the container outlived a SIGTERMed start");
+
+    // A secret of many lines (a PEM key) is stored whole, not cut at its first line.
+    let pem = "-----BEGIN PRIVATE KEY-----\nMIIBVAIBADANBgkqhkiG9w0BAQEFAASCAT4wggE6AgEAAkEA\n-----END PRIVATE KEY-----";
+    ok(berth(data.path(), &["secret", "set", &key], Some(&format!("{pem}\n")), &[]));
+    let out = ok(berth(
+        data.path(),
+        &["server", "start", &name, "--call", "env_present={\"name\":\"FIXTURE_TOKEN\"}"],
+        None,
+        &[],
+    ));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("set ({} chars)", pem.len()));
+
     // Docker down: a clear error; the rest of Berth keeps working.
     let gone = format!("unix://{}", data.path().join("no.sock").display());
     let down = berth(data.path(), &["server", "start", &name, "--json"], None, &[("DOCKER_HOST", &gone)]);
@@ -468,4 +496,47 @@ fn doctor_removes_the_containers_of_dead_owners_and_names_them() {
     let summary = docker["summary"].as_str().unwrap();
     assert!(summary.contains("removed") && summary.contains(&name), "{summary}");
     assert_eq!(containers_of(&server), 0);
+}
+
+#[test]
+fn untrusted_catalog_text_is_shown_not_obeyed_and_a_closed_pipe_is_no_crash() {
+    let data = tempfile::tempdir().unwrap();
+    // Titles and descriptions carrying terminal escapes (set the window title, clear the screen)
+    // and a right-to-left override, and enough entries that the output outgrows a pipe.
+    let mut catalog = String::from("registry:\n");
+    catalog.push_str(
+        "  escapes:\n    title: \"Nice \\e]0;pwned\\a title\"\n    description: \"Clears \\e[2J the screen \\u202e gnp.exe\"\n    image: example/escapes:1\n",
+    );
+    for i in 0..3000 {
+        catalog.push_str(&format!(
+            "  filler-{i}:\n    title: Filler {i}\n    description: {}\n    image: example/filler:1\n",
+            "words ".repeat(20)
+        ));
+    }
+    let file = data.path().join("hostile.yaml");
+    std::fs::write(&file, catalog).unwrap();
+    let add = berth(data.path(), &["catalog", "source", "add", file.to_str().unwrap()], None, &[]);
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+
+    let shown = berth(data.path(), &["catalog", "show", "escapes"], None, &[]);
+    assert!(shown.status.success());
+    let text = String::from_utf8(shown.stdout).unwrap();
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'), "{text:?}");
+    assert!(text.contains("<U+001B>]0;pwned<U+0007>") && text.contains("<U+202E>"), "{text}");
+
+    // A reader that stops after a few bytes: the command ends quietly, not with a panic.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["catalog", "search", "--limit", "5000"])
+        .env("BERTH_DATA_DIR", data.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

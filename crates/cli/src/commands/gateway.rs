@@ -31,7 +31,7 @@ pub async fn run(berth: &Berth, command: GatewayCommand) -> Result<ExitCode, Api
     let GatewayCommand::Run { stdio, port, servers, idle_timeout } = command;
     match (stdio, port) {
         // Ctrl-C or SIGTERM end the session like a closed stdin does.
-        (true, _) => berth.serve_stdio_gateway(servers, wait_for_termination()).await?,
+        (true, _) => berth.serve_stdio_gateway(servers, super::wait_for_termination()).await?,
         (false, Some(port)) => {
             run_http(berth, port, servers, std::time::Duration::from_secs(idle_timeout)).await?
         }
@@ -65,23 +65,7 @@ async fn run_http(
     // The token goes to the terminal that asked for it, never to a log.
     println!("Berth gateway on {}", gateway.url());
     println!("Authorization: Bearer {token}");
-    wait_for_termination().await;
+    super::wait_for_termination().await;
     gateway.stop().await;
     Ok(())
-}
-
-/// Ctrl-C or SIGTERM.
-async fn wait_for_termination() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -9,3 +9,19 @@ pub mod secrets;
 pub mod servers;
 pub mod sessions;
 pub mod settings;
+
+/// Ctrl-C or SIGTERM: how a foreground command is asked to end, and then cleans up.
+pub async fn wait_for_termination() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

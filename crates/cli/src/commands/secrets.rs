@@ -1,6 +1,6 @@
 //! `berth secret`: store, list and delete secrets in the OS keychain.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Read};
 use std::process::ExitCode;
 
 use clap::Subcommand;
@@ -39,16 +39,21 @@ pub async fn run(berth: &Berth, command: SecretCommand, out: &Output) -> Result<
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads one line from stdin (prompting when it is a terminal); secrets never go through argv,
-/// where other users' `ps` would see them.
+/// Reads the secret from stdin: one line typed at a terminal, or everything piped in (a PEM key
+/// has many lines) less one final line break. Secrets never go through argv, where other users'
+/// `ps` would see them.
 fn read_secret_value(key: &str) -> Result<String, ApiError> {
     let stdin = std::io::stdin();
+    let unreadable = |e: std::io::Error| {
+        ApiError::validation("Could not read the secret from standard input.").with_detail(e.to_string())
+    };
+    let mut value = String::new();
     if stdin.is_terminal() {
         eprint!("Value for {key} (input is visible; pipe it in to avoid that): ");
+        stdin.lock().read_line(&mut value).map_err(unreadable)?;
+    } else {
+        stdin.lock().read_to_string(&mut value).map_err(unreadable)?;
     }
-    let mut line = String::new();
-    stdin.lock().read_line(&mut line).map_err(|e| {
-        ApiError::validation("Could not read the secret from standard input.").with_detail(e.to_string())
-    })?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    let value = value.strip_suffix('\n').map(|v| v.strip_suffix('\r').unwrap_or(v)).unwrap_or(&value);
+    Ok(value.to_owned())
 }

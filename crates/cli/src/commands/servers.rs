@@ -111,13 +111,13 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
                     out.done(
                         &view,
                         &format!(
-                            "{} is running with {} tools. Press Ctrl-C to stop it.",
+                            "{} is running with {} tools. Press Ctrl-C (or send SIGTERM) to stop it.",
                             view.name,
                             tools.len()
                         ),
                     );
                     // Nothing Berth starts outlives its owner: wait here, then clean up.
-                    let _ = tokio::signal::ctrl_c().await;
+                    super::wait_for_termination().await;
                     Ok(())
                 }
                 (_, Err(e)) => Err(e),
@@ -139,7 +139,7 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
                 out.done(&lines, "");
             } else {
                 for l in lines {
-                    println!("{l}");
+                    crate::output::line(&l);
                 }
             }
         }
