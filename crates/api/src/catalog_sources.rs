@@ -235,14 +235,36 @@ impl Berth {
                 id
             }
         };
-        self.store.add_catalog_source(&id, kind, &location).await?;
-        let (outcome, error) = self.refresh_one(&id).await?;
-        if outcome.status == RefreshStatus::Failed {
-            self.store.remove_catalog_source(&id).await?;
-            let mut e = error.unwrap_or_else(|| ApiError::validation(outcome.message.clone()));
-            e.message = format!("{} The source was not added.", e.message);
-            return Err(e);
+        if self.store.catalog_sources().await?.iter().any(|r| r.id == id || r.location == location) {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "A catalog source already uses the name {id:?} or this location; `berth catalog source ls` lists them."
+                ),
+            ));
         }
+        // Read and imported before anything is stored, then stored with its content at once: an
+        // add that fails or is cut short (the process killed mid-download) leaves no source.
+        let not_added = |mut e: ApiError| {
+            e.message = format!("{} The source was not added.", e.message);
+            e
+        };
+        let Fetched::Body { bytes, etag, last_modified } =
+            self.fetch_source(kind, &location, &Conditional::default()).await.map_err(not_added)?
+        else {
+            return Err(ApiError::internal("an unconditional fetch answered \"not modified\""));
+        };
+        let report = import_bytes(&bytes, None).map_err(|e| {
+            not_added(ApiError::validation(format!("The catalog at {location} cannot be read: {e}.")))
+        })?;
+        let first = CatalogFetch {
+            body: Some(&bytes),
+            etag: etag.as_deref(),
+            last_modified: last_modified.as_deref(),
+            item_count: report.items.len() as i64,
+            rejected_count: report.rejected.len() as i64,
+        };
+        self.store.add_catalog_source(&id, kind, &location, first).await?;
         self.invalidate_catalog().await;
         let row = self
             .store
@@ -295,21 +317,31 @@ impl Berth {
         Ok(out)
     }
 
+    /// Reads a source's content: a URL (conditionally), a file or a folder.
+    async fn fetch_source(
+        &self,
+        kind: &str,
+        location: &str,
+        cond: &Conditional,
+    ) -> Result<Fetched, ApiError> {
+        match kind {
+            "url" => {
+                let url = Url::parse(location)
+                    .map_err(|e| ApiError::validation(format!("the URL {location} is invalid: {e}")))?;
+                self.http().get_conditional(&url, cond, MAX_CATALOG_BYTES).await.map_err(net_error)
+            }
+            "folder" => read_folder(Path::new(location)).await,
+            _ => read_file(Path::new(location)).await,
+        }
+    }
+
     /// Fetches one source. Failures are recorded on the source (its last good copy stays in use)
     /// and reported in the outcome with the error behind them; only storage failures are errors.
     async fn refresh_one(&self, id: &str) -> Result<(RefreshOutcome, Option<ApiError>), ApiError> {
         let row =
             self.store.catalog_source(id).await?.ok_or_else(|| ApiError::internal("source vanished"))?;
-        let fetched: Result<Fetched, ApiError> = if row.kind == "url" {
-            let url = Url::parse(&row.location)
-                .map_err(|e| ApiError::validation(format!("stored URL is invalid: {e}")))?;
-            let cond = Conditional { etag: row.etag.clone(), last_modified: row.last_modified.clone() };
-            self.http().get_conditional(&url, &cond, MAX_CATALOG_BYTES).await.map_err(net_error)
-        } else if row.kind == "folder" {
-            read_folder(Path::new(&row.location)).await
-        } else {
-            read_file(Path::new(&row.location)).await
-        };
+        let cond = Conditional { etag: row.etag.clone(), last_modified: row.last_modified.clone() };
+        let fetched = self.fetch_source(&row.kind, &row.location, &cond).await;
         let failed = |e: ApiError| async move {
             let kept = if row.fetched_at.is_some() { " Berth keeps using the last good copy." } else { "" };
             let message = format!("{}{kept}", e.message);

@@ -540,3 +540,42 @@ fn untrusted_catalog_text_is_shown_not_obeyed_and_a_closed_pipe_is_no_crash() {
     assert_ne!(out.status.code(), Some(101), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn a_catalog_source_add_killed_midway_leaves_no_phantom() {
+    use std::io::{Read, Write};
+    let data = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}/team.yaml", listener.local_addr().unwrap().port());
+    // Ten adds, each killed (SIGKILL) while it waits for the catalog to arrive.
+    for _ in 0..10 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
+            .args(["catalog", "source", "add", &url, "--name", "team"])
+            .env("BERTH_DATA_DIR", data.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (held, _) = listener.accept().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        drop(held);
+    }
+    let ls = json(&berth(data.path(), &["catalog", "source", "ls", "--json"], None, &[]));
+    assert_eq!(ls["sources"].as_array().unwrap().len(), 1, "only the built-in catalog: {ls}");
+
+    // The next add, answered this time, works under the same name and location.
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = conn.read(&mut request).unwrap();
+        let body = "registry:\n  team-notes:\n    title: Team Notes\n    image: example/notes:1\n";
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+        conn.write_all(head.as_bytes()).unwrap();
+        conn.write_all(body.as_bytes()).unwrap();
+    });
+    let add = berth(data.path(), &["catalog", "source", "add", &url, "--name", "team", "--json"], None, &[]);
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stdout));
+    assert_eq!(json(&add)["item_count"], 1);
+    server.join().unwrap();
+}

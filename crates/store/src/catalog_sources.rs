@@ -38,12 +38,15 @@ pub struct CatalogFetch<'a> {
 }
 
 impl Store {
-    /// Adds a source after every existing one; fails with `Conflict` when the location is known.
+    /// Adds a source after every existing one, with its first good copy, in one transaction: a
+    /// source exists only once it has content, so an add cut short leaves nothing behind. Fails
+    /// with `Conflict` when the name or location is known.
     pub async fn add_catalog_source(
         &self,
         id: &str,
         kind: &str,
         location: &str,
+        first: CatalogFetch<'_>,
     ) -> Result<CatalogSourceRow, StoreError> {
         let mut tx = self.write_tx().await?;
         let exists: Option<String> =
@@ -60,14 +63,24 @@ impl Store {
         let position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM catalog_sources")
             .fetch_one(&mut *tx)
             .await?;
+        let now = self.clock.now_ms();
         sqlx::query(
-            "INSERT INTO catalog_sources (id, kind, location, position, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO catalog_sources (id, kind, location, position, created_at, body, etag, \
+             last_modified, item_count, rejected_count, fetched_at, checked_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(kind)
         .bind(location)
         .bind(position)
-        .bind(self.clock.now_ms())
+        .bind(now)
+        .bind(first.body)
+        .bind(first.etag)
+        .bind(first.last_modified)
+        .bind(first.item_count)
+        .bind(first.rejected_count)
+        .bind(now)
+        .bind(now)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
