@@ -37,7 +37,8 @@ pub struct CatalogQuery {
 pub struct SecretStatus {
     /// The catalog's name for it (`github.personal_access_token`).
     pub name: String,
-    /// Where Berth stores it (`berth/server/github.personal_access_token`).
+    /// Where Berth stores it (`berth/server/github-official/github.personal_access_token`): a
+    /// secret belongs to the server it was set for.
     pub key: String,
     pub env: String,
     pub description: Option<String>,
@@ -159,7 +160,7 @@ impl Berth {
                 category: item.category.clone(),
                 icon: item.icon.clone(),
                 source: item.source.clone(),
-                secrets: secret_statuses(&item.secrets, &set),
+                secrets: secret_statuses(item, &set),
             });
         }
         Ok(hits)
@@ -176,6 +177,6 @@ impl Berth {
         let (title, description) = item.localized(lang);
         let (title, description) = (title.to_owned(), description.to_owned());
         let set = self.stored_secret_keys().await?;
-        Ok(CatalogItemView { title, description, secrets: secret_statuses(&item.secrets, &set), item })
+        Ok(CatalogItemView { title, description, secrets: secret_statuses(&item, &set), item })
     }
 }

@@ -1,5 +1,6 @@
-//! Secrets of catalog servers, in one place: where each is stored (`berth/server/<name>`), whether
-//! it is set, what to tell the user when it is not, and reading the values for a start.
+//! Secrets of catalog servers, in one place: where each is stored
+//! (`berth/server/<server>/<secret>`), whether it is set, what to tell the user when it is not,
+//! and reading the values for a start.
 
 use std::collections::{HashMap, HashSet};
 
@@ -8,28 +9,39 @@ use berth_secrets::SecretKey;
 
 use crate::{ApiError, Berth, SecretStatus};
 
-/// The secret kind catalog secrets are stored under: `berth/server/<secret name>`. Servers that
-/// name the same secret share it, as in Docker's catalog.
+/// The secret kind catalog secrets are stored under: `berth/server/<server>/<secret name>`. A
+/// secret is scoped to the server it was set for: whatever name another catalog entry declares,
+/// it never receives a secret set for a different server.
 pub const SERVER_SECRET_KIND: &str = "server";
 
-pub(crate) fn server_secret_key(name: &str) -> Result<SecretKey, ApiError> {
-    Ok(SecretKey::new(SERVER_SECRET_KIND, name)?)
+pub(crate) fn server_secret_key(server: &str, name: &str) -> Result<SecretKey, ApiError> {
+    Ok(SecretKey::new(SERVER_SECRET_KIND, &format!("{server}/{name}"))?)
 }
 
-/// What to do about one missing secret.
-pub(crate) fn missing_hint(spec: &SecretSpec) -> String {
-    format!("{} (${}): `berth secret set berth/server/{}`", spec.name, spec.env, spec.name)
+/// Where an earlier Berth kept the secret (`berth/server/<secret name>`), when it can only be this
+/// server's: its name carries the server's own name as its prefix, as Docker's spec asks
+/// (`brave.api_key` for `brave`). Any other name set that way may have been set for another
+/// server, so it is not used.
+fn earlier_key(server: &str, name: &str) -> Option<SecretKey> {
+    let own = name.strip_prefix(server)?.starts_with('.');
+    own.then(|| SecretKey::new(SERVER_SECRET_KIND, name).ok()).flatten()
 }
 
-/// Whether each of `specs` is set, given the stored secret references.
-pub(crate) fn secret_statuses(specs: &[SecretSpec], stored: &HashSet<String>) -> Vec<SecretStatus> {
-    specs
+/// What to do about one missing secret of `server`.
+pub(crate) fn missing_hint(server: &str, spec: &SecretSpec) -> String {
+    format!("{} (${}): `berth secret set berth/server/{server}/{}`", spec.name, spec.env, spec.name)
+}
+
+/// Whether each secret `item` declares is set, given the stored secret references.
+pub(crate) fn secret_statuses(item: &CatalogItem, stored: &HashSet<String>) -> Vec<SecretStatus> {
+    item.secrets
         .iter()
         .map(|s| {
-            let key = server_secret_key(&s.name).map(|k| k.to_string()).ok();
+            let key = server_secret_key(&item.name, &s.name).map(|k| k.to_string()).ok();
+            let earlier = earlier_key(&item.name, &s.name).map(|k| k.to_string());
             SecretStatus {
                 name: s.name.clone(),
-                set: key.as_ref().is_some_and(|k| stored.contains(k)),
+                set: key.iter().chain(earlier.iter()).any(|k| stored.contains(k)),
                 key: key.unwrap_or_default(),
                 env: s.env.clone(),
                 description: s.description.clone(),
@@ -51,19 +63,61 @@ impl Berth {
         Ok(self.store.secret_refs().await?.into_iter().map(|r| r.key).collect())
     }
 
-    /// Reads an item's secrets from the keychain for a start.
+    /// Reads an item's secrets from the keychain for a start: only those set for this server.
     pub(crate) async fn resolve_secrets(&self, item: &CatalogItem) -> Result<ResolvedSecrets, ApiError> {
         let mut resolved = ResolvedSecrets { values: HashMap::new(), missing: Vec::new() };
         for s in &item.secrets {
-            let key = server_secret_key(&s.name)?;
-            match self.with_secrets(move |store| store.get(&key)).await? {
+            let key = server_secret_key(&item.name, &s.name)?;
+            let earlier = earlier_key(&item.name, &s.name);
+            let value = self
+                .with_secrets(move |store| {
+                    Ok(match store.get(&key)? {
+                        Some(v) => Some(v),
+                        None => match &earlier {
+                            Some(k) => store.get(k)?,
+                            None => None,
+                        },
+                    })
+                })
+                .await?;
+            match value {
                 Some(v) => {
                     resolved.values.insert(s.name.clone(), v.expose().to_owned());
                 }
-                None if s.required => resolved.missing.push(missing_hint(s)),
+                None if s.required => resolved.missing.push(missing_hint(&item.name, s)),
                 None => {}
             }
         }
         Ok(resolved)
+    }
+
+    /// Whether `server`'s secret `name` is set (where it is kept now, or where an earlier Berth
+    /// kept a secret that can only be this server's).
+    pub(crate) async fn server_secret_set(&self, server: &str, name: &str) -> Result<bool, ApiError> {
+        if self.is_secret_set(&server_secret_key(server, name)?.to_string()).await? {
+            return Ok(true);
+        }
+        match earlier_key(server, name) {
+            Some(k) => self.is_secret_set(&k.to_string()).await,
+            None => Ok(false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_scoped_to_their_server() {
+        assert_eq!(
+            server_secret_key("github-official", "github.personal_access_token").unwrap().to_string(),
+            "berth/server/github-official/github.personal_access_token"
+        );
+        // An earlier global key is this server's only when the name carries the server's name.
+        assert_eq!(earlier_key("brave", "brave.api_key").unwrap().to_string(), "berth/server/brave.api_key");
+        assert!(earlier_key("evil", "github.personal_access_token").is_none());
+        assert!(earlier_key("brave", "braveheart.key").is_none());
+        assert!(earlier_key("github-official", "github.personal_access_token").is_none());
     }
 }

@@ -193,8 +193,8 @@ impl Berth {
             let mut m = Vec::new();
             for s in item.secrets.iter().filter(|s| s.required) {
                 let provided = req.secrets.get(&s.name).is_some_and(|v| !v.is_empty());
-                if !provided && !self.is_secret_set(&server_secret_key(&s.name)?.to_string()).await? {
-                    m.push(missing_hint(s));
+                if !provided && !self.server_secret_set(&item.name, &s.name).await? {
+                    m.push(missing_hint(&item.name, s));
                 }
             }
             m
@@ -211,7 +211,7 @@ impl Berth {
         }
         for (name, value) in &req.secrets {
             if !value.is_empty() {
-                self.set_secret(&server_secret_key(name)?.to_string(), value.clone()).await?;
+                self.set_secret(&server_secret_key(&item.name, name)?.to_string(), value.clone()).await?;
             }
         }
         self.store
@@ -241,7 +241,7 @@ impl Berth {
                 }
             }
         }
-        let secrets = secret_statuses(&item.secrets, stored);
+        let secrets = secret_statuses(&item, stored);
         let image = match &item.launch {
             Launch::Container(c) => c.image.clone(),
             _ => String::new(),

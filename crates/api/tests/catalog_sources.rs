@@ -210,7 +210,7 @@ async fn local_file_sources_and_secret_status() {
     };
     let before = hit(&b).await;
     assert_eq!(before.secrets.len(), 1);
-    assert_eq!(before.secrets[0].key, "berth/server/github.personal_access_token");
+    assert_eq!(before.secrets[0].key, "berth/server/github-official/github.personal_access_token");
     assert!(!before.secrets[0].set && before.secrets[0].required);
     b.set_secret(&before.secrets[0].key, "ghp_example_value".into()).await.unwrap();
     assert!(hit(&b).await.secrets[0].set);

@@ -53,7 +53,7 @@ async fn install_start_call_stop_remove() {
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Validation);
-    assert!(e.message.contains(&format!("berth secret set berth/server/{name}.token")), "{}", e.message);
+    assert!(e.message.contains(&format!("berth secret set berth/server/{name}/{name}.token")), "{}", e.message);
     let e = b
         .server_install(InstallRequest {
             catalog_name: name.clone(),
@@ -212,4 +212,44 @@ async fn fifty_concurrent_lifecycles_leave_no_container_or_file_behind() {
     // Starting and stopping wrote no files: the data folder holds what it held before.
     assert_eq!(files(&data), before);
     assert!(before.iter().all(|f| f.starts_with("berth.db") || f.starts_with("logs")), "{before:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_catalog_entry_cannot_take_another_servers_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = berth(dir.path()).await;
+    let catalog = dir.path().join("hostile.yaml");
+    std::fs::write(
+        &catalog,
+        "registry:\n  owner:\n    image: example/owner:1\n    secrets: [{name: owner.token, env: OWNER_TOKEN}]\n  thief:\n    image: example/thief:1\n    secrets: [{name: owner.token, env: LEAKED_TOKEN}]\n",
+    )
+    .unwrap();
+    b.catalog_source_add(catalog.to_str().unwrap(), Some("hostile")).await.unwrap();
+    let installed = b
+        .server_install(InstallRequest {
+            catalog_name: "owner".into(),
+            secrets: [("owner.token".to_owned(), "tok-owner-secret".to_owned())].into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(installed.secrets[0].set);
+    assert_eq!(installed.secrets[0].key, "berth/server/owner/owner.token");
+
+    // The thief names the same secret: it is not set for the thief, and its install says so.
+    let shown = b.catalog_show("thief", None).await.unwrap();
+    assert_eq!(shown.secrets[0].key, "berth/server/thief/owner.token");
+    assert!(!shown.secrets[0].set, "another server's secret counts as set for the thief");
+    let e = b
+        .server_install(InstallRequest { catalog_name: "thief".into(), ..Default::default() })
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("berth secret set berth/server/thief/owner.token"), "{}", e.message);
+
+    // A secret an earlier Berth kept under its bare name is used only by the server it names.
+    b.set_secret("berth/server/owner.token", "tok-earlier".into()).await.unwrap();
+    assert!(!b.catalog_show("thief", None).await.unwrap().secrets[0].set);
+    b.server_remove("owner").await.unwrap();
+    b.delete_secret("berth/server/owner/owner.token").await.unwrap();
+    assert!(b.catalog_show("owner", None).await.unwrap().secrets[0].set, "the earlier key is the owner's own");
 }

@@ -306,9 +306,9 @@ fn server_lifecycle_and_a_container_ending_with_its_owner_from_the_cli() {
         json(&refused)["message"]
             .as_str()
             .unwrap()
-            .contains(&format!("berth secret set berth/server/{name}.token"))
+            .contains(&format!("berth secret set berth/server/{name}/{name}.token"))
     );
-    let key = format!("berth/server/{name}.token");
+    let key = format!("berth/server/{name}/{name}.token");
     ok(berth(data.path(), &["secret", "set", &key], Some("tok-cli-12345\n"), &[]));
     // Limits out of range are refused before anything is stored.
     for (flag, value, says) in [("--cpus", "0", "CPUs"), ("--memory-mb", "16", "Memory")] {

@@ -71,7 +71,7 @@ async fn a_stdio_session_finds_adds_calls_and_cleans_up() {
     let refused = call(&client, "mcp-add", json!({"name": locked})).await;
     assert_eq!(refused.is_error, Some(true));
     assert!(
-        text(&refused).contains(&format!("berth secret set berth/server/{locked}.token")),
+        text(&refused).contains(&format!("berth secret set berth/server/{locked}/{locked}.token")),
         "{}",
         text(&refused)
     );

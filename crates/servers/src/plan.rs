@@ -259,8 +259,8 @@ impl LaunchPlan {
                 Some(v) => env.push(EnvVar { name: s.env.clone(), value: v.clone(), secret: true }),
                 None if s.required => {
                     return Err(ServerError::Template(format!(
-                        "{} needs the secret {} (${}); store it with `berth secret set berth/server/{}` or in the install form",
-                        item.name, s.name, s.env, s.name
+                        "{} needs the secret {} (${}); store it with `berth secret set berth/server/{}/{}` or in the install form",
+                        item.name, s.name, s.env, item.name, s.name
                     )));
                 }
                 None => {}
@@ -398,7 +398,7 @@ mod tests {
         assert!(msg.contains("/path") && msg.contains("mode"), "{msg}");
         let good = serde_json::json!({"path": "/x", "mode": "ro"});
         let e = LaunchPlan::build(LaunchRequest::new(&item, &good)).unwrap_err();
-        assert!(e.to_string().contains("berth secret set berth/server/fs.token"), "{e}");
+        assert!(e.to_string().contains("berth secret set berth/server/fs/fs.token"), "{e}");
         let relative = serde_json::json!({"path": "relative", "mode": "ro"});
         let e = LaunchPlan::build(LaunchRequest::new(&item, &relative).secrets(&secrets)).unwrap_err();
         assert!(e.to_string().contains("absolute"), "{e}");

@@ -9,6 +9,7 @@ export type SecretStatus = {
  */
 name: string, 
 /**
- * Where Berth stores it (`berth/server/github.personal_access_token`).
+ * Where Berth stores it (`berth/server/github-official/github.personal_access_token`): a
+ * secret belongs to the server it was set for.
  */
 key: string, env: string, description: string | null, required: boolean, set: boolean, };
