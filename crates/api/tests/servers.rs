@@ -53,7 +53,11 @@ async fn install_start_call_stop_remove() {
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Validation);
-    assert!(e.message.contains(&format!("berth secret set berth/server/{name}/{name}.token")), "{}", e.message);
+    assert!(
+        e.message.contains(&format!("berth secret set berth/server/{name}/{name}.token")),
+        "{}",
+        e.message
+    );
     let e = b
         .server_install(InstallRequest {
             catalog_name: name.clone(),
@@ -251,5 +255,8 @@ async fn a_catalog_entry_cannot_take_another_servers_secret() {
     assert!(!b.catalog_show("thief", None).await.unwrap().secrets[0].set);
     b.server_remove("owner").await.unwrap();
     b.delete_secret("berth/server/owner/owner.token").await.unwrap();
-    assert!(b.catalog_show("owner", None).await.unwrap().secrets[0].set, "the earlier key is the owner's own");
+    assert!(
+        b.catalog_show("owner", None).await.unwrap().secrets[0].set,
+        "the earlier key is the owner's own"
+    );
 }

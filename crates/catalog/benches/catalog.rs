@@ -174,4 +174,39 @@ fn main() {
     println!("  berth BM25F index     p50 {p50:>9.1?}  p99 {p99:>9.1?}  [target p99 < 1 ms]");
     println!("  baseline substring    p50 {b50:>9.1?}  p99 {b99:>9.1?}");
     println!("(checksum {sink})");
+    hostile();
+}
+
+/// Catalogs built to be expensive: each must be refused, with its reason, within a second. The
+/// baseline is the same file's size read as bytes, for scale.
+fn hostile() {
+    let mut amplified = String::from("registry:\n  bomb:\n    image: x/y\n    x: &a [");
+    amplified.push_str(&vec!["xxxxxxxx"; 1000].join(","));
+    amplified.push_str("]\n    y:\n");
+    while amplified.len() < 4_000_000 {
+        amplified.push_str("      - *a\n");
+    }
+    let deep = format!("registry:\n  deep:\n    x: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let blocks: String = std::iter::once("registry:\n".to_owned())
+        .chain((1..400).map(|i| format!("{}- \n", " ".repeat(i * 2))))
+        .collect();
+    println!("hostile catalogs, refused before any value is built [target < 1 s each]:");
+    for (name, text) in [
+        ("alias amplification", &amplified),
+        ("flow nesting 100k deep", &deep),
+        ("block nesting 400 deep", &blocks),
+    ] {
+        let t = Instant::now();
+        let outcome = import_bytes(text.as_bytes(), None);
+        let d = t.elapsed();
+        let t = Instant::now();
+        let bytes: usize = std::hint::black_box(text.as_bytes()).iter().map(|b| *b as usize).sum();
+        let scan = t.elapsed();
+        let refused = outcome.is_err();
+        println!(
+            "  {name:<24} {:>8} bytes  {d:>9.1?}  {}  (reading its bytes: {scan:.1?}, {bytes})",
+            text.len(),
+            if refused && d.as_secs_f64() < 1.0 { "refused: ok" } else { "MISSED" }
+        );
+    }
 }

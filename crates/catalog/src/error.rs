@@ -10,4 +10,7 @@ pub enum CatalogError {
     Syntax { format: &'static str, reason: String },
     #[error("the file is not a catalog Berth knows: {0}")]
     UnknownFormat(String),
+    /// The text would cost far more to read than its size suggests (alias bombs, deep nesting).
+    #[error("the catalog is refused: {0}")]
+    TooComplex(String),
 }

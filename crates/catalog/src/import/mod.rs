@@ -1,5 +1,6 @@
 //! Importers: bytes in one of the supported formats → catalog items plus per-entry rejections.
 
+mod budget;
 mod common;
 pub mod docker;
 pub mod folder;
@@ -99,6 +100,9 @@ pub fn import_bytes(bytes: &[u8], format: Option<SourceFormat>) -> Result<Import
         Some(f) => f,
         None => detect(text)?,
     };
+    if matches!(format, SourceFormat::DockerCatalog | SourceFormat::DockerServer) {
+        budget::check(text)?;
+    }
     match format {
         SourceFormat::DockerCatalog => docker::import_catalog(text),
         SourceFormat::DockerServer => docker::import_server(text),
