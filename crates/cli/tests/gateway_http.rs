@@ -413,3 +413,49 @@ async fn session_commands_act_on_a_live_session_in_another_process() {
     assert!(err.contains("has ended"), "{err}");
     assert_eq!(berth_testkit::containers(&running), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_answers_only_the_client_that_opened_it() {
+    let keychain = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    if !berth_testkit::require("session owners", keychain, "needs a Secret Service") {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
+    let gateway = berth.http_gateway(&[]);
+    let (vscode, cursor) = (
+        issued_token(&berth, &["vscode", "--http", "--print"]),
+        issued_token(&berth, &["cursor", "--http", "--print"]),
+    );
+    let http = reqwest::Client::new();
+    let post = |token: &str, session: Option<&str>, body: Value| {
+        let mut r = http
+            .post(&gateway.url)
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(body.to_string());
+        if let Some(s) = session {
+            r = r.header("mcp-session-id", s).header("mcp-protocol-version", "2025-06-18");
+        }
+        r.send()
+    };
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "vscode", "version": "1"}}});
+    let opened = post(&vscode, None, init).await.unwrap();
+    assert_eq!(opened.status(), 200);
+    let session = opened.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    assert_eq!(post(&vscode, Some(&session), initialized).await.unwrap().status(), 202);
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+
+    // Another client's token, with this session's id: refused, nothing listed.
+    let stolen = post(&cursor, Some(&session), list.clone()).await.unwrap().text().await.unwrap();
+    assert!(stolen.contains("belongs to another client") && !stolen.contains("mcp-find"), "{stolen}");
+    // The gateway's own token is another caller too.
+    let own = post(&gateway.token, Some(&session), list.clone()).await.unwrap().text().await.unwrap();
+    assert!(!own.contains("mcp-find"), "{own}");
+    // The client that opened it goes on as before.
+    let mine = post(&vscode, Some(&session), list).await.unwrap().text().await.unwrap();
+    assert!(mine.contains("mcp-find"), "{mine}");
+}

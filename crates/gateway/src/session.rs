@@ -62,6 +62,8 @@ pub(crate) struct Slot<B: SessionBackend> {
     opener: Option<Arc<dyn SessionOpener<B>>>,
     /// Set when the backend was opened for a new session, which therefore owns it.
     owned: AtomicBool,
+    /// Who opened that session: only they may use it, whoever else learns its id.
+    opened_by: std::sync::OnceLock<Caller>,
 }
 
 impl<B: SessionBackend> Drop for Slot<B> {
@@ -116,6 +118,7 @@ impl<B: SessionBackend> GatewaySession<B> {
             backend: tokio::sync::OnceCell::new_with(Some(backend)),
             opener: None,
             owned: AtomicBool::new(false),
+            opened_by: std::sync::OnceLock::new(),
         };
         Self { slot: Arc::new(slot) }
     }
@@ -128,6 +131,7 @@ impl<B: SessionBackend> GatewaySession<B> {
             backend: tokio::sync::OnceCell::new(),
             opener: Some(opener),
             owned: AtomicBool::new(false),
+            opened_by: std::sync::OnceLock::new(),
         };
         Self { slot: Arc::new(slot) }
     }
@@ -142,7 +146,13 @@ impl<B: SessionBackend> GatewaySession<B> {
                     return Err(BackendError::new("the session has no backend"));
                 };
                 let how = how();
-                let owned = matches!(how, Opening::Session(_));
+                let owned = match &how {
+                    Opening::Session(caller) => {
+                        let _ = self.slot.opened_by.set(caller.clone());
+                        true
+                    }
+                    Opening::Stateless(_) => false,
+                };
                 let backend = opener.open(how).await?;
                 self.slot.owned.store(owned, Ordering::Release);
                 Ok(backend)
@@ -171,6 +181,14 @@ impl<B: SessionBackend> GatewaySession<B> {
         // A session began with `initialize`, which opened its backend; a request that finds none
         // open came without a session.
         let backend = self.open(|| Opening::Stateless(caller_of(&context.extensions))).await?;
+        if let Some(owner) = self.slot.opened_by.get()
+            && *owner != caller_of(&context.extensions)
+        {
+            return Err(ErrorData::invalid_request(
+                "This session belongs to another client. Open a session of your own with initialize.",
+                None,
+            ));
+        }
         if self.stateless() {
             // Each stateless request is its own connection and says in its `_meta` who the client
             // is and what it can do; the latest one is the client the servers see.
