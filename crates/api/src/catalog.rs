@@ -108,6 +108,13 @@ impl Berth {
         let builtin_count = builtin.items.len();
         let mut sources = vec![(crate::catalog_sources::BUILTIN_ID.to_owned(), builtin)];
         for row in self.store.catalog_sources().await? {
+            // What the copy was read into when it was fetched; reading it again would cost as
+            // much as the first time, in every process.
+            let kept = self.store.catalog_source_parsed(&row.id).await?;
+            if let Some(report) = kept.as_deref().and_then(berth_catalog::ImportReport::from_parsed) {
+                sources.push((row.id, report));
+                continue;
+            }
             let Some(body) = self.store.catalog_source_body(&row.id).await? else { continue };
             match berth_catalog::import_bytes(&body, None) {
                 Ok(report) => sources.push((row.id, report)),

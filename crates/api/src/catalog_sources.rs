@@ -257,8 +257,10 @@ impl Berth {
         let report = import_bytes(&bytes, None).map_err(|e| {
             not_added(ApiError::validation(format!("The catalog at {location} cannot be read: {e}.")))
         })?;
+        let parsed = report.to_parsed();
         let first = CatalogFetch {
             body: Some(&bytes),
+            parsed: Some(&parsed),
             etag: etag.as_deref(),
             last_modified: last_modified.as_deref(),
             item_count: report.items.len() as i64,
@@ -360,6 +362,7 @@ impl Berth {
                         id,
                         CatalogFetch {
                             body: None,
+                            parsed: None,
                             etag: None,
                             last_modified: None,
                             item_count: row.item_count,
@@ -378,11 +381,13 @@ impl Berth {
             }
             Ok(Fetched::Body { bytes, etag, last_modified }) => match import_bytes(&bytes, None) {
                 Ok(report) => {
+                    let parsed = report.to_parsed();
                     self.store
                         .record_catalog_fetch(
                             id,
                             CatalogFetch {
                                 body: Some(&bytes),
+                                parsed: Some(&parsed),
                                 etag: etag.as_deref(),
                                 last_modified: last_modified.as_deref(),
                                 item_count: report.items.len() as i64,

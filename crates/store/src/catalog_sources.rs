@@ -31,6 +31,8 @@ macro_rules! columns {
 pub struct CatalogFetch<'a> {
     /// The new content; `None` when the server said it had not changed.
     pub body: Option<&'a [u8]>,
+    /// What the new content was read into, kept so it is never read again.
+    pub parsed: Option<&'a [u8]>,
     pub etag: Option<&'a str>,
     pub last_modified: Option<&'a str>,
     pub item_count: i64,
@@ -65,9 +67,9 @@ impl Store {
             .await?;
         let now = self.clock.now_ms();
         sqlx::query(
-            "INSERT INTO catalog_sources (id, kind, location, position, created_at, body, etag, \
+            "INSERT INTO catalog_sources (id, kind, location, position, created_at, body, parsed, etag, \
              last_modified, item_count, rejected_count, fetched_at, checked_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(kind)
@@ -75,6 +77,7 @@ impl Store {
         .bind(position)
         .bind(now)
         .bind(first.body)
+        .bind(first.parsed)
         .bind(first.etag)
         .bind(first.last_modified)
         .bind(first.item_count)
@@ -112,16 +115,26 @@ impl Store {
             .flatten())
     }
 
+    /// The parsed form of a source's last good copy, when it was kept.
+    pub async fn catalog_source_parsed(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT parsed FROM catalog_sources WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .flatten())
+    }
+
     /// Records a successful fetch (new content or "not modified") and clears the last error.
     pub async fn record_catalog_fetch(&self, id: &str, fetch: CatalogFetch<'_>) -> Result<(), StoreError> {
         let now = self.clock.now_ms();
         let mut tx = self.write_tx().await?;
         if let Some(body) = fetch.body {
             sqlx::query(
-                "UPDATE catalog_sources SET body = ?, etag = ?, last_modified = ?, item_count = ?, \
+                "UPDATE catalog_sources SET body = ?, parsed = ?, etag = ?, last_modified = ?, item_count = ?, \
                  rejected_count = ?, fetched_at = ?, checked_at = ?, last_error = NULL WHERE id = ?",
             )
             .bind(body)
+            .bind(fetch.parsed)
             .bind(fetch.etag)
             .bind(fetch.last_modified)
             .bind(fetch.item_count)

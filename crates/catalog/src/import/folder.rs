@@ -127,5 +127,13 @@ mod tests {
         assert_eq!(report.rejected.len(), 1);
         assert_eq!(report.rejected[0].entry, "a/server.yaml");
         assert!(import_bundle(r#"{"berth_folder": 2, "files": []}"#).is_err());
+
+        // What a source keeps, so its copy is never read again: the same report back, and a
+        // report kept by other rules is not used.
+        let kept = ImportReport::from_parsed(&report.to_parsed()).unwrap();
+        assert_eq!((kept.items, kept.rejected), (report.items.clone(), report.rejected.clone()));
+        let other =
+            String::from_utf8(report.to_parsed()).unwrap().replacen("\"version\":1", "\"version\":0", 1);
+        assert!(ImportReport::from_parsed(other.as_bytes()).is_none());
     }
 }

@@ -7,7 +7,7 @@ pub mod folder;
 pub mod mcp_registry;
 mod split;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::{CatalogError, CatalogItem};
@@ -32,7 +32,7 @@ pub enum SourceFormat {
 }
 
 /// An entry that was not imported, or imported with a caveat, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Rejection {
     /// The entry's name, or its position when it has none.
     pub entry: String,
@@ -40,7 +40,7 @@ pub struct Rejection {
 }
 
 /// What one import produced.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, TS)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct ImportReport {
     pub items: Vec<CatalogItem>,
     /// Entries that were skipped, each with its reason.
@@ -86,6 +86,31 @@ impl ImportReport {
             self.names.insert(item.name.clone());
             self.items.push(item);
         }
+    }
+}
+
+/// The version of the importers' rules a kept parsed form was made by; a form made by other rules
+/// is not used, and the copy is read again.
+const PARSED_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Parsed<R> {
+    version: u32,
+    report: R,
+}
+
+impl ImportReport {
+    /// The report as a source keeps it, so its copy is never read again.
+    pub fn to_parsed(&self) -> Vec<u8> {
+        serde_json::to_vec(&Parsed { version: PARSED_VERSION, report: self }).expect("reports serialise")
+    }
+
+    /// A kept report, if these importers made it.
+    pub fn from_parsed(bytes: &[u8]) -> Option<Self> {
+        let parsed: Parsed<Self> = serde_json::from_slice(bytes).ok()?;
+        let mut report = (parsed.version == PARSED_VERSION).then_some(parsed.report)?;
+        report.names = report.items.iter().map(|i| i.name.clone()).collect();
+        Some(report)
     }
 }
 
