@@ -6,11 +6,11 @@ use std::path::Path;
 use serde::Serialize;
 use ts_rs::TS;
 
-use berth_catalog::import::folder::{FolderBundle, FolderFile};
 use berth_catalog::{MAX_CATALOG_BYTES, Rejection, import_bytes};
 use berth_net::{Conditional, Fetched, HttpClient, NetError, Url, UrlPolicy};
 use berth_store::{CatalogFetch, CatalogSourceRow};
 
+use crate::catalog_files::{read_file, read_folder};
 use crate::{ApiError, Berth, ErrorCode};
 
 /// The id of the catalog compiled into Berth.
@@ -418,78 +418,6 @@ impl Berth {
             },
         }
     }
-}
-
-async fn read_file(path: &Path) -> Result<Fetched, ApiError> {
-    let meta = tokio::fs::metadata(path).await.map_err(|e| {
-        ApiError::new(ErrorCode::NotFound, format!("Cannot read {}: {e}. Check the path.", path.display()))
-    })?;
-    if meta.len() > MAX_CATALOG_BYTES as u64 {
-        return Err(ApiError::validation(format!(
-            "{} is {} bytes; catalogs are limited to 20 MB.",
-            path.display(),
-            meta.len()
-        )));
-    }
-    let bytes = tokio::fs::read(path)
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::NotFound, format!("Cannot read {}: {e}.", path.display())))?;
-    Ok(Fetched::Body { bytes, etag: None, last_modified: None })
-}
-
-/// How deep below a catalog folder its files are looked for (Docker's registry: `servers/<name>/`).
-const FOLDER_DEPTH: usize = 6;
-/// How many files a catalog folder may hold that Berth reads.
-const FOLDER_FILES: usize = 20_000;
-
-/// Reads the catalog files below `root` into one bundle. Hidden folders and symbolic links are
-/// not followed, so a folder cannot lead the reader anywhere else; size and count are capped.
-async fn read_folder(root: &Path) -> Result<Fetched, ApiError> {
-    let root = root.to_owned();
-    let read = tokio::task::spawn_blocking(move || {
-        let mut files = Vec::new();
-        let mut total = 0usize;
-        let mut pending = vec![(root.clone(), 0usize)];
-        while let Some((dir, depth)) = pending.pop() {
-            let entries = std::fs::read_dir(&dir).map_err(|e| {
-                ApiError::new(ErrorCode::NotFound, format!("Cannot read the folder {}: {e}. Check the path.", dir.display()))
-            })?;
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let Ok(kind) = entry.file_type() else { continue };
-                if name.starts_with('.') || kind.is_symlink() {
-                    continue;
-                }
-                if kind.is_dir() && depth < FOLDER_DEPTH {
-                    pending.push((entry.path(), depth + 1));
-                } else if kind.is_file() && FolderBundle::wants(&name) {
-                    let bytes = std::fs::read(entry.path()).map_err(|e| {
-                        ApiError::new(ErrorCode::NotFound, format!("Cannot read {}: {e}.", entry.path().display()))
-                    })?;
-                    total += bytes.len();
-                    if total > MAX_CATALOG_BYTES || files.len() >= FOLDER_FILES {
-                        return Err(ApiError::validation(format!(
-                            "{} holds more catalog files than Berth reads from one folder (20 MB or {FOLDER_FILES} files); \
-                             add a smaller folder.",
-                            root.display()
-                        )));
-                    }
-                    let path = entry.path().strip_prefix(&root).unwrap_or(&entry.path()).to_string_lossy().replace('\\', "/");
-                    files.push(FolderFile { path, text: String::from_utf8_lossy(&bytes).into_owned() });
-                }
-            }
-        }
-        if files.is_empty() {
-            return Err(ApiError::validation(format!(
-                "{} holds no server.yaml or server.json files; add the folder that contains them.",
-                root.display()
-            )));
-        }
-        Ok(FolderBundle::new(files).to_bytes())
-    })
-    .await
-    .map_err(|e| ApiError::internal("reading the catalog folder crashed").with_detail(e.to_string()))??;
-    Ok(Fetched::Body { bytes: read, etag: None, last_modified: None })
 }
 
 #[cfg(test)]
