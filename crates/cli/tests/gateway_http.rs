@@ -459,3 +459,43 @@ async fn a_session_answers_only_the_client_that_opened_it() {
     let mine = post(&vscode, Some(&session), list).await.unwrap().text().await.unwrap();
     assert!(mine.contains("mcp-find"), "{mine}");
 }
+
+/// Sends `request` as raw bytes and returns the status line.
+fn raw_status(port: u16, request: &str) -> String {
+    use std::io::{BufRead, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(stream).read_line(&mut line).unwrap();
+    line.trim().to_owned()
+}
+
+#[test]
+fn the_door_refuses_doubled_headers_and_foreign_targets() {
+    let data = tempfile::tempdir().unwrap();
+    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
+    let gateway = berth.http_gateway(&[]);
+    let (port, token) = (gateway.port, gateway.token.clone());
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#;
+    let request = |target: &str, extra: &str| {
+        format!(
+            "POST {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{extra}Authorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let status = |r: String| raw_status(port, &r);
+    assert!(status(request("/mcp", "Host: evil.example\r\n")).contains(" 400 "), "two Host headers");
+    let origins = format!("Origin: http://127.0.0.1:{port}\r\nOrigin: https://evil.example\r\n");
+    assert!(status(request("/mcp", &origins)).contains(" 400 "), "two Origin headers");
+    assert!(
+        status(request("http://evil.example/mcp", "")).contains(" 403 "),
+        "a foreign absolute-form target"
+    );
+    // The same request, well formed, opens a session, in origin form and in absolute form.
+    assert!(status(request("/mcp", "")).contains(" 200 "));
+    let fine = status(request(&format!("http://127.0.0.1:{port}/mcp"), ""));
+    assert!(fine.contains(" 200 "), "{fine}");
+}

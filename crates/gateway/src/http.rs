@@ -137,9 +137,22 @@ impl Door {
 
 /// Checks one request before it reaches MCP, and says who sent it.
 async fn admit(req: &Request<Incoming>, door: &Door) -> Result<Caller, Refusal> {
-    let host = req.headers().get(hyper::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    // One Host and at most one Origin: with two, a proxy and this door could each read another.
+    let headers = req.headers();
+    if headers.get_all(hyper::header::HOST).iter().count() > 1
+        || headers.get_all(hyper::header::ORIGIN).iter().count() > 1
+    {
+        return Err(Refusal(StatusCode::BAD_REQUEST, "a request names its Host and Origin once"));
+    }
+    let host = headers.get(hyper::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
     if !door.hosts.iter().any(|a| a.eq_ignore_ascii_case(host)) {
         return Err(Refusal(StatusCode::FORBIDDEN, "the Host header does not name this gateway"));
+    }
+    // An absolute-form target (`POST http://other.example/mcp`) must name this gateway too.
+    if let Some(authority) = req.uri().authority()
+        && !door.hosts.iter().any(|a| a.eq_ignore_ascii_case(authority.as_str()))
+    {
+        return Err(Refusal(StatusCode::FORBIDDEN, "the request's target does not name this gateway"));
     }
     if let Some(origin) = req.headers().get(hyper::header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("");
