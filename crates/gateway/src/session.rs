@@ -80,11 +80,13 @@ impl<B: SessionBackend> Drop for Slot<B> {
 
 /// Who sent the request: the HTTP door leaves its verdict in the request's extensions.
 pub(crate) fn caller_of(extensions: &rmcp::model::Extensions) -> Caller {
-    extensions
-        .get::<hyper::http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<Caller>())
-        .cloned()
-        .unwrap_or(Caller::Gateway)
+    caller_ref(extensions).cloned().unwrap_or(Caller::Gateway)
+}
+
+/// The caller the door left in the request, borrowed: a request on an open session only compares
+/// it, so nothing is cloned on the call path.
+fn caller_ref(extensions: &rmcp::model::Extensions) -> Option<&Caller> {
+    extensions.get::<hyper::http::request::Parts>().and_then(|parts| parts.extensions.get::<Caller>())
 }
 
 /// One client session: the aggregated offer of its servers plus the dynamic tools.
@@ -182,7 +184,7 @@ impl<B: SessionBackend> GatewaySession<B> {
         // open came without a session.
         let backend = self.open(|| Opening::Stateless(caller_of(&context.extensions))).await?;
         if let Some(owner) = self.slot.opened_by.get()
-            && *owner != caller_of(&context.extensions)
+            && caller_ref(&context.extensions).unwrap_or(&Caller::Gateway) != owner
         {
             return Err(ErrorData::invalid_request(
                 "This session belongs to another client. Open a session of your own with initialize.",
