@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 use ts_rs::TS;
 
-use berth_catalog::{MAX_CATALOG_BYTES, Rejection, import_bytes};
+use berth_catalog::{ImportReport, MAX_CATALOG_BYTES, Rejection, import_bytes};
 use berth_net::{Conditional, Fetched, HttpClient, NetError, Url, UrlPolicy};
 use berth_store::{CatalogFetch, CatalogSourceRow};
 
@@ -254,19 +254,8 @@ impl Berth {
         else {
             return Err(ApiError::internal("an unconditional fetch answered \"not modified\""));
         };
-        let report = import_bytes(&bytes, None).map_err(|e| {
-            not_added(ApiError::validation(format!("The catalog at {location} cannot be read: {e}.")))
-        })?;
-        let parsed = report.to_parsed();
-        let first = CatalogFetch {
-            body: Some(&bytes),
-            parsed: Some(&parsed),
-            etag: etag.as_deref(),
-            last_modified: last_modified.as_deref(),
-            item_count: report.items.len() as i64,
-            rejected_count: report.rejected.len() as i64,
-        };
-        self.store.add_catalog_source(&id, kind, &location, first).await?;
+        let copy = NewCopy::read(bytes, etag, last_modified, &location).map_err(not_added)?;
+        self.store.add_catalog_source(&id, kind, &location, copy.fetch()).await?;
         self.invalidate_catalog().await;
         let row = self
             .store
@@ -379,43 +368,59 @@ impl Berth {
                     None,
                 ))
             }
-            Ok(Fetched::Body { bytes, etag, last_modified }) => match import_bytes(&bytes, None) {
-                Ok(report) => {
-                    let parsed = report.to_parsed();
-                    self.store
-                        .record_catalog_fetch(
-                            id,
-                            CatalogFetch {
-                                body: Some(&bytes),
-                                parsed: Some(&parsed),
-                                etag: etag.as_deref(),
-                                last_modified: last_modified.as_deref(),
-                                item_count: report.items.len() as i64,
-                                rejected_count: report.rejected.len() as i64,
+            Ok(Fetched::Body { bytes, etag, last_modified }) => {
+                match NewCopy::read(bytes, etag, last_modified, &row.location) {
+                    Ok(copy) => {
+                        self.store.record_catalog_fetch(id, copy.fetch()).await?;
+                        let (items, skipped) = (copy.report.items.len(), copy.report.rejected.len());
+                        Ok((
+                            RefreshOutcome {
+                                id: id.to_owned(),
+                                status: RefreshStatus::Updated,
+                                message: format!("{items} servers, {skipped} entries skipped"),
                             },
-                        )
-                        .await?;
-                    Ok((
-                        RefreshOutcome {
-                            id: id.to_owned(),
-                            status: RefreshStatus::Updated,
-                            message: format!(
-                                "{} servers, {} entries skipped",
-                                report.items.len(),
-                                report.rejected.len()
-                            ),
-                        },
-                        None,
-                    ))
+                            None,
+                        ))
+                    }
+                    Err(e) => failed(e).await,
                 }
-                Err(e) => {
-                    failed(ApiError::validation(format!(
-                        "The catalog at {} cannot be read: {e}.",
-                        row.location
-                    )))
-                    .await
-                }
-            },
+            }
+        }
+    }
+}
+
+/// New content of a source, read: its report, and the parsed form the store keeps with it.
+struct NewCopy {
+    bytes: Vec<u8>,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    report: ImportReport,
+    parsed: Vec<u8>,
+}
+
+impl NewCopy {
+    /// Imports fetched content; content that is not a catalog says where it came from.
+    fn read(
+        bytes: Vec<u8>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+        location: &str,
+    ) -> Result<Self, ApiError> {
+        let report = import_bytes(&bytes, None)
+            .map_err(|e| ApiError::validation(format!("The catalog at {location} cannot be read: {e}.")))?;
+        let parsed = report.to_parsed();
+        Ok(Self { bytes, etag, last_modified, report, parsed })
+    }
+
+    /// What the store records for it.
+    fn fetch(&self) -> CatalogFetch<'_> {
+        CatalogFetch {
+            body: Some(&self.bytes),
+            parsed: Some(&self.parsed),
+            etag: self.etag.as_deref(),
+            last_modified: self.last_modified.as_deref(),
+            item_count: self.report.items.len() as i64,
+            rejected_count: self.report.rejected.len() as i64,
         }
     }
 }
