@@ -80,3 +80,36 @@ pub(crate) async fn read_folder(root: &Path) -> Result<Fetched, ApiError> {
     .map_err(|e| ApiError::internal("reading the catalog folder crashed").with_detail(e.to_string()))??;
     Ok(Fetched::Body { bytes: read, etag: None, last_modified: None })
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A folder is someone else's tree: links and hidden folders are not followed, so it cannot
+    /// lead the reader to files elsewhere, and too deep a tree is not walked to its bottom.
+    #[tokio::test]
+    async fn a_hostile_folder_leads_nowhere_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("server.yaml"), "name: outside\nimage: x/y\n").unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("ok")).unwrap();
+        std::fs::write(root.join("ok/server.yaml"), "name: ok\nimage: x/y\n").unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("linked-dir")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("server.yaml"), root.join("server.yaml")).unwrap();
+        std::fs::create_dir_all(root.join(".hidden")).unwrap();
+        std::fs::write(root.join(".hidden/server.yaml"), "name: hidden\nimage: x/y\n").unwrap();
+        let deep: std::path::PathBuf = (0..10).map(|i| format!("d{i}")).collect();
+        std::fs::create_dir_all(root.join(&deep)).unwrap();
+        std::fs::write(root.join(&deep).join("server.yaml"), "name: deep\nimage: x/y\n").unwrap();
+
+        let Fetched::Body { bytes, .. } = read_folder(root).await.unwrap() else { panic!("no body") };
+        let bundle: FolderBundle = serde_json::from_slice(&bytes).unwrap();
+        let paths: Vec<&str> = bundle.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["ok/server.yaml"]);
+
+        // A folder with nothing readable in it is refused with what to add instead.
+        let empty = tempfile::tempdir().unwrap();
+        assert!(read_folder(empty.path()).await.unwrap_err().message.contains("no server.yaml"));
+    }
+}
