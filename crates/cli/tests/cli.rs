@@ -269,6 +269,22 @@ fn catalog_search_show_and_sources_from_the_cli() {
     assert_eq!(json(&bad)["code"], "url_not_allowed");
 }
 
+/// `berth server start NAME` in the foreground, returned once it says the server runs.
+fn start_in_foreground(data: &Path, name: &str) -> std::process::Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["server", "start", name])
+        .env("BERTH_DATA_DIR", data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+    assert!(line.contains("is running"), "{line}");
+    child
+}
+
 fn containers_of(server: &str) -> usize {
     berth_testkit::containers(&format!("label=berth.server={server}"))
 }
@@ -332,17 +348,7 @@ fn server_lifecycle_and_a_container_ending_with_its_owner_from_the_cli() {
     assert_eq!(containers_of(&name), 0);
 
     // A foreground start runs with the limits given at install...
-    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(["server", "start", &name])
-        .env("BERTH_DATA_DIR", data.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
-    assert!(line.contains("is running"), "{line}");
+    let mut child = start_in_foreground(data.path(), &name);
     assert_eq!(containers_of(&name), 1);
     let ids = Command::new("docker")
         .args(["ps", "-q", "--filter", &format!("label=berth.server={name}")])
@@ -372,17 +378,7 @@ fn server_lifecycle_and_a_container_ending_with_its_owner_from_the_cli() {
     assert_eq!(containers_of(&name), 0);
 
     // SIGTERM ends a foreground start cleanly: exit 0, its container already gone.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(["server", "start", &name])
-        .env("BERTH_DATA_DIR", data.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
-    assert!(line.contains("is running"), "{line}");
+    let mut child = start_in_foreground(data.path(), &name);
     assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
     let status = child.wait().unwrap();
     assert!(status.success(), "SIGTERM ended the start with {status}");
