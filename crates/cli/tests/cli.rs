@@ -269,8 +269,9 @@ fn catalog_search_show_and_sources_from_the_cli() {
     assert_eq!(json(&bad)["code"], "url_not_allowed");
 }
 
-/// `berth server start NAME` in the foreground, returned once it says the server runs.
-fn start_in_foreground(data: &Path, name: &str) -> std::process::Child {
+/// `berth server start NAME` in the foreground, returned once it says the server runs, with its
+/// output still open.
+fn start_in_foreground(data: &Path, name: &str) -> (std::process::Child, impl std::io::BufRead) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
         .args(["server", "start", name])
         .env("BERTH_DATA_DIR", data)
@@ -282,7 +283,7 @@ fn start_in_foreground(data: &Path, name: &str) -> std::process::Child {
     let mut line = String::new();
     std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
     assert!(line.contains("is running"), "{line}");
-    child
+    (child, reader)
 }
 
 fn containers_of(server: &str) -> usize {
@@ -348,7 +349,7 @@ fn server_lifecycle_and_a_container_ending_with_its_owner_from_the_cli() {
     assert_eq!(containers_of(&name), 0);
 
     // A foreground start runs with the limits given at install...
-    let mut child = start_in_foreground(data.path(), &name);
+    let (mut child, _output) = start_in_foreground(data.path(), &name);
     assert_eq!(containers_of(&name), 1);
     let ids = Command::new("docker")
         .args(["ps", "-q", "--filter", &format!("label=berth.server={name}")])
@@ -378,7 +379,7 @@ fn server_lifecycle_and_a_container_ending_with_its_owner_from_the_cli() {
     assert_eq!(containers_of(&name), 0);
 
     // SIGTERM ends a foreground start cleanly: exit 0, its container already gone.
-    let mut child = start_in_foreground(data.path(), &name);
+    let (mut child, _output) = start_in_foreground(data.path(), &name);
     assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
     let status = child.wait().unwrap();
     assert!(status.success(), "SIGTERM ended the start with {status}");
