@@ -28,7 +28,7 @@ pub mod text;
 pub use app_info::AppInfo;
 pub use berth::{Berth, BerthOptions};
 pub use berth_catalog::{CatalogItem, ItemKind, Launch, Rejection, SearchFilters};
-pub use berth_gateway::IDLE_TIMEOUT as GATEWAY_IDLE_TIMEOUT;
+pub use berth_gateway::{HttpLimits as GatewayLimits, IDLE_TIMEOUT as GATEWAY_IDLE_TIMEOUT};
 pub use berth_servers::{CallExit, CallOutcome, ServerKey, ServerSettings, ToolInfo};
 pub use catalog::{CatalogHit, CatalogItemView, CatalogQuery, SecretStatus};
 pub use catalog_sources::{

@@ -6,18 +6,20 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http_body_util::{BodyExt, BodyStream, Full, StreamBody, combinators::BoxBody};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
+use crate::seats::Seats;
 use crate::{GatewaySession, SessionBackend, SessionOpener};
 
 /// Who presented a request's bearer token. The door puts it in the request's extensions, where a
@@ -71,7 +73,7 @@ fn local_authorities(port: u16) -> [String; 3] {
 /// they come, the head and the rest go out as separate writes, each waking the client. An answer
 /// that comes within this time leaves with the rest as one response of known length; a longer
 /// call's stream goes out as it was, this much later.
-const HOLD: std::time::Duration = std::time::Duration::from_millis(25);
+const HOLD: Duration = Duration::from_millis(25);
 
 /// Holds an event stream's first frames for up to [`HOLD`]; see there.
 async fn coalesce(response: Response<Body>) -> Response<Body> {
@@ -206,17 +208,84 @@ impl Drop for HttpGateway {
 
 /// How long an HTTP session may go without a request before it ends and its servers stop,
 /// unless the caller chooses otherwise.
-pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The gateway's limits over HTTP.
+#[derive(Clone, Debug)]
+pub struct HttpLimits {
+    /// How long a session may go without a request before it ends and its servers stop.
+    pub idle: Duration,
+    /// How long a connection may take to send a request's headers, and how long a kept-alive
+    /// connection may wait for its next request, before it is closed.
+    pub headers: Duration,
+    /// Open sessions one caller (a client's token, or the gateway's own) may have.
+    pub sessions_per_caller: usize,
+    /// Open sessions in all.
+    pub sessions: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self { idle: IDLE_TIMEOUT, headers: Duration::from_secs(30), sessions_per_caller: 16, sessions: 64 }
+    }
+}
+
+/// The longest wait between tries while accepting fails.
+const MOST_BACKOFF: Duration = Duration::from_millis(250);
+
+/// Accepts the next connection. While the process is out of file handles (or the kernel out of
+/// buffers), accepting fails until a connection closes; trying again at once would spin and log
+/// without end, so it waits, twice as long each time up to [`MOST_BACKOFF`], and says so once.
+async fn accept(listener: &TcpListener, failing: &mut Option<Duration>) -> TcpStream {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                if failing.take().is_some() {
+                    tracing::info!("the gateway accepts connections again");
+                }
+                return stream;
+            }
+            Err(e) => {
+                let wait = match *failing {
+                    None => {
+                        tracing::warn!(
+                            "the gateway cannot accept connections ({e}); it tries again as open connections close"
+                        );
+                        Duration::from_millis(10)
+                    }
+                    Some(last) => (last * 2).min(MOST_BACKOFF),
+                };
+                *failing = Some(wait);
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+/// A body rmcp could not read as JSON-RPC: the JSON-RPC parse error, with HTTP's 400.
+fn parse_error() -> Response<Body> {
+    let body = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error: the request body is not a JSON-RPC message"}}"#;
+    let mut r = reply(StatusCode::BAD_REQUEST, body);
+    r.headers_mut().insert(hyper::header::CONTENT_TYPE, "application/json".parse().expect("static header"));
+    r
+}
+
+fn says_json(req: &Request<Incoming>) -> bool {
+    req.headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
+}
 
 /// Serves the gateway on `127.0.0.1:port` (0 picks a free port) to holders of `token` or of a
 /// token `clients` recognises. `opener` opens one backend per MCP session, on its first request;
-/// the backend is closed when the session ends (DELETE, no request for `idle`, or the gateway
-/// stopping). For a stateless request it gives the backend its caller's requests share.
+/// the backend is closed when the session ends (DELETE, no request for `limits.idle`, or the
+/// gateway stopping). For a stateless request it gives the backend its caller's requests share.
 pub async fn serve_http<B, O>(
     port: u16,
     token: String,
     clients: Arc<dyn ClientTokens>,
-    idle: std::time::Duration,
+    limits: HttpLimits,
     opener: O,
 ) -> std::io::Result<HttpGateway>
 where
@@ -234,31 +303,30 @@ where
         );
     let opener: Arc<dyn SessionOpener<B>> = Arc::new(opener);
     let mut sessions = LocalSessionManager::default();
-    sessions.session_config.keep_alive = Some(idle);
+    sessions.session_config.keep_alive = Some(limits.idle);
+    let seats = Seats::new(limits.sessions_per_caller, limits.sessions);
     let mcp = StreamableHttpService::new(
-        move || Ok(GatewaySession::opening(opener.clone())),
+        move || Ok(GatewaySession::opening(opener.clone(), seats.clone())),
         Arc::new(sessions),
         config,
     );
     let door = Arc::new(Door::new(token, clients, port));
     let stop = cancel.clone();
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1.timer(TokioTimer::new()).header_read_timeout(limits.headers);
     tokio::spawn(async move {
+        let mut failing = None;
         loop {
-            let (stream, _) = tokio::select! {
+            let stream = tokio::select! {
                 _ = stop.cancelled() => return,
-                accepted = listener.accept() => match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        tracing::warn!("gateway accept failed: {e}");
-                        continue;
-                    }
-                },
+                stream = accept(&listener, &mut failing) => stream,
             };
             // Small JSON-RPC messages must not wait for Nagle's algorithm.
             let _ = stream.set_nodelay(true);
             let mcp = mcp.clone();
             let door = door.clone();
             let conn_stop = stop.clone();
+            let http1 = http1.clone();
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
                     let mut mcp = mcp.clone();
@@ -278,7 +346,13 @@ where
                         }
                         // A GET opens a stream meant to stay open; only a POST's ends with its answer.
                         let post = req.method() == hyper::Method::POST;
+                        let json = post && says_json(&req);
                         let response = tower_service::Service::call(&mut mcp, req).await?;
+                        // rmcp answers a JSON body it cannot read as it answers a body that is not
+                        // JSON at all (415); a client needs to know its JSON was at fault.
+                        if json && response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+                            return Ok(parse_error());
+                        }
                         Ok(if post && is_event_stream(&response) {
                             coalesce(response).await
                         } else {
@@ -286,8 +360,7 @@ where
                         })
                     }
                 });
-                let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                let conn = builder.serve_connection(TokioIo::new(stream), service);
+                let conn = http1.serve_connection(TokioIo::new(stream), service);
                 tokio::pin!(conn);
                 // A kept-alive connection must not outlive the gateway being turned off.
                 let result = tokio::select! {
@@ -296,7 +369,7 @@ where
                         conn.as_mut().graceful_shutdown();
                         // An open event stream never completes on its own; give requests in
                         // flight a moment, then drop the connection.
-                        match tokio::time::timeout(std::time::Duration::from_secs(2), conn).await {
+                        match tokio::time::timeout(Duration::from_secs(2), conn).await {
                             Ok(r) => r,
                             Err(_) => Ok(()),
                         }

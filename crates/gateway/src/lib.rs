@@ -13,10 +13,11 @@ mod forward;
 mod handler;
 mod http;
 mod routes;
+mod seats;
 mod session;
 
 pub use backend::{
     BackendError, CallReport, ConfigChange, ExecOutcome, FoundServer, SessionBackend, SessionTool,
 };
-pub use http::{Caller, ClientTokens, HttpGateway, IDLE_TIMEOUT, NoClientTokens, serve_http};
+pub use http::{Caller, ClientTokens, HttpGateway, HttpLimits, IDLE_TIMEOUT, NoClientTokens, serve_http};
 pub use session::{GatewaySession, Opening, SessionOpener, SessionState};

@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use berth_gateway::{BackendError, Caller, ClientTokens, HttpGateway, Opening, SessionBackend, serve_http};
+use berth_gateway::{
+    BackendError, Caller, ClientTokens, HttpGateway, HttpLimits, Opening, SessionBackend, serve_http,
+};
 use tokio::sync::OnceCell;
 
 use super::GatewayBackend;
@@ -154,22 +156,23 @@ pub struct GatewayHost {
 impl GatewayHost {
     /// Listens on 127.0.0.1:`port` (0 picks a free one) for holders of `token` or of a client's
     /// token; sessions are named `<prefix>-<n>` (a client's stateless one `client-<client>`),
-    /// start with `starting` servers and end after `idle` without a request.
+    /// start with `starting` servers and end after `limits.idle` without a request.
     pub async fn start(
         berth: Berth,
         port: u16,
         token: String,
         prefix: &str,
         starting: StartingServers,
-        idle: Duration,
+        limits: HttpLimits,
     ) -> Result<Self, ApiError> {
+        let idle = limits.idle;
         let sessions: Arc<Mutex<Opened>> = Arc::new(Mutex::new(Some(Vec::new())));
         let stateless: Arc<Stateless> = Default::default();
         let (made, shared) = (sessions.clone(), stateless.clone());
         let counter = Arc::new(AtomicU64::new(0));
         let prefix = prefix.to_owned();
         let tokens = Arc::new(IssuedTokens(berth.clone()));
-        let http = serve_http(port, token, tokens, idle, move |how: Opening| {
+        let http = serve_http(port, token, tokens, limits, move |how: Opening| {
             let (berth, starting, made, shared) =
                 (berth.clone(), starting.clone(), made.clone(), shared.clone());
             let id = match &how {

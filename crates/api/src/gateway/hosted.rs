@@ -27,7 +27,7 @@ impl Berth {
                 token,
                 &prefix,
                 StartingServers::FromSettings,
-                berth_gateway::IDLE_TIMEOUT,
+                berth_gateway::HttpLimits::default(),
             )
             .await
         }

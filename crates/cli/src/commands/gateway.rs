@@ -24,16 +24,25 @@ pub enum GatewayCommand {
         /// With --port: end a session (and stop its servers) after this many seconds without a request.
         #[arg(long, value_name = "SECONDS", default_value_t = berth_api::GATEWAY_IDLE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
         idle_timeout: u64,
+        /// With --port: close a connection that takes longer than this many seconds to send a
+        /// request's headers, or waits longer than this for its next request.
+        #[arg(long, value_name = "SECONDS", default_value_t = berth_api::GatewayLimits::default().headers.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        header_timeout: u64,
     },
 }
 
 pub async fn run(berth: &Berth, command: GatewayCommand) -> Result<ExitCode, ApiError> {
-    let GatewayCommand::Run { stdio, port, servers, idle_timeout } = command;
+    let GatewayCommand::Run { stdio, port, servers, idle_timeout, header_timeout } = command;
     match (stdio, port) {
         // Ctrl-C or SIGTERM end the session like a closed stdin does.
         (true, _) => berth.serve_stdio_gateway(servers, super::wait_for_termination()).await?,
         (false, Some(port)) => {
-            run_http(berth, port, servers, std::time::Duration::from_secs(idle_timeout)).await?
+            let limits = berth_api::GatewayLimits {
+                idle: std::time::Duration::from_secs(idle_timeout),
+                headers: std::time::Duration::from_secs(header_timeout),
+                ..Default::default()
+            };
+            run_http(berth, port, servers, limits).await?
         }
         (false, None) => {
             return Err(ApiError::validation(
@@ -49,7 +58,7 @@ async fn run_http(
     berth: &Berth,
     port: u16,
     servers: Vec<String>,
-    idle: std::time::Duration,
+    limits: berth_api::GatewayLimits,
 ) -> Result<(), ApiError> {
     let token = berth_api::cli_gateway_token(std::env::var("BERTH_GATEWAY_TOKEN").ok())?;
     let prefix = format!("http-{}", std::process::id());
@@ -59,7 +68,7 @@ async fn run_http(
         token.clone(),
         &prefix,
         berth_api::StartingServers::Fixed(servers),
-        idle,
+        limits,
     )
     .await?;
     // The token goes to the terminal that asked for it, never to a log.
