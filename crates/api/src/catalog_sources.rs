@@ -11,6 +11,7 @@ use berth_net::{Conditional, Fetched, HttpClient, NetError, Url, UrlPolicy};
 use berth_store::{CatalogFetch, CatalogSourceRow};
 
 use crate::catalog_files::{read_file, read_folder};
+use crate::catalog_url::{has_credentials, masked};
 use crate::{ApiError, Berth, ErrorCode};
 
 /// The id of the catalog compiled into Berth.
@@ -92,7 +93,7 @@ fn view(row: CatalogSourceRow, now_ms: i64) -> CatalogSourceView {
         },
         age_ms: row.fetched_at.map(|t| (now_ms - t).max(0)),
         id: row.id,
-        location: row.location,
+        location: crate::catalog_url::shown(&row.location),
         health,
         item_count: row.item_count,
         rejected_count: row.rejected_count,
@@ -180,10 +181,14 @@ impl Berth {
         id: Option<&str>,
     ) -> Result<CatalogSourceView, ApiError> {
         let location = location.trim();
+        // A URL's credentials are kept in the keychain; the database holds the masked form.
+        let mut full_url = None;
         let (kind, location) = match Url::parse(location) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => {
                 self.http().policy().check(&u).map_err(net_error)?;
-                ("url", u.to_string())
+                let shown = masked(&u);
+                full_url = Some(u);
+                ("url", shown)
             }
             Ok(u) if u.scheme() == "file" => {
                 let path = u
@@ -249,13 +254,27 @@ impl Berth {
             e.message = format!("{} The source was not added.", e.message);
             e
         };
-        let Fetched::Body { bytes, etag, last_modified } =
-            self.fetch_source(kind, &location, &Conditional::default()).await.map_err(not_added)?
-        else {
+        let fetched = match &full_url {
+            Some(url) => self.fetch_url(url, &Conditional::default()).await,
+            None => self.fetch_source(kind, &location).await,
+        };
+        let Fetched::Body { bytes, etag, last_modified } = fetched.map_err(not_added)? else {
             return Err(ApiError::internal("an unconditional fetch answered \"not modified\""));
         };
         let copy = NewCopy::read(bytes, etag, last_modified, &location).map_err(not_added)?;
-        self.store.add_catalog_source(&id, kind, &location, copy.fetch()).await?;
+        let kept = match &full_url {
+            Some(url) if has_credentials(url) => {
+                self.keep_source_url(&id, url).await.map_err(not_added)?;
+                true
+            }
+            _ => false,
+        };
+        if let Err(e) = self.store.add_catalog_source(&id, kind, &location, copy.fetch()).await {
+            if kept {
+                self.forget_source_url(&id).await;
+            }
+            return Err(e.into());
+        }
         self.invalidate_catalog().await;
         let row = self
             .store
@@ -270,6 +289,9 @@ impl Berth {
             return Err(ApiError::validation("The built-in catalog cannot be removed."));
         }
         let removed = self.store.remove_catalog_source(id).await?;
+        if removed {
+            self.forget_source_url(id).await;
+        }
         if !removed {
             return Err(ApiError::new(
                 ErrorCode::NotFound,
@@ -308,22 +330,17 @@ impl Berth {
         Ok(out)
     }
 
-    /// Reads a source's content: a URL (conditionally), a file or a folder.
-    async fn fetch_source(
-        &self,
-        kind: &str,
-        location: &str,
-        cond: &Conditional,
-    ) -> Result<Fetched, ApiError> {
+    /// Reads a file or folder source's content.
+    async fn fetch_source(&self, kind: &str, location: &str) -> Result<Fetched, ApiError> {
         match kind {
-            "url" => {
-                let url = Url::parse(location)
-                    .map_err(|e| ApiError::validation(format!("the URL {location} is invalid: {e}")))?;
-                self.http().get_conditional(&url, cond, MAX_CATALOG_BYTES).await.map_err(net_error)
-            }
             "folder" => read_folder(Path::new(location)).await,
             _ => read_file(Path::new(location)).await,
         }
+    }
+
+    /// Reads a URL source's content, conditionally.
+    async fn fetch_url(&self, url: &Url, cond: &Conditional) -> Result<Fetched, ApiError> {
+        self.http().get_conditional(url, cond, MAX_CATALOG_BYTES).await.map_err(net_error)
     }
 
     /// Fetches one source. Failures are recorded on the source (its last good copy stays in use)
@@ -332,7 +349,13 @@ impl Berth {
         let row =
             self.store.catalog_source(id).await?.ok_or_else(|| ApiError::internal("source vanished"))?;
         let cond = Conditional { etag: row.etag.clone(), last_modified: row.last_modified.clone() };
-        let fetched = self.fetch_source(&row.kind, &row.location, &cond).await;
+        let fetched = match row.kind.as_str() {
+            "url" => match self.source_url(id, &row.location).await {
+                Ok(url) => self.fetch_url(&url, &cond).await,
+                Err(e) => Err(e),
+            },
+            kind => self.fetch_source(kind, &row.location).await,
+        };
         let failed = |e: ApiError| async move {
             let kept = if row.fetched_at.is_some() { " Berth keeps using the last good copy." } else { "" };
             let message = format!("{}{kept}", e.message);
@@ -369,7 +392,7 @@ impl Berth {
                 ))
             }
             Ok(Fetched::Body { bytes, etag, last_modified }) => {
-                match NewCopy::read(bytes, etag, last_modified, &row.location) {
+                match NewCopy::read(bytes, etag, last_modified, &crate::catalog_url::shown(&row.location)) {
                     Ok(copy) => {
                         self.store.record_catalog_fetch(id, copy.fetch()).await?;
                         let (items, skipped) = (copy.report.items.len(), copy.report.rejected.len());

@@ -9,6 +9,7 @@ mod berth;
 mod catalog;
 mod catalog_files;
 mod catalog_sources;
+mod catalog_url;
 mod client_setup;
 mod client_tokens;
 pub mod deep_link;

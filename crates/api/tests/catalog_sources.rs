@@ -15,6 +15,8 @@ struct Served {
     etag: String,
     /// The If-None-Match header of every request, in order.
     seen: Vec<Option<String>>,
+    /// The request target of every request, in order.
+    targets: Vec<String>,
 }
 
 /// A minimal HTTP/1.1 server: 304 when If-None-Match matches, else 200 with the body and ETag.
@@ -45,6 +47,7 @@ async fn serve(state: Arc<Mutex<Served>>) -> (String, tokio::task::JoinHandle<()
                 let (status, body, etag) = {
                     let mut s = state.lock().unwrap();
                     s.seen.push(inm.clone());
+                    s.targets.push(head.split(' ').nth(1).unwrap_or_default().to_owned());
                     if inm.as_deref() == Some(s.etag.as_str()) {
                         ("304 Not Modified", Vec::new(), s.etag.clone())
                     } else {
@@ -67,11 +70,15 @@ const CATALOG_V1: &str = "registry:\n  zeta-widgets:\n    title: Zeta Widgets\n 
 const CATALOG_V2: &str = "registry:\n  zeta-widgets:\n    title: Zeta Widgets\n    description: Manage zeta widgets.\n    type: server\n    image: example/zeta:2\n  omega-tools:\n    type: remote\n    remote: {url: 'https://omega.example/mcp'}\n";
 
 async fn berth(dir: &std::path::Path) -> Berth {
+    berth_with(dir, Arc::new(MemoryStore::default())).await
+}
+
+async fn berth_with(dir: &std::path::Path, secrets: Arc<MemoryStore>) -> Berth {
     Berth::open(BerthOptions {
         data_dir: dir.to_owned(),
         redactor: Redactor::new(),
         system_locale: Some("en-US".into()),
-        secrets: Some(Arc::new(MemoryStore::default()) as Arc<dyn SecretStore>),
+        secrets: Some(secrets as Arc<dyn SecretStore>),
         runtime: None,
         clock: None,
     })
@@ -91,7 +98,8 @@ async fn names(b: &Berth, q: &str) -> Vec<String> {
 #[tokio::test]
 async fn url_source_lifecycle() {
     let dir = tempfile::tempdir().unwrap();
-    let state = Arc::new(Mutex::new(Served { body: CATALOG_V1.into(), etag: "\"v1\"".into(), seen: vec![] }));
+    let state =
+        Arc::new(Mutex::new(Served { body: CATALOG_V1.into(), etag: "\"v1\"".into(), ..Default::default() }));
     let (url, server) = serve(state.clone()).await;
     let b = berth(dir.path()).await;
 
@@ -172,8 +180,12 @@ async fn bad_sources_are_refused_with_a_reason_and_not_saved() {
     }
     // Too large: refused while streaming, not saved.
     let big = format!("registry:\n  x:\n    image: a/b\n    description: {}\n", "y".repeat(21 * 1024 * 1024));
-    let (url, _server) =
-        serve(Arc::new(Mutex::new(Served { body: big.into(), etag: "\"big\"".into(), seen: vec![] }))).await;
+    let (url, _server) = serve(Arc::new(Mutex::new(Served {
+        body: big.into(),
+        etag: "\"big\"".into(),
+        ..Default::default()
+    })))
+    .await;
     let e = b.catalog_source_add(&url, None).await.unwrap_err();
     assert!(e.message.contains("20 MB"), "{}", e.message);
     // Not a catalog at all.
@@ -220,4 +232,56 @@ async fn local_file_sources_and_secret_status() {
     assert_eq!(ja.title, "時刻");
     let missing = b.catalog_show("no-such-server", None).await.unwrap_err();
     assert_eq!(missing.code, ErrorCode::NotFound);
+}
+
+/// Every byte of the database's files, as text.
+fn database_text(dir: &std::path::Path) -> String {
+    let mut text = String::new();
+    for file in std::fs::read_dir(dir).unwrap() {
+        let path = file.unwrap().path();
+        if path.is_file() {
+            text.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn a_token_in_a_catalog_url_is_kept_in_the_keychain_and_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let state =
+        Arc::new(Mutex::new(Served { body: CATALOG_V1.into(), etag: "\"v1\"".into(), ..Default::default() }));
+    let (url, server) = serve(state.clone()).await;
+    let keychain = Arc::new(MemoryStore::default());
+    let b = berth_with(dir.path(), keychain.clone()).await;
+    let secret = "tok-5ecret-value";
+    let full = format!("{url}?token={secret}&v=2");
+
+    let added = b.catalog_source_add(&full, None).await.unwrap();
+    assert_eq!(added.location, format!("{url}?token=***&v=***"));
+    let key = berth_secrets::SecretKey::new("catalog", &added.id).unwrap();
+    assert_eq!(keychain.get(&key).unwrap().unwrap().expose(), full);
+    assert!(state.lock().unwrap().targets[0].contains(&format!("token={secret}")));
+
+    // Refreshing sends the full URL again; nothing shows or stores the token.
+    state.lock().unwrap().etag = "\"v2\"".into();
+    assert_eq!(b.catalog_refresh(None).await.unwrap()[0].status, RefreshStatus::Updated);
+    assert!(state.lock().unwrap().targets[1].contains(&format!("token={secret}")));
+    server.abort();
+    let _ = server.await;
+    let failed = b.catalog_refresh(None).await.unwrap();
+    assert_eq!(failed[0].status, RefreshStatus::Failed);
+    let overview = b.catalog_overview().await.unwrap();
+    let shown = format!("{:?} {:?}", failed, overview.sources);
+    assert!(!shown.contains(secret), "{shown}");
+    b.close().await;
+    assert!(!database_text(dir.path()).contains(secret), "the token reached the database");
+
+    // The same URL with another token is the same source.
+    let b = berth_with(dir.path(), keychain.clone()).await;
+    let again = b.catalog_source_add(&format!("{url}?token=other&v=2"), None).await.unwrap_err();
+    assert_eq!(again.code, ErrorCode::Conflict);
+    // Removing the source forgets the full URL.
+    assert!(b.catalog_source_remove(&added.id).await.unwrap());
+    assert!(keychain.get(&key).unwrap().is_none());
 }

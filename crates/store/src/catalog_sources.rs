@@ -170,6 +170,16 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces where a source is read from (a URL whose credentials moved to the keychain).
+    pub async fn set_catalog_location(&self, id: &str, location: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE catalog_sources SET location = ? WHERE id = ?")
+            .bind(location)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn remove_catalog_source(&self, id: &str) -> Result<bool, StoreError> {
         let r = sqlx::query("DELETE FROM catalog_sources WHERE id = ?").bind(id).execute(&self.pool).await?;
         Ok(r.rows_affected() > 0)
