@@ -17,6 +17,8 @@ const COMMANDS: &[&str] = &[
     "catalog_source_remove",
     "catalog_refresh",
     "server_install",
+    "server_mounts",
+    "server_accept_change",
     "server_list",
     "server_start",
     "server_stop",

@@ -27,6 +27,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         catalog::catalog_source_remove,
         catalog::catalog_refresh,
         servers::server_install,
+        servers::server_mounts,
+        servers::server_accept_change,
         servers::server_list,
         servers::server_start,
         servers::server_stop,

@@ -1,6 +1,6 @@
-//! Server commands: install, list, start (with progress events), stop, remove, logs, tools.
+//! Server commands: install (with the host folders it would share), accept a catalog change, list, start (with progress events), stop, remove, logs, tools.
 
-use berth_api::{ApiError, Berth, InstallRequest, ServerView, ToolInfo};
+use berth_api::{ApiError, Berth, EntryChange, InstallRequest, MountView, ServerView, ToolInfo};
 use tauri::{AppHandle, Emitter, Manager, State};
 
 /// Event carrying `ServerProgress` while a server starts.
@@ -20,6 +20,27 @@ pub async fn server_install(
     request: InstallRequest,
 ) -> Result<ServerView, ApiError> {
     let view = berth.server_install(request).await?;
+    changed(&app);
+    Ok(view)
+}
+
+/// The host folders an install would share, for the form to show before it is saved.
+#[tauri::command]
+pub async fn server_mounts(
+    berth: State<'_, Berth>,
+    request: InstallRequest,
+) -> Result<Vec<MountView>, ApiError> {
+    berth.server_mounts(request).await
+}
+
+#[tauri::command]
+pub async fn server_accept_change(
+    app: AppHandle,
+    berth: State<'_, Berth>,
+    name: String,
+    seen: Vec<EntryChange>,
+) -> Result<ServerView, ApiError> {
+    let view = berth.server_accept_change(&name, seen).await?;
     changed(&app);
     Ok(view)
 }

@@ -20,6 +20,7 @@ pub mod paths;
 mod secrets;
 #[cfg(test)]
 mod send_probe;
+mod server_review;
 mod server_secrets;
 mod servers;
 mod sessions;
@@ -28,7 +29,7 @@ pub mod text;
 
 pub use app_info::AppInfo;
 pub use berth::{Berth, BerthOptions};
-pub use berth_catalog::{CatalogItem, ItemKind, Launch, Rejection, SearchFilters};
+pub use berth_catalog::{CatalogItem, EntryChange, ItemKind, Launch, Rejection, SearchFilters};
 pub use berth_gateway::{HttpLimits as GatewayLimits, IDLE_TIMEOUT as GATEWAY_IDLE_TIMEOUT};
 pub use berth_servers::{CallExit, CallOutcome, ServerKey, ServerSettings, ToolInfo};
 pub use catalog::{CatalogHit, CatalogItemView, CatalogQuery, SecretStatus};
@@ -47,6 +48,7 @@ pub use gateway::{
     StartingServers, cli_gateway_token, new_gateway_token,
 };
 pub use secrets::SecretInfo;
+pub use server_review::MountView;
 pub use servers::{InstallRequest, ServerProgress, ServerStatus, ServerView};
 pub use sessions::{CallView, SessionServer, SessionView};
 pub use settings::{Locale, LocalePreference, SettingsView};

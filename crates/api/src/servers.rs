@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use berth_catalog::{CatalogItem, Launch};
+use berth_catalog::{CatalogItem, EntryChange, Launch};
 use berth_runtime::Owner;
 use berth_servers::{
     CallOutcome, LaunchPlan, LaunchRequest, ServerError, ServerKey, ServerSettings, StartEvent, ToolInfo,
@@ -42,6 +42,9 @@ pub struct ServerView {
     pub config: serde_json::Value,
     pub settings: ServerSettings,
     pub created_at: i64,
+    /// How the catalog's current entry differs from the one this server was installed with (and
+    /// still runs); empty when it does not. Used only once accepted.
+    pub offered_change: Vec<EntryChange>,
 }
 
 /// What the install form or `berth server add` sends.
@@ -56,6 +59,9 @@ pub struct InstallRequest {
     #[serde(default)]
     pub secrets: HashMap<String, String>,
     pub settings: Option<ServerSettings>,
+    /// Host folders the catalog names itself that the user was shown and agrees to share.
+    #[serde(default)]
+    pub accept_mounts: Vec<String>,
 }
 
 /// Start progress, for progress bars.
@@ -115,7 +121,7 @@ impl ServerStatus {
     }
 }
 
-fn not_installed(name: &str) -> ApiError {
+pub(crate) fn not_installed(name: &str) -> ApiError {
     ApiError::new(
         ErrorCode::NotFound,
         format!("No server named {name:?} is installed. `berth server ls` lists them."),
@@ -183,7 +189,8 @@ impl Berth {
             }
         }
         berth_servers::validate_config(&item, &req.config)?;
-        berth_servers::check_mounts(&item, &req.config)?;
+        let mounts = berth_servers::host_mounts(&item, &req.config)?;
+        crate::server_review::require_accepted(&item.name, &mounts, &req.accept_mounts)?;
         for name in req.secrets.keys() {
             if !item.secrets.iter().any(|s| &s.name == name) {
                 return Err(ApiError::validation(format!("{} has no secret named {name:?}.", item.name)));
@@ -242,6 +249,7 @@ impl Berth {
             }
         }
         let secrets = secret_statuses(&item, stored);
+        let offered_change = self.offered_changes(&row.name, &item).await;
         let image = match &item.launch {
             Launch::Container(c) => c.image.clone(),
             _ => String::new(),
@@ -256,6 +264,7 @@ impl Berth {
             config,
             settings,
             created_at: row.created_at,
+            offered_change,
             name: row.name,
         })
     }

@@ -25,6 +25,8 @@ fn export_all(cfg: &Config) {
     RefreshOutcome::export_all(cfg).unwrap();
     ServerView::export_all(cfg).unwrap();
     InstallRequest::export_all(cfg).unwrap();
+    MountView::export_all(cfg).unwrap();
+    EntryChange::export_all(cfg).unwrap();
     ServerProgress::export_all(cfg).unwrap();
     ToolInfo::export_all(cfg).unwrap();
     SessionView::export_all(cfg).unwrap();

@@ -63,7 +63,7 @@ async fn install_start_call_stop_remove() {
             catalog_name: name.clone(),
             config: serde_json::json!({"greeting": 42}),
             secrets: [(format!("{name}.token"), "tok-value-123".to_owned())].into(),
-            settings: None,
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -81,7 +81,7 @@ async fn install_start_call_stop_remove() {
             catalog_name: name.clone(),
             config: serde_json::json!({"greeting": "hi"}),
             secrets: [(format!("{name}.token"), "tok-value-123".to_owned())].into(),
-            settings: None,
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -6,6 +6,7 @@
 //! the caller's business; this crate only turns bytes into items and items into an index.
 
 pub mod builtin;
+mod diff;
 mod error;
 pub mod import;
 mod merge;
@@ -13,6 +14,7 @@ mod model;
 mod parallel;
 mod search;
 
+pub use diff::{EntryChange, entry_changes};
 pub use error::CatalogError;
 pub use import::{ImportReport, MAX_CATALOG_BYTES, Rejection, SourceFormat, import_bytes};
 pub use merge::{MergedCatalog, merge};

@@ -231,6 +231,25 @@ impl Output {
         if !s.config.is_null() {
             say!("config:   {}", s.config);
         }
+        self.offered_change(s);
+    }
+
+    /// How the catalog's entry for an installed server now differs; it runs the old one until
+    /// the user accepts.
+    pub fn offered_change(&self, s: &ServerView) {
+        if self.json || s.offered_change.is_empty() {
+            return;
+        }
+        say!(
+            "The catalog now offers a different entry for {}; it keeps running the one it was installed with:",
+            s.name
+        );
+        for c in &s.offered_change {
+            say!("  {}:", c.field);
+            say!("    installed: {}", c.installed);
+            say!("    offered:   {}", c.offered);
+        }
+        say!("To use it, run `berth server accept-change {} --yes`.", s.name);
     }
 
     pub fn sessions(&self, list: &[SessionView]) {

@@ -97,6 +97,13 @@ pub fn refusal(path: &Path) -> Option<String> {
             path.display()
         ));
     }
+    // A user's engine configuration: registry credentials and the contexts that reach engines.
+    if path.components().any(|c| matches!(c.as_os_str().to_str(), Some(".docker" | ".containerd"))) {
+        return Some(format!(
+            "{} holds a container engine's configuration and credentials, which are never shared with a server",
+            path.display()
+        ));
+    }
     for protected in PROTECTED.iter().map(Path::new) {
         if path.starts_with(protected) || protected.starts_with(path) {
             return Some(format!(
@@ -134,6 +141,8 @@ mod tests {
             "/etc/shadow",
             "/usr/bin",
             "/home/me/.local/share/docker.sock",
+            "/home/me/.docker",
+            "/home/me/.docker/config.json",
             "/boot",
         ] {
             assert!(refused(bad), "{bad} was allowed");

@@ -22,7 +22,9 @@ pub use backing::Backing;
 pub use error::ServerError;
 pub use exit::CallExit;
 pub use key::ServerKey;
-pub use plan::{LaunchPlan, LaunchRequest, LaunchTarget, ServerSettings, check_mounts, validate_config};
+pub use plan::{
+    HostMount, LaunchPlan, LaunchRequest, LaunchTarget, ServerSettings, host_mounts, validate_config,
+};
 pub use questions::{ANSWER_TIMEOUT, Call, Questions, Round, STATE_PREFIX};
 pub use relay::{ProgressGuard, Relay, service_error};
 pub use supervisor::{CallOutcome, ProgressFn, RuntimeSource, StartEvent, Supervisor, ToolInfo};

@@ -192,15 +192,37 @@ fn container_name(server: &str) -> String {
 
 /// The entry's bind mounts for `config`: templates expanded, each host folder normalised and
 /// checked, read-only unless the user allowed writes.
+/// A host folder a server would see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostMount {
+    /// The real path on the host, normalised.
+    pub host: PathBuf,
+    /// Where the container sees it.
+    pub container: String,
+    /// Whether the catalog named this host path itself, rather than taking it from the user's
+    /// configuration (a volume whose host part is one `{{...}}` reference). The user must see
+    /// such a path before the server is installed.
+    pub from_catalog: bool,
+    pub writable: bool,
+}
+
+/// Whether a volume's host part comes whole from the user's configuration: the entry starts with
+/// one `{{...}}` reference that ends where the host part ends.
+fn host_from_config(volume: &str) -> bool {
+    volume.strip_prefix("{{").and_then(|rest| rest.split_once("}}")).is_some_and(|(reference, after)| {
+        !reference.contains("{{") && (after.is_empty() || after.starts_with(':'))
+    })
+}
+
 fn mounts(
     item: &CatalogItem,
     volumes: &[String],
     config: &Value,
     settings: &ServerSettings,
-) -> Result<Vec<BindMount>, ServerError> {
+) -> Result<Vec<HostMount>, ServerError> {
     let mut mounts = Vec::new();
-    for v in volumes {
-        let v = expand(v, &item.name, config)?;
+    for raw in volumes {
+        let v = expand(raw, &item.name, config)?;
         let parts: Vec<&str> = v.split(':').collect();
         let (host, container, mode) = match parts.as_slice() {
             [h, c] => (*h, *c, None),
@@ -214,17 +236,22 @@ fn mounts(
             return Err(ServerError::Refused { name: item.name.clone(), reason: why });
         }
         let writable = mode == Some("rw") && settings.allow_writable_mounts;
-        mounts.push(BindMount { host, container: container.to_owned(), writable });
+        mounts.push(HostMount {
+            host,
+            container: container.to_owned(),
+            from_catalog: !host_from_config(raw),
+            writable,
+        });
     }
     Ok(mounts)
 }
 
-/// Checks the host folders `item` would share with `config`, before anything is stored: a mount
+/// The host folders `item` would share with `config`, checked before anything is stored: a mount
 /// Berth refuses is refused at install, not only at start.
-pub fn check_mounts(item: &CatalogItem, config: &Value) -> Result<(), ServerError> {
+pub fn host_mounts(item: &CatalogItem, config: &Value) -> Result<Vec<HostMount>, ServerError> {
     match &item.launch {
-        Launch::Container(c) => mounts(item, &c.volumes, config, &ServerSettings::default()).map(|_| ()),
-        _ => Ok(()),
+        Launch::Container(c) => mounts(item, &c.volumes, config, &ServerSettings::default()),
+        _ => Ok(Vec::new()),
     }
 }
 
@@ -268,7 +295,10 @@ impl LaunchPlan {
         }
         let command =
             c.command.iter().map(|a| expand(a, &item.name, config)).collect::<Result<Vec<_>, _>>()?;
-        let mounts = mounts(item, &c.volumes, config, settings)?;
+        let mounts = mounts(item, &c.volumes, config, settings)?
+            .into_iter()
+            .map(|m| BindMount { host: m.host, container: m.container, writable: m.writable })
+            .collect();
         let spec = RunSpec {
             name: container_name(&item.name),
             image: c.image.clone(),
@@ -360,7 +390,19 @@ mod tests {
             let item = item(&entry);
             let e = LaunchPlan::build(LaunchRequest::new(&item, &Value::Null)).unwrap_err();
             assert!(matches!(e, ServerError::Refused { .. }), "{volume}: {e}");
-            assert!(check_mounts(&item, &Value::Null).is_err(), "{volume}");
+            assert!(host_mounts(&item, &Value::Null).is_err(), "{volume}");
+        }
+        // Where the host path comes from: the user's configuration only when the host part is one
+        // reference, whole.
+        for (volume, from_catalog) in [
+            ("{{m.path}}:/data", false),
+            ("{{m.path}}", false),
+            ("{{m.path}}/../x:/data", true),
+            ("/srv/{{m.path}}:/data", true),
+            ("{{m.a}}{{m.b}}:/data", true),
+            ("/srv/data:/data", true),
+        ] {
+            assert_eq!(host_from_config(volume), !from_catalog, "{volume}");
         }
         // Through the user's own configuration too.
         let item = item(FS);

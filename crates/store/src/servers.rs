@@ -88,6 +88,19 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces the catalog entry a server runs from, if it is still `expected`; returns whether
+    /// it was replaced.
+    pub async fn set_server_item(&self, name: &str, expected: &str, item: &str) -> Result<bool, StoreError> {
+        let r = sqlx::query("UPDATE servers SET item = ?, updated_at = ? WHERE name = ? AND item = ?")
+            .bind(item)
+            .bind(self.clock.now_ms())
+            .bind(name)
+            .bind(expected)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
     pub async fn delete_server(&self, name: &str) -> Result<bool, StoreError> {
         let r = sqlx::query("DELETE FROM servers WHERE name = ?").bind(name).execute(&self.pool).await?;
         Ok(r.rows_affected() > 0)

@@ -17,4 +17,8 @@ config: JsonValue,
 /**
  * Secret values by catalog secret name; stored in the keychain, never in the database.
  */
-secrets: { [key in string]: string }, settings: ServerSettings | null, };
+secrets: { [key in string]: string }, settings: ServerSettings | null, 
+/**
+ * Host folders the catalog names itself that the user was shown and agrees to share.
+ */
+accept_mounts: Array<string>, };

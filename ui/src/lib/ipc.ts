@@ -12,6 +12,8 @@ import type { CatalogSourceView } from "../bindings/CatalogSourceView";
 import type { Locale } from "../bindings/Locale";
 import type { RefreshOutcome } from "../bindings/RefreshOutcome";
 import type { InstallRequest } from "../bindings/InstallRequest";
+import type { MountView } from "../bindings/MountView";
+import type { EntryChange } from "../bindings/EntryChange";
 import type { ServerProgress } from "../bindings/ServerProgress";
 import type { ServerView } from "../bindings/ServerView";
 import type { ToolInfo } from "../bindings/ToolInfo";
@@ -54,6 +56,9 @@ export const ipc = {
   catalogSourceRemove: (id: string) => call<boolean>("catalog_source_remove", { id }),
   catalogRefresh: (id: string | null) => call<RefreshOutcome[]>("catalog_refresh", { id }),
   serverInstall: (request: InstallRequest) => call<ServerView>("server_install", { request }),
+  serverMounts: (request: InstallRequest) => call<MountView[]>("server_mounts", { request }),
+  serverAcceptChange: (name: string, seen: EntryChange[]) =>
+    call<ServerView>("server_accept_change", { name, seen }),
   serverList: () => call<ServerView[]>("server_list"),
   serverStart: (name: string) => call<ServerView>("server_start", { name }),
   serverStop: (name: string) => call<ServerView>("server_stop", { name }),

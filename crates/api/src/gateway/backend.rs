@@ -170,7 +170,7 @@ impl GatewayBackend {
     }
 
     async fn item(&self, name: &str) -> Result<CatalogItem, BackendError> {
-        self.berth.catalog_item(name).await.map_err(|mut e| {
+        self.berth.entry_to_run(name).await.map_err(|mut e| {
             e.message = format!("No catalog server is named {name:?}. Use mcp-find to search for one.");
             backend_error(e)
         })
@@ -188,6 +188,23 @@ impl GatewayBackend {
                 "{} is not a container server; only container servers can be added to a session yet.",
                 item.name
             )));
+        }
+        // Folders a catalog names itself are shared only once the user has seen them, which
+        // installing the server asks; a session cannot agree for them.
+        let installed =
+            self.berth.store.server(&item.name).await.map_err(|e| backend_error(e.into()))?.is_some();
+        if !installed {
+            let mounts = berth_servers::host_mounts(item, config).map_err(|e| backend_error(e.into()))?;
+            let named: Vec<String> =
+                mounts.iter().filter(|m| m.from_catalog).map(|m| m.host.display().to_string()).collect();
+            if !named.is_empty() {
+                return Err(BackendError::new(format!(
+                    "{}'s catalog entry shares folders of this computer it names itself ({}). Install it in \
+                     Berth, which shows them to the user first, then add it again.",
+                    item.name,
+                    named.join(", ")
+                )));
+            }
         }
         let secrets = self.berth.resolve_secrets(item).await.map_err(backend_error)?;
         if !secrets.missing.is_empty() {

@@ -91,7 +91,7 @@ impl ImportReport {
 
 /// The version of the importers' rules a kept parsed form was made by; a form made by other rules
 /// is not used, and the copy is read again.
-const PARSED_VERSION: u32 = 1;
+const PARSED_VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Parsed<R> {

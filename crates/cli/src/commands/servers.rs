@@ -26,6 +26,18 @@ pub enum ServerCommand {
         /// Memory the container may use, in MB (64 to 262144).
         #[arg(long, default_value_t = ServerSettings::default().memory_mb)]
         memory_mb: u32,
+        /// Agree to share this folder of this computer, which the catalog entry names itself
+        /// (repeat for more). Without it, such an install is refused with the exact paths.
+        #[arg(long = "accept-mount", value_name = "PATH")]
+        accept_mounts: Vec<String>,
+    },
+    /// Show how the catalog's entry for an installed server changed since it was installed, and
+    /// with --yes use the new entry from its next start.
+    AcceptChange {
+        name: String,
+        /// Use the difference shown.
+        #[arg(long)]
+        yes: bool,
     },
     /// List installed servers and their status.
     Ls,
@@ -52,7 +64,7 @@ pub enum ServerCommand {
 
 pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<ExitCode, ApiError> {
     match cmd {
-        ServerCommand::Add { name, config, allow_writes, cpus, memory_mb } => {
+        ServerCommand::Add { name, config, allow_writes, cpus, memory_mb, accept_mounts } => {
             let config = match config {
                 Some(c) => serde_json::from_str(&c)
                     .map_err(|e| ApiError::validation(format!("--config is not valid JSON: {e}.")))?,
@@ -65,6 +77,7 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
                     config,
                     secrets: Default::default(),
                     settings: Some(settings),
+                    accept_mounts,
                 })
                 .await?;
             out.done(
@@ -73,6 +86,24 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
             );
         }
         ServerCommand::Ls => out.servers(&berth.server_list().await?),
+        ServerCommand::AcceptChange { name, yes } => {
+            let view = berth.server_show(&name).await?;
+            if view.offered_change.is_empty() {
+                out.done(&view, &format!("{name} runs what the catalog offers; there is nothing to accept."));
+            } else if !yes {
+                if out.json {
+                    out.done(&view, "");
+                } else {
+                    out.offered_change(&view);
+                }
+                return Ok(ExitCode::FAILURE);
+            } else {
+                let seen = view.offered_change.clone();
+                out.offered_change(&view);
+                let view = berth.server_accept_change(&name, seen).await?;
+                out.done(&view, &format!("{name} uses the catalog's new entry from its next start."));
+            }
+        }
         ServerCommand::Show { name } => out.server(&berth.server_show(&name).await?),
         ServerCommand::Start { name, call } => {
             let json = out.json;
