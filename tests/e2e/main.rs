@@ -7,6 +7,7 @@
 
 mod desktop;
 mod gateway;
+mod review;
 mod secrets;
 mod servers;
 mod sessions;

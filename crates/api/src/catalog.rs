@@ -18,6 +18,8 @@ pub(crate) struct LoadedCatalog {
     pub rejected: Vec<Rejection>,
     /// How many entries the built-in catalog has, for the sources overview.
     pub builtin_count: usize,
+    /// The sources' revision it was built from (`Store::catalog_revision`).
+    revision: (i64, i64, i64),
 }
 
 /// A search request from the UI or the CLI.
@@ -73,16 +75,23 @@ pub struct CatalogItemView {
 }
 
 impl Berth {
-    /// The loaded catalog, loading it from the built-in catalog and the cached sources on first use.
+    /// The loaded catalog, loading it from the built-in catalog and the cached sources on first use
+    /// and again when a source changed, in this process or another (the app and the CLI share the
+    /// database).
     pub(crate) async fn catalog(&self) -> Result<Arc<LoadedCatalog>, ApiError> {
-        if let Some(c) = self.catalog.read().await.as_ref() {
+        let revision = self.store.catalog_revision().await?;
+        if let Some(c) = self.catalog.read().await.as_ref()
+            && c.revision == revision
+        {
             return Ok(c.clone());
         }
         let mut slot = self.catalog.write().await;
-        if let Some(c) = slot.as_ref() {
+        if let Some(c) = slot.as_ref()
+            && c.revision == revision
+        {
             return Ok(c.clone());
         }
-        let loaded = Arc::new(self.load_catalog().await?);
+        let loaded = Arc::new(self.load_catalog(revision).await?);
         *slot = Some(loaded.clone());
         Ok(loaded)
     }
@@ -103,7 +112,7 @@ impl Berth {
         *self.catalog.write().await = None;
     }
 
-    async fn load_catalog(&self) -> Result<LoadedCatalog, ApiError> {
+    async fn load_catalog(&self, revision: (i64, i64, i64)) -> Result<LoadedCatalog, ApiError> {
         let builtin = berth_catalog::builtin::load();
         let builtin_count = builtin.items.len();
         let mut sources = vec![(crate::catalog_sources::BUILTIN_ID.to_owned(), builtin)];
@@ -130,7 +139,7 @@ impl Berth {
         })
         .await
         .map_err(|e| ApiError::internal("building the catalog index crashed").with_detail(e.to_string()))?;
-        Ok(LoadedCatalog { items: merged.items, index, rejected: merged.rejected, builtin_count })
+        Ok(LoadedCatalog { items: merged.items, index, rejected: merged.rejected, builtin_count, revision })
     }
 
     async fn lang(&self, locale: Option<Locale>) -> Result<&'static str, ApiError> {

@@ -285,3 +285,21 @@ async fn a_token_in_a_catalog_url_is_kept_in_the_keychain_and_never_shown() {
     assert!(b.catalog_source_remove(&added.id).await.unwrap());
     assert!(keychain.get(&key).unwrap().is_none());
 }
+
+#[tokio::test]
+async fn a_source_added_by_another_process_is_seen_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = berth(dir.path()).await;
+    let cli = berth(dir.path()).await;
+    assert!(names(&app, "zeta widgets").await.first().map(String::as_str) != Some("zeta-widgets"));
+    let file = dir.path().join("zeta.yaml");
+    std::fs::write(&file, CATALOG_V1).unwrap();
+    cli.catalog_source_add(file.to_str().unwrap(), Some("zeta")).await.unwrap();
+    assert_eq!(names(&app, "zeta widgets").await.first().map(String::as_str), Some("zeta-widgets"));
+    // A new copy, and a removal, are seen too.
+    std::fs::write(&file, CATALOG_V2).unwrap();
+    cli.catalog_refresh(Some("zeta")).await.unwrap();
+    assert!(names(&app, "omega").await.contains(&"omega-tools".to_string()));
+    cli.catalog_source_remove("zeta").await.unwrap();
+    assert!(!names(&app, "omega").await.contains(&"omega-tools".to_string()));
+}

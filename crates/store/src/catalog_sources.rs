@@ -68,8 +68,9 @@ impl Store {
         let now = self.clock.now_ms();
         sqlx::query(
             "INSERT INTO catalog_sources (id, kind, location, position, created_at, body, parsed, etag, \
-             last_modified, item_count, rejected_count, fetched_at, checked_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             last_modified, item_count, rejected_count, fetched_at, checked_at, revision) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+             (SELECT COALESCE(MAX(revision), 0) + 1 FROM catalog_sources))",
         )
         .bind(id)
         .bind(kind)
@@ -90,6 +91,16 @@ impl Store {
         self.catalog_source(id)
             .await?
             .ok_or_else(|| StoreError::Conflict(format!("catalog source {id} vanished")))
+    }
+
+    /// What the sources' content is at: it changes whenever a source is added, gets a new copy or
+    /// is removed, in any process.
+    pub async fn catalog_revision(&self) -> Result<(i64, i64, i64), StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(revision), 0), COALESCE(MAX(revision), 0) FROM catalog_sources",
+        )
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     pub async fn catalog_source(&self, id: &str) -> Result<Option<CatalogSourceRow>, StoreError> {
@@ -131,7 +142,8 @@ impl Store {
         if let Some(body) = fetch.body {
             sqlx::query(
                 "UPDATE catalog_sources SET body = ?, parsed = ?, etag = ?, last_modified = ?, item_count = ?, \
-                 rejected_count = ?, fetched_at = ?, checked_at = ?, last_error = NULL WHERE id = ?",
+                 rejected_count = ?, fetched_at = ?, checked_at = ?, last_error = NULL, \
+                 revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM catalog_sources) WHERE id = ?",
             )
             .bind(body)
             .bind(fetch.parsed)
