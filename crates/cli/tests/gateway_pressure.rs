@@ -1,6 +1,7 @@
 //! `berth gateway run --port 0` under pressure: out of file handles it waits instead of spinning,
 //! says so once and answers again as soon as connections close; slow or idle connections are
-//! closed; one client cannot open sessions without end; a body that is not JSON-RPC gets 400.
+//! closed; one client's sessions past its cap close the least recently used; a body that is not
+//! JSON-RPC gets 400.
 
 use std::io::{BufRead, Read, Write};
 use std::net::TcpStream;
@@ -185,34 +186,32 @@ fn one_client_cannot_open_sessions_without_end() {
     let berth = Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
     let (_process, port, token) = gateway(&berth, &[], None, &data.path().join("stderr.txt"));
     let most = berth_api::GatewayLimits::default().sessions_per_caller;
+    let list = r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#;
     let mut sessions = Vec::new();
     for _ in 0..most {
         let (status, answer, id) = post(port, &token, None, "application/json", INIT);
         assert_eq!(status, 200, "{answer}");
         sessions.push(id.expect("a session id"));
     }
-    let (_, answer, _) = post(port, &token, None, "application/json", INIT);
-    assert!(answer.contains(&format!("already has {most} open sessions")), "{answer}");
+    // Used just now, so not the least recently used.
+    let (status, _, _) = post(port, &token, Some(&sessions[0]), "application/json", list);
+    assert_eq!(status, 200);
 
-    // Ending one makes room for another.
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        s,
-        "DELETE /mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n\
-         Mcp-Session-Id: {}\r\nMcp-Protocol-Version: 2025-06-18\r\nConnection: close\r\n\r\n",
-        sessions[0]
-    )
-    .unwrap();
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 2"), "{answer}");
+    // One more: the client's least recently used session is closed, as if it had timed out.
+    let (status, answer, newest) = post(port, &token, None, "application/json", INIT);
+    assert_eq!(status, 200, "{answer}");
+    let newest = newest.expect("a session id");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let (status, answer, id) = post(port, &token, None, "application/json", INIT);
-        if status == 200 && id.is_some() && !answer.contains("open sessions") {
+        let (status, _, _) = post(port, &token, Some(&sessions[1]), "application/json", list);
+        if status == 404 {
             break;
         }
-        assert!(Instant::now() < deadline, "no room after a session ended: {answer}");
+        assert!(Instant::now() < deadline, "the least recently used session is still open ({status})");
         std::thread::sleep(Duration::from_millis(100));
+    }
+    for id in [&sessions[0], &sessions[2], &newest] {
+        let (status, answer, _) = post(port, &token, Some(id), "application/json", list);
+        assert_eq!(status, 200, "{answer}");
     }
 }

@@ -14,12 +14,14 @@ use http_body_util::{BodyExt, BodyStream, Full, StreamBody, combinators::BoxBody
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use rmcp::transport::common::server_side_http::SessionId;
+use rmcp::transport::streamable_http_server::session::SessionManager;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
-use crate::seats::Seats;
+use crate::book::SessionBook;
 use crate::{GatewaySession, SessionBackend, SessionOpener};
 
 /// Who presented a request's bearer token. The door puts it in the request's extensions, where a
@@ -218,15 +220,16 @@ pub struct HttpLimits {
     /// How long a connection may take to send a request's headers, and how long a kept-alive
     /// connection may wait for its next request, before it is closed.
     pub headers: Duration,
-    /// Open sessions one caller (a client's token, or the gateway's own) may have.
+    /// Open sessions one caller (a client's token, or the gateway's own) may have; opening one
+    /// more closes the caller's least recently used.
     pub sessions_per_caller: usize,
-    /// Open sessions in all.
+    /// Open sessions in all; opening one more closes the least recently used.
     pub sessions: usize,
 }
 
 impl Default for HttpLimits {
     fn default() -> Self {
-        Self { idle: IDLE_TIMEOUT, headers: Duration::from_secs(30), sessions_per_caller: 16, sessions: 64 }
+        Self { idle: IDLE_TIMEOUT, headers: Duration::from_secs(30), sessions_per_caller: 8, sessions: 32 }
     }
 }
 
@@ -270,6 +273,11 @@ fn parse_error() -> Response<Body> {
     r
 }
 
+/// The `Mcp-Session-Id` a request names or a response assigns.
+fn session_id(headers: &hyper::HeaderMap) -> Option<String> {
+    headers.get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
 fn says_json(req: &Request<Incoming>) -> bool {
     req.headers()
         .get(hyper::header::CONTENT_TYPE)
@@ -304,10 +312,11 @@ where
     let opener: Arc<dyn SessionOpener<B>> = Arc::new(opener);
     let mut sessions = LocalSessionManager::default();
     sessions.session_config.keep_alive = Some(limits.idle);
-    let seats = Seats::new(limits.sessions_per_caller, limits.sessions);
+    let sessions = Arc::new(sessions);
+    let book = Arc::new(SessionBook::new(limits.sessions_per_caller, limits.sessions));
     let mcp = StreamableHttpService::new(
-        move || Ok(GatewaySession::opening(opener.clone(), seats.clone())),
-        Arc::new(sessions),
+        move || Ok(GatewaySession::opening(opener.clone())),
+        sessions.clone(),
         config,
     );
     let door = Arc::new(Door::new(token, clients, port));
@@ -325,29 +334,49 @@ where
             let _ = stream.set_nodelay(true);
             let mcp = mcp.clone();
             let door = door.clone();
+            let (book, sessions) = (book.clone(), sessions.clone());
             let conn_stop = stop.clone();
             let http1 = http1.clone();
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
                     let mut mcp = mcp.clone();
                     let door = door.clone();
+                    let (book, sessions) = (book.clone(), sessions.clone());
                     async move {
                         if req.uri().path() == "/health" {
                             return Ok::<_, Infallible>(reply(StatusCode::OK, "ok"));
                         }
-                        match admit(&req, &door).await {
+                        let caller = match admit(&req, &door).await {
                             Ok(caller) => {
-                                req.extensions_mut().insert(caller);
+                                req.extensions_mut().insert(caller.clone());
+                                caller
                             }
                             Err(refusal) => return Ok(refusal.response()),
-                        }
+                        };
                         if req.uri().path() != "/mcp" {
                             return Ok(reply(StatusCode::NOT_FOUND, "the MCP endpoint is /mcp"));
                         }
                         // A GET opens a stream meant to stay open; only a POST's ends with its answer.
                         let post = req.method() == hyper::Method::POST;
                         let json = post && says_json(&req);
+                        let session = session_id(req.headers());
+                        if let Some(id) = &session {
+                            book.used(id);
+                        }
+                        let delete = req.method() == hyper::Method::DELETE;
                         let response = tower_service::Service::call(&mut mcp, req).await?;
+                        match (&session, session_id(response.headers())) {
+                            (Some(id), _) if delete => book.ended(id),
+                            (None, Some(opened)) => {
+                                for id in book.opened(&opened, &caller) {
+                                    let sessions = sessions.clone();
+                                    tokio::spawn(async move {
+                                        let _ = sessions.close_session(&SessionId::from(id)).await;
+                                    });
+                                }
+                            }
+                            _ => {}
+                        }
                         // rmcp answers a JSON body it cannot read as it answers a body that is not
                         // JSON at all (415); a client needs to know its JSON was at fault.
                         if json && response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {

@@ -8,12 +8,12 @@
 //! the caller.
 
 mod backend;
+mod book;
 mod dynamic;
 mod forward;
 mod handler;
 mod http;
 mod routes;
-mod seats;
 mod session;
 
 pub use backend::{

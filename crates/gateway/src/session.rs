@@ -18,7 +18,6 @@ use rmcp::{ErrorData, Peer, RoleClient, RoleServer};
 
 use crate::forward::forward_to;
 use crate::routes::Routes;
-use crate::seats::{Seat, Seats};
 use crate::{BackendError, Caller, SessionBackend};
 
 /// What the gateway keeps for one session. Its backend holds it, so every request served from
@@ -65,9 +64,6 @@ pub(crate) struct Slot<B: SessionBackend> {
     owned: AtomicBool,
     /// Who opened that session: only they may use it, whoever else learns its id.
     opened_by: std::sync::OnceLock<Caller>,
-    /// The caps a new session must fit in (HTTP only), and the place this one holds.
-    seats: Option<Seats>,
-    seat: std::sync::OnceLock<Seat>,
 }
 
 impl<B: SessionBackend> Drop for Slot<B> {
@@ -125,23 +121,19 @@ impl<B: SessionBackend> GatewaySession<B> {
             opener: None,
             owned: AtomicBool::new(false),
             opened_by: std::sync::OnceLock::new(),
-            seats: None,
-            seat: std::sync::OnceLock::new(),
         };
         Self { slot: Arc::new(slot) }
     }
 
     /// A session whose backend `opener` opens when the first request arrives: a new one when
-    /// that request is `initialize` (closed when the session ends, and only if `seats` has room
-    /// for it), else the caller's shared stateless one.
-    pub(crate) fn opening(opener: Arc<dyn SessionOpener<B>>, seats: Seats) -> Self {
+    /// that request is `initialize` (closed when the session ends), else the caller's shared
+    /// stateless one.
+    pub fn opening(opener: Arc<dyn SessionOpener<B>>) -> Self {
         let slot = Slot {
             backend: tokio::sync::OnceCell::new(),
             opener: Some(opener),
             owned: AtomicBool::new(false),
             opened_by: std::sync::OnceLock::new(),
-            seats: Some(seats),
-            seat: std::sync::OnceLock::new(),
         };
         Self { slot: Arc::new(slot) }
     }
@@ -158,9 +150,6 @@ impl<B: SessionBackend> GatewaySession<B> {
                 let how = how();
                 let owned = match &how {
                     Opening::Session(caller) => {
-                        if let Some(seats) = &self.slot.seats {
-                            let _ = self.slot.seat.set(seats.take(caller).map_err(BackendError::new)?);
-                        }
                         let _ = self.slot.opened_by.set(caller.clone());
                         true
                     }
