@@ -215,3 +215,26 @@ fn one_client_cannot_open_sessions_without_end() {
         assert_eq!(status, 200, "{answer}");
     }
 }
+
+#[test]
+fn an_initialize_larger_than_a_client_sends_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let berth = Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
+    let (_process, port, token) = gateway(&berth, &[], None, &data.path().join("stderr.txt"));
+    let name = "x".repeat(berth_gateway::MOST_INITIALIZE);
+    let big = INIT.replace("\"raw\"", &format!("\"{name}\""));
+    for _ in 0..3 {
+        let (status, answer, id) = post(port, &token, None, "application/json", &big);
+        assert_eq!(status, 413, "{}", &answer[..answer.len().min(300)]);
+        assert!(answer.contains("initialize request may hold at most") && id.is_none());
+    }
+    // A large stateless call is not an initialize, and a normal initialize opens a session.
+    let call = format!(
+        r#"{{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{{"_meta":{{"pad":"{name}"}}}}}}"#
+    );
+    let (status, _, _) = post(port, &token, None, "application/json", &call);
+    assert_ne!(status, 413);
+    let (status, _, id) = post(port, &token, None, "application/json", INIT);
+    assert_eq!(status, 200);
+    assert!(id.is_some());
+}

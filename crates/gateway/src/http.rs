@@ -229,7 +229,7 @@ pub struct HttpLimits {
 
 impl Default for HttpLimits {
     fn default() -> Self {
-        Self { idle: IDLE_TIMEOUT, headers: Duration::from_secs(30), sessions_per_caller: 8, sessions: 32 }
+        Self { idle: IDLE_TIMEOUT, headers: Duration::from_secs(30), sessions_per_caller: 32, sessions: 128 }
     }
 }
 
@@ -263,6 +263,46 @@ async fn accept(listener: &TcpListener, failing: &mut Option<Duration>) -> TcpSt
             }
         }
     }
+}
+
+/// The most a request body may hold (rmcp's own limit, applied here to bodies read early).
+const MOST_BODY: usize = 4 * 1024 * 1024;
+
+/// The most an `initialize` request may hold. A session keeps what its client sent at
+/// `initialize` for as long as it lasts, and real clients send a few kilobytes.
+pub const MOST_INITIALIZE: usize = 64 * 1024;
+
+type InBody = http_body_util::Either<Incoming, Full<Bytes>>;
+
+/// Reads a POST that opens no session yet (an `initialize`, or a stateless request) whole, and
+/// refuses an `initialize` larger than [`MOST_INITIALIZE`]; other requests pass as they came.
+async fn early_read(req: Request<Incoming>, opens: bool) -> Result<Request<InBody>, Response<Body>> {
+    if !opens {
+        return Ok(req.map(http_body_util::Either::Left));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match http_body_util::Limited::new(body, MOST_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            let text = format!("Payload Too Large: request body exceeds {MOST_BODY} bytes");
+            return Err(reply(StatusCode::PAYLOAD_TOO_LARGE, &text));
+        }
+    };
+    if bytes.len() > MOST_INITIALIZE && is_initialize(&bytes) {
+        let text = format!("An initialize request may hold at most {MOST_INITIALIZE} bytes");
+        return Err(reply(StatusCode::PAYLOAD_TOO_LARGE, &text));
+    }
+    Ok(Request::from_parts(parts, http_body_util::Either::Right(Full::new(bytes))))
+}
+
+/// Whether a JSON-RPC body is an `initialize` request (anything unreadable is left to rmcp).
+fn is_initialize(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Method<'a> {
+        #[serde(borrow)]
+        method: Option<std::borrow::Cow<'a, str>>,
+    }
+    serde_json::from_slice::<Method>(body).is_ok_and(|m| m.method.as_deref() == Some("initialize"))
 }
 
 /// A body rmcp could not read as JSON-RPC: the JSON-RPC parse error, with HTTP's 400.
@@ -364,6 +404,10 @@ where
                             book.used(id);
                         }
                         let delete = req.method() == hyper::Method::DELETE;
+                        let req = match early_read(req, post && session.is_none()).await {
+                            Ok(req) => req,
+                            Err(refused) => return Ok(refused),
+                        };
                         let response = tower_service::Service::call(&mut mcp, req).await?;
                         match (&session, session_id(response.headers())) {
                             (Some(id), _) if delete => book.ended(id),

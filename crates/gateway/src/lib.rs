@@ -19,5 +19,7 @@ mod session;
 pub use backend::{
     BackendError, CallReport, ConfigChange, ExecOutcome, FoundServer, SessionBackend, SessionTool,
 };
-pub use http::{Caller, ClientTokens, HttpGateway, HttpLimits, IDLE_TIMEOUT, NoClientTokens, serve_http};
+pub use http::{
+    Caller, ClientTokens, HttpGateway, HttpLimits, IDLE_TIMEOUT, MOST_INITIALIZE, NoClientTokens, serve_http,
+};
 pub use session::{GatewaySession, Opening, SessionOpener, SessionState};
