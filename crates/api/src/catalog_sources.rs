@@ -250,10 +250,7 @@ impl Berth {
         }
         // Read and imported before anything is stored, then stored with its content at once: an
         // add that fails or is cut short (the process killed mid-download) leaves no source.
-        let not_added = |mut e: ApiError| {
-            e.message = format!("{} The source was not added.", e.message);
-            e
-        };
+        let not_added = |e: ApiError| e.then(crate::msg!("msg.source.not_added"));
         let fetched = match &full_url {
             Some(url) => self.fetch_url(url, &Conditional::default()).await,
             None => self.fetch_source(kind, &location).await,

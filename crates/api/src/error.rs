@@ -1,7 +1,16 @@
 //! `ApiError`: the one error shape every facade function returns, with a closed set of codes.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+use crate::messages::{Msg, render};
+use crate::msg;
+use crate::settings::Locale;
+
+/// The key of a message made of two (`ApiError::then`).
+const THEN: &str = "msg.then";
 
 /// What kind of failure an [`ApiError`] is. The UI branches on this and localises the text; it
 /// never parses messages. New codes are added here, deliberately, never made up at call sites.
@@ -54,7 +63,9 @@ impl ErrorCode {
 }
 
 /// The error every facade function returns. `message` says what happened, why, and what to do
-/// next; `detail` carries the underlying technical cause for logs and "show details".
+/// next, in English; `key` and `params` are the same message in the shared dictionaries, so the
+/// window and the CLI show it in the user's language. `detail` carries the underlying technical
+/// cause for logs and "show details".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
@@ -63,11 +74,76 @@ pub struct ApiError {
     pub detail: Option<String>,
     /// Whether trying the same thing again may succeed without the user changing anything.
     pub retryable: bool,
+    /// The message's key, when it has one.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The values of the message's placeholders.
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
 }
 
 impl ApiError {
+    /// An error whose message has no key yet; it shows in English in every language.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), detail: None, retryable: false }
+        Self {
+            code,
+            message: message.into(),
+            detail: None,
+            retryable: false,
+            key: None,
+            params: BTreeMap::new(),
+        }
+    }
+
+    /// An error with a message from the dictionaries.
+    pub fn msg(code: ErrorCode, m: Msg) -> Self {
+        Self { message: m.english(), key: Some(m.key.to_owned()), params: m.params, ..Self::new(code, "") }
+    }
+
+    /// The message in `locale`.
+    pub fn text(&self, locale: Locale) -> String {
+        match self.key.as_deref() {
+            Some(THEN) => {
+                let part = |side: &str| {
+                    let prefix = format!("{side}_");
+                    let params: BTreeMap<String, String> = self
+                        .params
+                        .iter()
+                        .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|k| (k.to_owned(), v.clone())))
+                        .collect();
+                    match self.params.get(side) {
+                        Some(key) => render(locale, key, &params),
+                        None => params.get("text").cloned().unwrap_or_default(),
+                    }
+                };
+                format!("{} {}", part("a"), part("b"))
+            }
+            Some(key) => render(locale, key, &self.params),
+            None => self.message.clone(),
+        }
+    }
+
+    /// Puts `m` after the message, in every language (what was not done because of it, say):
+    /// the result's key is `msg.then`, whose parameters `a` and `b` name the two parts' keys and
+    /// `a_*` and `b_*` carry their parameters.
+    pub fn then(mut self, m: Msg) -> Self {
+        let mut params: BTreeMap<String, String> = match self.key.take() {
+            Some(key) => {
+                let mut p: BTreeMap<String, String> = std::mem::take(&mut self.params)
+                    .into_iter()
+                    .map(|(k, v)| (format!("a_{k}"), v))
+                    .collect();
+                p.insert("a".into(), key);
+                p
+            }
+            None => BTreeMap::from([("a_text".to_owned(), self.message.clone())]),
+        };
+        params.extend(m.params.iter().map(|(k, v)| (format!("b_{k}"), v.clone())));
+        params.insert("b".into(), m.key.to_owned());
+        self.message = format!("{} {}", self.message, m.english());
+        self.key = Some(THEN.into());
+        self.params = params;
+        self
     }
 
     pub fn validation(message: impl Into<String>) -> Self {
@@ -93,23 +169,16 @@ impl From<berth_store::StoreError> for ApiError {
     fn from(e: berth_store::StoreError) -> Self {
         use berth_store::StoreError as E;
         if let E::Conflict(what) = &e {
-            return Self::new(
-                ErrorCode::Conflict,
-                format!("{what}. Use a different name or location, or remove the existing one first."),
-            );
+            return Self::msg(ErrorCode::Conflict, msg!("msg.store.conflict", what = what));
         }
-        let message = match &e {
-            E::TooNew { .. } => format!("{e}."),
-            E::DataDir { .. } => {
-                format!("{e}. Check that the folder is writable or set BERTH_DATA_DIR to another one.")
-            }
-            _ => format!(
-                "Berth could not read or write its database. Close other Berth windows or commands \
-                 that may hold it and try again; `berth doctor` checks it. ({e})"
-            ),
+        let m = match &e {
+            E::TooNew { .. } => msg!("msg.store.too_new", reason = &e),
+            E::DataDir { .. } => msg!("msg.store.data_dir", reason = &e),
+            _ => msg!("msg.store.failed", reason = &e),
         };
-        let retryable = matches!(e, E::Sql(_) | E::Open { .. });
-        Self { code: ErrorCode::Storage, message, detail: Some(format!("{e:?}")), retryable }
+        let mut out = Self::msg(ErrorCode::Storage, m).with_detail(format!("{e:?}"));
+        out.retryable = matches!(e, E::Sql(_) | E::Open { .. });
+        out
     }
 }
 
@@ -117,26 +186,27 @@ impl From<berth_secrets::SecretError> for ApiError {
     fn from(e: berth_secrets::SecretError) -> Self {
         use berth_secrets::SecretError as E;
         match e {
-            E::Unavailable { reason, fix } => Self {
-                code: ErrorCode::KeychainUnavailable,
-                message: format!(
-                    "The OS keychain is not available, so Berth cannot store or read secrets. {fix}"
-                ),
-                detail: Some(reason),
-                retryable: true,
-            },
-            E::InvalidKey { key, reason } => {
-                Self::validation(format!("{key:?} is not a valid secret name: {reason}."))
+            E::Unavailable { reason, fix } => {
+                Self::msg(ErrorCode::KeychainUnavailable, msg!("msg.keychain.unavailable", fix = fix))
+                    .with_detail(reason)
+                    .retryable()
             }
-            E::Backend { key, reason } => Self {
-                code: ErrorCode::KeychainUnavailable,
-                message: format!(
-                    "The OS keychain refused the operation on {key}. Unlock the keychain and try again."
-                ),
-                detail: Some(reason),
-                retryable: true,
-            },
+            E::InvalidKey { key, reason } => {
+                Self::msg(ErrorCode::Validation, msg!("msg.secret.invalid_key", key = key, reason = reason))
+            }
+            E::Backend { key, reason } => {
+                Self::msg(ErrorCode::KeychainUnavailable, msg!("msg.keychain.refused", key = key))
+                    .with_detail(reason)
+                    .retryable()
+            }
         }
+    }
+}
+
+impl ApiError {
+    /// A runtime error other than a failed pull.
+    pub(crate) fn from_runtime_other(e: &berth_runtime::RuntimeError) -> Self {
+        Self::msg(ErrorCode::DockerUnavailable, msg!("msg.docker.engine", reason = &e))
     }
 }
 
@@ -144,29 +214,19 @@ impl From<berth_runtime::RuntimeError> for ApiError {
     fn from(e: berth_runtime::RuntimeError) -> Self {
         use berth_runtime::RuntimeError as E;
         match &e {
-            E::Unavailable { host, .. } => Self {
-                code: ErrorCode::DockerUnavailable,
-                message: format!(
-                    "The Docker engine at {host} is not reachable, so containers cannot run. Start \
-                     Docker (Docker Desktop, or `sudo systemctl start docker` on Linux) or set \
-                     DOCKER_HOST to your engine, then retry. Catalogs and remote servers keep working."
-                ),
-                detail: Some(e.to_string()),
-                retryable: true,
-            },
-            E::Engine(_) => Self::new(ErrorCode::DockerUnavailable, format!("{e}. Check `docker info`."))
+            E::Unavailable { host, .. } => {
+                Self::msg(ErrorCode::DockerUnavailable, msg!("msg.docker.unavailable", host = host))
+                    .with_detail(e.to_string())
+                    .retryable()
+            }
+            E::Engine(_) => Self::msg(ErrorCode::DockerUnavailable, msg!("msg.docker.engine", reason = &e))
                 .with_detail(e.to_string()),
-            E::Pull { .. } => Self::new(
-                ErrorCode::NotFound,
-                format!("{e}. Check the image name and that its registry is reachable, then try again."),
-            )
-            .retryable(),
-            E::NoSuchContainer(_) => Self::new(
-                ErrorCode::NotFound,
-                format!("{e}; it was probably removed outside Berth. Start the server again."),
-            ),
+            E::Pull { .. } => crate::pull_error::pull_error(&e),
+            E::NoSuchContainer(_) => {
+                Self::msg(ErrorCode::NotFound, msg!("msg.docker.no_container", reason = &e))
+            }
             E::InvalidSpec(_) => {
-                Self::validation(format!("{e}. Fix the server's configuration and try again."))
+                Self::msg(ErrorCode::Validation, msg!("msg.docker.invalid_spec", reason = &e))
             }
         }
     }
@@ -181,11 +241,18 @@ mod tests {
         let e = ApiError::new(ErrorCode::StateMismatch, "The sign-in link does not match.")
             .with_detail("state unknown")
             .retryable();
-        expect_test::expect![[r#"{"code":"state_mismatch","message":"The sign-in link does not match.","detail":"state unknown","retryable":true}"#]]
+        expect_test::expect![[r#"{"code":"state_mismatch","message":"The sign-in link does not match.","detail":"state unknown","retryable":true,"key":null,"params":{}}"#]]
             .assert_eq(&serde_json::to_string(&e).unwrap());
         let plain = ApiError::validation("bad");
-        expect_test::expect![[r#"{"code":"validation","message":"bad","detail":null,"retryable":false}"#]]
-            .assert_eq(&serde_json::to_string(&plain).unwrap());
+        expect_test::expect![[
+            r#"{"code":"validation","message":"bad","detail":null,"retryable":false,"key":null,"params":{}}"#
+        ]]
+        .assert_eq(&serde_json::to_string(&plain).unwrap());
+        let keyed = ApiError::msg(ErrorCode::NotFound, msg!("msg.server.not_installed", name = "zeta"));
+        expect_test::expect![[r#"{"code":"not_found","message":"No server named zeta is installed. `berth server ls` lists them.","detail":null,"retryable":false,"key":"msg.server.not_installed","params":{"name":"zeta"}}"#]]
+            .assert_eq(&serde_json::to_string(&keyed).unwrap());
+        assert!(keyed.text(Locale::Ja).contains("zeta"));
+        assert_ne!(keyed.text(Locale::Ja), keyed.message);
     }
 
     #[test]

@@ -16,7 +16,9 @@ pub mod deep_link;
 mod doctor;
 mod error;
 mod gateway;
+pub mod messages;
 pub mod paths;
+mod pull_error;
 mod secrets;
 #[cfg(test)]
 mod send_probe;

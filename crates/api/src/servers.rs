@@ -122,10 +122,7 @@ impl ServerStatus {
 }
 
 pub(crate) fn not_installed(name: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::NotFound,
-        format!("No server named {name:?} is installed. `berth server ls` lists them."),
-    )
+    ApiError::msg(ErrorCode::NotFound, crate::msg!("msg.server.not_installed", name = name))
 }
 
 /// An installed server as stored: the catalog entry it was installed from, its configuration and

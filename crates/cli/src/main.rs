@@ -67,7 +67,7 @@ fn main() -> ExitCode {
     if !matches!(cli.command, Command::Gateway(_)) {
         quiet_on_closed_output();
     }
-    let out = Output { json: cli.json };
+    let out = Output { json: cli.json, locale: Default::default() };
     let Some(data_dir) = cli.data_dir.clone().or_else(berth_api::paths::default_data_dir) else {
         out.error(&ApiError::validation(
             "Berth cannot find your home directory's data folder. Pass --data-dir or set BERTH_DATA_DIR.",
@@ -112,6 +112,9 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
         clock: None,
     };
     let berth = Berth::open(options).await?;
+    if let Ok(settings) = berth.settings().await {
+        let _ = out.locale.set(settings.effective_locale);
+    }
     let result = match cli.command {
         Command::Doctor => app::doctor(&berth, out).await,
         Command::Info => app::info(&berth, out).await,

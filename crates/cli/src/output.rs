@@ -30,6 +30,8 @@ use berth_api::{
 
 pub struct Output {
     pub json: bool,
+    /// The language of messages: the locale setting, once Berth is open.
+    pub locale: std::sync::OnceLock<berth_api::Locale>,
 }
 
 impl Output {
@@ -42,7 +44,8 @@ impl Output {
         if self.json {
             self.print_json(e);
         } else {
-            esay!("error: {}", e.message);
+            let locale = self.locale.get().copied().unwrap_or(berth_api::Locale::En);
+            esay!("error: {}", e.text(locale));
             if let Some(d) = &e.detail {
                 esay!("  detail: {d}");
             }

@@ -3,10 +3,20 @@ import type { ErrorCode } from "./ErrorCode";
 
 /**
  * The error every facade function returns. `message` says what happened, why, and what to do
- * next; `detail` carries the underlying technical cause for logs and "show details".
+ * next, in English; `key` and `params` are the same message in the shared dictionaries, so the
+ * window and the CLI show it in the user's language. `detail` carries the underlying technical
+ * cause for logs and "show details".
  */
 export type ApiError = { code: ErrorCode, message: string, detail: string | null, 
 /**
  * Whether trying the same thing again may succeed without the user changing anything.
  */
-retryable: boolean, };
+retryable: boolean, 
+/**
+ * The message's key, when it has one.
+ */
+key: string | null, 
+/**
+ * The values of the message's placeholders.
+ */
+params: { [key in string]: string }, };

@@ -17,5 +17,5 @@ export function toApiError(e: unknown): ApiError {
   if (isApiError(e)) return e;
   // Tauri rejects with a plain string when a command is missing or its arguments do not parse.
   const message = typeof e === "string" ? e : e instanceof Error ? e.message : JSON.stringify(e);
-  return { code: "internal", message, detail: null, retryable: false };
+  return { code: "internal", message, detail: null, retryable: false, key: null, params: {} };
 }

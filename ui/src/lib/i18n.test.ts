@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dictionaries, errorHeadline, resolveLocale, translate } from "./i18n";
+import { dictionaries, errorHeadline, errorText, resolveLocale, translate } from "./i18n";
 import { toApiError } from "./errors";
 
 describe("translations", () => {
@@ -63,5 +63,23 @@ describe("IPC errors", () => {
     expect(toApiError(api)).toBe(api);
     expect(toApiError("command not found").code).toBe("internal");
     expect(toApiError({ code: "made_up", message: "x" }).code).toBe("internal");
+  });
+});
+
+describe("backend messages", () => {
+  it("show in the user's language from their key and parameters", () => {
+    const e = { code: "not_found" as const, message: "No server named zeta is installed.", detail: null,
+      retryable: false, key: "msg.server.not_installed", params: { name: "zeta" } };
+    expect(errorText("en", e)).toBe(translate("en", "msg.server.not_installed", { name: "zeta" }));
+    expect(errorText("ja", e)).toContain("zeta");
+    expect(errorText("ja", e)).not.toBe(errorText("en", e));
+    // A message without a key shows as sent.
+    expect(errorText("ja", { ...e, key: null })).toBe(e.message);
+  });
+
+  it("join a two-part message in one language", () => {
+    const e = { code: "network" as const, message: "x", detail: null, retryable: true, key: "msg.then",
+      params: { a: "msg.pull.failed", a_image: "a/b", b: "msg.source.not_added" } };
+    expect(errorText("ja", e)).toBe(`${translate("ja", "msg.pull.failed", { image: "a/b" })} ${translate("ja", "msg.source.not_added")}`);
   });
 });

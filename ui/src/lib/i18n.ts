@@ -28,3 +28,23 @@ export function resolveLocale(pref: LocalePreference, system: string | null | un
 export function errorHeadline(locale: Locale, error: ApiError): string {
   return translate(locale, `error.${error.code}`);
 }
+
+/** An API error's message in the locale: from its key and parameters when it has them (as the
+ *  backend renders them), else the English text it carries. */
+export function errorText(locale: Locale, error: ApiError): string {
+  const params = error.params ?? {};
+  if (error.key === "msg.then") {
+    const part = (side: "a" | "b") => {
+      const prefix = `${side}_`;
+      const own = Object.fromEntries(
+        Object.entries(params)
+          .filter(([k]) => k.startsWith(prefix))
+          .map(([k, v]) => [k.slice(prefix.length), v]),
+      ) as Record<string, string>;
+      const key = params[side];
+      return key ? translate(locale, key, own) : (own.text ?? "");
+    };
+    return `${part("a")} ${part("b")}`;
+  }
+  return error.key ? translate(locale, error.key, params as Record<string, string>) : error.message;
+}

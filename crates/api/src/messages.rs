@@ -1,0 +1,107 @@
+//! Every text Berth's backend shows a person (errors, the system check, progress, the tray, the
+//! Logs page) has a stable key and parameters, written `msg!("msg.server.not_installed", name =
+//! n)`. The texts for each language live in one place, the UI's dictionaries
+//! (`ui/src/i18n/{en,ja}.json`), which the window, the tray and the CLI all read; a test fails
+//! when a key used here lacks its English or Japanese text.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+
+use crate::settings::Locale;
+
+static EN: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("../../../ui/src/i18n/en.json")).expect("en.json parses")
+});
+static JA: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("../../../ui/src/i18n/ja.json")).expect("ja.json parses")
+});
+
+/// A message: its key and the values of its `{placeholders}` (names, paths, commands).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Msg {
+    pub key: &'static str,
+    pub params: BTreeMap<String, String>,
+}
+
+/// `msg!(<key literal>, name = value, ...)`: a [`Msg`] whose parameters are the named values.
+#[macro_export]
+macro_rules! msg {
+    ($key:literal $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::messages::Msg::new($key)$(.with(stringify!($name), $value))*
+    };
+}
+
+impl Msg {
+    pub fn new(key: &'static str) -> Self {
+        Self { key, params: BTreeMap::new() }
+    }
+
+    pub fn with(mut self, name: &str, value: impl std::fmt::Display) -> Self {
+        self.params.insert(name.to_owned(), value.to_string());
+        self
+    }
+
+    /// The text in `locale`.
+    pub fn text(&self, locale: Locale) -> String {
+        render(locale, self.key, &self.params)
+    }
+
+    /// The text in English, which logs and `ApiError::message` carry.
+    pub fn english(&self) -> String {
+        self.text(Locale::En)
+    }
+}
+
+/// The text of `key` in `locale` (else English, else the key) with `params` filled in.
+pub fn render(locale: Locale, key: &str, params: &BTreeMap<String, String>) -> String {
+    let table = match locale {
+        Locale::Ja => &*JA,
+        Locale::En => &*EN,
+    };
+    let text = table.get(key).or_else(|| EN.get(key)).map(String::as_str).unwrap_or(key);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if after[..close].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                let name = &after[..close];
+                match params.get(name) {
+                    Some(v) => out.push_str(v),
+                    None => out.push_str(&rest[open..open + close + 2]),
+                }
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether both languages have a text for `key`.
+pub fn known(key: &str) -> bool {
+    EN.contains_key(key) && JA.contains_key(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_in_either_language() {
+        let m = Msg::new("logs.files").with("dir", "/tmp/x");
+        assert_eq!(m.english(), "Log files are written to /tmp/x.");
+        assert!(m.text(Locale::Ja).contains("/tmp/x"));
+        assert_ne!(m.text(Locale::Ja), m.english());
+        assert_eq!(render(Locale::En, "no.such.key", &BTreeMap::new()), "no.such.key");
+        // Unknown placeholders and stray braces stay as written.
+        let mut p = BTreeMap::new();
+        p.insert("x".into(), "1".into());
+        assert_eq!(render(Locale::En, "{x} {y} {not a name}", &p), "1 {y} {not a name}");
+    }
+}
