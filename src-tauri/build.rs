@@ -28,6 +28,7 @@ const COMMANDS: &[&str] = &[
     "session_list",
     "session_act",
     "call_log",
+    "events",
     "client_setups",
     "client_connect",
     "gateway_status",

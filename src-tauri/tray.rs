@@ -1,6 +1,7 @@
-//! The tray icon and its menu: open the window, start or stop each installed server, quit.
+//! The tray icon and its menu, in the chosen language: open the window, turn the gateway on or
+//! off, start or stop each installed server, quit. A failed action shows a notification.
 
-use berth_api::{Berth, ServerStatus};
+use berth_api::{ApiError, Berth, Locale, ServerStatus, msg};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Listener, Manager, Wry, image::Image};
@@ -17,11 +18,15 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(include_bytes!("../icons/tray.png"))?)
         .tooltip("Berth")
-        .menu(&base_menu(app, &[], None)?)
+        .menu(&base_menu(app, Locale::En, &[], None)?)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .build(app)?;
     // The menu follows what changed, wherever the change was made.
-    for event in [crate::commands::servers::EVENT_SERVERS_CHANGED, crate::EVENT_GATEWAY_CHANGED] {
+    for event in [
+        crate::commands::servers::EVENT_SERVERS_CHANGED,
+        crate::EVENT_GATEWAY_CHANGED,
+        crate::commands::settings::EVENT_SETTINGS_CHANGED,
+    ] {
         let handle = app.clone();
         app.listen_any(event, move |_| refresh(&handle));
     }
@@ -31,31 +36,56 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
 
 fn base_menu(
     app: &AppHandle,
+    locale: Locale,
     servers: &[(String, ServerStatus)],
     gateway: Option<&str>,
 ) -> tauri::Result<Menu<Wry>> {
+    let item = |id: String, label: berth_api::messages::Msg, enabled: bool| {
+        MenuItem::with_id(app, id, label.text(locale), enabled, None::<&str>)
+    };
     let menu = Menu::new(app)?;
-    menu.append(&MenuItem::with_id(app, OPEN, "Open Berth", true, None::<&str>)?)?;
+    menu.append(&item(OPEN.into(), msg!("tray.open"), true)?)?;
     menu.append(&PredefinedMenuItem::separator(app)?)?;
-    let toggle = if gateway.is_some() { "Turn gateway off" } else { "Turn gateway on" };
-    menu.append(&MenuItem::with_id(app, GATEWAY_TOGGLE, toggle, true, None::<&str>)?)?;
-    menu.append(&MenuItem::with_id(app, GATEWAY_COPY, "Copy gateway URL", gateway.is_some(), None::<&str>)?)?;
+    let toggle = if gateway.is_some() { msg!("tray.gateway.off") } else { msg!("tray.gateway.on") };
+    menu.append(&item(GATEWAY_TOGGLE.into(), toggle, true)?)?;
+    menu.append(&item(GATEWAY_COPY.into(), msg!("tray.gateway.copy"), gateway.is_some())?)?;
     menu.append(&PredefinedMenuItem::separator(app)?)?;
     if servers.is_empty() {
-        menu.append(&MenuItem::with_id(app, "none", "No servers installed", false, None::<&str>)?)?;
+        menu.append(&item("none".into(), msg!("tray.servers.none"), false)?)?;
     }
     for (name, status) in servers {
         let (action, label) = match status {
-            ServerStatus::Running => ("stop", format!("Stop {name}")),
-            ServerStatus::Pulling | ServerStatus::Starting => ("none", format!("{name} (starting…)")),
-            _ => ("start", format!("Start {name}")),
+            ServerStatus::Running => ("stop", msg!("tray.server.stop", name = name)),
+            ServerStatus::Pulling | ServerStatus::Starting => {
+                ("none", msg!("tray.server.starting", name = name))
+            }
+            _ => ("start", msg!("tray.server.start", name = name)),
         };
-        let id = format!("{SERVER_PREFIX}{action}:{name}");
-        menu.append(&MenuItem::with_id(app, id, label, action != "none", None::<&str>)?)?;
+        menu.append(&item(format!("{SERVER_PREFIX}{action}:{name}"), label, action != "none")?)?;
     }
     menu.append(&PredefinedMenuItem::separator(app)?)?;
-    menu.append(&MenuItem::with_id(app, QUIT, "Quit Berth", true, None::<&str>)?)?;
+    menu.append(&item(QUIT.into(), msg!("tray.quit"), true)?)?;
     Ok(menu)
+}
+
+/// Tells the user a tray action failed, in their language: a desktop notification (the window
+/// may be hidden), the error on the window's pages, and the event on the Logs page (recorded by
+/// the facade).
+fn failed(app: &AppHandle, e: ApiError) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let locale = match app.try_state::<Berth>() {
+            Some(berth) => berth.settings().await.map(|s| s.effective_locale).unwrap_or(Locale::En),
+            None => Locale::En,
+        };
+        use tauri_plugin_notification::NotificationExt;
+        let shown =
+            app.notification().builder().title(msg!("tray.failed").text(locale)).body(e.text(locale)).show();
+        if let Err(err) = shown {
+            tracing::warn!("tray: the notification could not be shown: {err}");
+        }
+        let _ = app.emit("server-error", e);
+    });
 }
 
 /// Rebuilds the server entries from the current list.
@@ -71,7 +101,9 @@ fn refresh(app: &AppHandle) {
             }
         };
         let url = berth.gateway_status().await.ok().and_then(|s| s.url);
-        if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), base_menu(&app, &servers, url.as_deref())) {
+        let locale = berth.settings().await.map(|s| s.effective_locale).unwrap_or(Locale::En);
+        let menu = base_menu(&app, locale, &servers, url.as_deref());
+        if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), menu) {
             let _ = tray.set_menu(Some(menu));
         }
     });
@@ -87,7 +119,7 @@ fn on_menu(app: &AppHandle, id: &str) {
                 let berth = app.state::<Berth>();
                 let on = berth.gateway_status().await.map(|s| s.url.is_none()).unwrap_or(true);
                 if let Err(e) = berth.gateway_set_enabled(on).await {
-                    let _ = app.emit("server-error", e);
+                    failed(&app, e);
                 }
                 let _ = app.emit(crate::EVENT_GATEWAY_CHANGED, ());
             });
@@ -114,7 +146,7 @@ fn on_menu(app: &AppHandle, id: &str) {
                 };
                 if let Err(e) = result {
                     tracing::warn!(server = %name, "tray action failed: {}", e.message);
-                    let _ = app.emit("server-error", e);
+                    failed(&app, e);
                 }
             });
         }

@@ -8,7 +8,7 @@ mod gateway;
 mod secrets;
 pub mod servers;
 mod sessions;
-mod settings;
+pub mod settings;
 
 /// The invoke handler with every command; the list matches `COMMANDS` in `build.rs`.
 pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
@@ -38,6 +38,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         sessions::session_list,
         sessions::session_act,
         sessions::call_log,
+        sessions::events,
         clients::client_setups,
         clients::client_connect,
         gateway::gateway_status,

@@ -1,7 +1,10 @@
 //! Settings commands.
 
 use berth_api::{ApiError, Berth, LocalePreference, SettingsView};
-use tauri::State;
+use tauri::{AppHandle, Emitter, State};
+
+/// Event telling the tray that the language changed.
+pub const EVENT_SETTINGS_CHANGED: &str = "settings-changed";
 
 #[tauri::command]
 pub async fn settings_get(berth: State<'_, Berth>) -> Result<SettingsView, ApiError> {
@@ -10,8 +13,11 @@ pub async fn settings_get(berth: State<'_, Berth>) -> Result<SettingsView, ApiEr
 
 #[tauri::command]
 pub async fn settings_set_locale(
+    app: AppHandle,
     berth: State<'_, Berth>,
     locale: LocalePreference,
 ) -> Result<SettingsView, ApiError> {
-    berth.set_locale(locale).await
+    let view = berth.set_locale(locale).await?;
+    let _ = app.emit(EVENT_SETTINGS_CHANGED, ());
+    Ok(view)
 }

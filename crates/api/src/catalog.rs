@@ -62,6 +62,8 @@ pub struct CatalogHit {
     pub icon: Option<String>,
     pub source: String,
     pub secrets: Vec<SecretStatus>,
+    /// Whether a server of this name is installed.
+    pub installed: bool,
 }
 
 /// Everything about one item, for the detail view and `berth catalog show`.
@@ -72,6 +74,8 @@ pub struct CatalogItemView {
     pub description: String,
     pub item: CatalogItem,
     pub secrets: Vec<SecretStatus>,
+    /// Whether a server of this name is installed.
+    pub installed: bool,
 }
 
 impl Berth {
@@ -161,6 +165,8 @@ impl Berth {
         let catalog = self.catalog().await?;
         let lang = self.lang(q.locale).await?;
         let set = self.stored_secret_keys().await?;
+        let installed: std::collections::HashSet<String> =
+            self.store.servers().await?.into_iter().map(|r| r.name).collect();
         let limit = q.limit.unwrap_or(50).clamp(1, 10_000) as usize;
         let mut hits = Vec::new();
         for hit in catalog.index.search(&q.query, &q.filters, limit) {
@@ -177,6 +183,7 @@ impl Berth {
                 icon: item.icon.clone(),
                 source: item.source.clone(),
                 secrets: secret_statuses(item, &set),
+                installed: installed.contains(&item.name),
             });
         }
         Ok(hits)
@@ -193,6 +200,7 @@ impl Berth {
         let (title, description) = item.localized(lang);
         let (title, description) = (title.to_owned(), description.to_owned());
         let set = self.stored_secret_keys().await?;
-        Ok(CatalogItemView { title, description, secrets: secret_statuses(&item, &set), item })
+        let installed = self.store.server(&item.name).await?.is_some();
+        Ok(CatalogItemView { title, description, secrets: secret_statuses(&item, &set), installed, item })
     }
 }

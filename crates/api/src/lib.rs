@@ -15,6 +15,7 @@ mod client_tokens;
 pub mod deep_link;
 mod doctor;
 mod error;
+mod events;
 mod gateway;
 pub mod messages;
 pub mod paths;
@@ -45,6 +46,7 @@ pub use client_setup::{
 pub use deep_link::{DeepLink, DeepLinkOutcome};
 pub use doctor::{CheckStatus, DoctorCheck, DoctorReport};
 pub use error::{ApiError, ErrorCode};
+pub use events::{EventQuery, EventView};
 pub use gateway::{
     DEFAULT_GATEWAY_PORT, GatewayBackend, GatewayHost, GatewayStatus, SessionAction, SessionActionOutcome,
     StartingServers, cli_gateway_token, new_gateway_token,

@@ -14,6 +14,7 @@ use berth_servers::{
 };
 use berth_store::{ServerRow, ServerState};
 
+use crate::messages::Msg;
 use crate::server_secrets::{missing_hint, secret_statuses, server_secret_key};
 use crate::{ApiError, Berth, ErrorCode, SecretStatus};
 
@@ -34,8 +35,11 @@ pub struct ServerView {
     pub title: String,
     pub image: String,
     pub status: ServerStatus,
-    /// Why it is in error, or who runs it.
+    /// Why it is in error, or who runs it, in English.
     pub status_reason: Option<String>,
+    /// The same by key and parameters, when it has a key.
+    pub reason_key: Option<String>,
+    pub reason_params: std::collections::BTreeMap<String, String>,
     /// Whether this process runs it (so it can call its tools and stop it directly).
     pub running_here: bool,
     pub secrets: Vec<SecretStatus>,
@@ -230,21 +234,37 @@ impl Berth {
         let Installed { item, config, settings } = Installed::from_row(&row)?;
         let here = self.supervisor.is_running(&ServerKey::installed(&row.name)).await;
         let mut status = ServerStatus::from_stored(&row.status);
-        let mut reason = row.status_reason.clone();
+        let mut reason: Option<Msg> = None;
         if here {
             status = ServerStatus::Running;
         } else if matches!(status, ServerStatus::Running | ServerStatus::Starting | ServerStatus::Pulling) {
             // Another process started it; if that process is gone, so is the server.
             match row.owner.as_deref().and_then(Owner::parse) {
                 Some(owner) if owner.is_alive() && owner != Owner::current() => {
-                    reason = Some(format!("run by another Berth process (pid {})", owner.pid));
+                    reason = Some(crate::msg!("msg.server.run_elsewhere", pid = owner.pid));
                 }
                 _ => {
                     status = ServerStatus::Stopped;
-                    reason = Some("the process that ran it has ended".into());
+                    reason = Some(crate::msg!("msg.server.owner_ended"));
                 }
             }
         }
+        // A failed start: the reason as the Logs page recorded it, by key, so it shows in the
+        // user's language.
+        let (status_reason, reason_key, reason_params) = match reason {
+            Some(m) => (Some(m.english()), Some(m.key.to_owned()), m.params),
+            None if status == ServerStatus::Error => {
+                let filter = berth_store::EventFilter { server: Some(&row.name), session: None, limit: 1 };
+                let last = self.store.events(filter).await?.into_iter().find(|e| e.kind == "server_failed");
+                match last {
+                    Some(e) => {
+                        (Some(e.message), Some(e.key), serde_json::from_str(&e.params).unwrap_or_default())
+                    }
+                    None => (row.status_reason.clone(), None, Default::default()),
+                }
+            }
+            None => (row.status_reason.clone(), None, Default::default()),
+        };
         let secrets = secret_statuses(&item, stored);
         let offered_change = self.offered_changes(&row.name, &item).await;
         let image = match &item.launch {
@@ -255,7 +275,9 @@ impl Berth {
             title: item.title.clone(),
             image,
             status,
-            status_reason: reason,
+            status_reason,
+            reason_key,
+            reason_params,
             running_here: here,
             secrets,
             config,
@@ -298,15 +320,44 @@ impl Berth {
         Ok(())
     }
 
-    /// Starts an installed server in this process, reporting progress. On failure the server is
-    /// marked `error` with the reason, and no container is left.
+    /// Starts an installed server in this process, reporting progress. On any failure the server
+    /// is marked `error` with the reason (which its card shows), the failure is an event on the
+    /// Logs page, and no container is left.
     pub async fn server_start(
         &self,
         name: &str,
         on_progress: Arc<dyn Fn(ServerProgress) + Send + Sync>,
     ) -> Result<ServerView, ApiError> {
         let row = self.store.server(name).await?.ok_or_else(|| not_installed(name))?;
-        let Installed { item, config, settings } = Installed::from_row(&row)?;
+        match self.start_installed(&row, on_progress).await {
+            Ok(view) => {
+                self.record_event(
+                    "server_started",
+                    Some(name),
+                    None,
+                    &crate::msg!("msg.event.server_started", name = name),
+                )
+                .await;
+                Ok(view)
+            }
+            Err(err) => {
+                // Already running is not a failure of the server.
+                if err.code != ErrorCode::Conflict {
+                    self.set_state(name, ServerStatus::Error, Some(&err.message), None).await?;
+                    self.record_failure("server_failed", Some(name), None, &err).await;
+                }
+                Err(err)
+            }
+        }
+    }
+
+    async fn start_installed(
+        &self,
+        row: &ServerRow,
+        on_progress: Arc<dyn Fn(ServerProgress) + Send + Sync>,
+    ) -> Result<ServerView, ApiError> {
+        let name = row.name.as_str();
+        let Installed { item, config, settings } = Installed::from_row(row)?;
         let secrets = self.resolve_secrets(&item).await?;
         if !secrets.missing.is_empty() {
             return Err(ApiError::validation(format!(
@@ -331,17 +382,9 @@ impl Berth {
             };
             on_progress(ServerProgress { server: server.clone(), phase, message, current, total });
         });
-        match self.supervisor.start(plan, report).await {
-            Ok(backing) => {
-                self.set_state(name, ServerStatus::Running, None, backing.container_id()).await?;
-                self.server_show(name).await
-            }
-            Err(e) => {
-                let err: ApiError = e.into();
-                self.set_state(name, ServerStatus::Error, Some(&err.message), None).await?;
-                Err(err)
-            }
-        }
+        let backing = self.supervisor.start(plan, report).await?;
+        self.set_state(name, ServerStatus::Running, None, backing.container_id()).await?;
+        self.server_show(name).await
     }
 
     /// Stops a server, whichever Berth process runs it.
@@ -360,6 +403,13 @@ impl Berth {
             }
         }
         self.set_state(name, ServerStatus::Stopped, None, None).await?;
+        self.record_event(
+            "server_stopped",
+            Some(name),
+            None,
+            &crate::msg!("msg.event.server_stopped", name = name),
+        )
+        .await;
         self.server_show(name).await
     }
 

@@ -33,6 +33,8 @@ fn export_all(cfg: &Config) {
     SessionAction::export_all(cfg).unwrap();
     SessionActionOutcome::export_all(cfg).unwrap();
     CallView::export_all(cfg).unwrap();
+    EventView::export_all(cfg).unwrap();
+    EventQuery::export_all(cfg).unwrap();
     ClientSetup::export_all(cfg).unwrap();
     GatewayStatus::export_all(cfg).unwrap();
 }

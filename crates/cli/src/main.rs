@@ -60,6 +60,15 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// What happened to servers and sessions: starts, stops, failures, sessions opened and ended.
+    Events {
+        #[arg(long)]
+        server: Option<String>,
+        #[arg(long)]
+        session: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
 }
 
 fn main() -> ExitCode {
@@ -126,6 +135,11 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
         Command::Session(command) => sessions::run(&berth, command, out).await,
         Command::Client(command) => clients::run(&berth, command, out).await,
         Command::Calls { limit } => sessions::calls(&berth, limit, out).await,
+        Command::Events { server, session, limit } => {
+            let query = berth_api::EventQuery { server, session, limit: Some(limit) };
+            out.events(&berth.events(query).await?);
+            Ok(ExitCode::SUCCESS)
+        }
     };
     // Whatever this process started ends with it, also when the command failed.
     berth.shutdown().await;

@@ -273,6 +273,9 @@ impl Output {
         if self.json {
             return self.print_json(&list);
         }
+        if list.is_empty() {
+            say!("No tool calls yet. Calls made through the gateway are listed here.");
+        }
         for c in list {
             say!(
                 "{:<20} {:<24} exit {} {:>6} ms  args: {}",
@@ -282,6 +285,25 @@ impl Output {
                 c.duration_ms,
                 c.arg_names.join(", ")
             );
+        }
+    }
+
+    pub fn events(&self, list: &[berth_api::EventView]) {
+        if self.json {
+            return self.print_json(&list);
+        }
+        if list.is_empty() {
+            say!("Nothing has happened yet. Server starts and stops, failures and sessions are listed here.");
+        }
+        let locale = self.locale.get().copied().unwrap_or(berth_api::Locale::En);
+        for e in list {
+            let text = berth_api::messages::render(locale, &e.key, &e.params);
+            let place = [e.server.as_deref(), e.session.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" in ");
+            say!("{} {:<5} {:<18} {:<24} {}", e.at, e.level, e.kind, place, text);
         }
     }
 

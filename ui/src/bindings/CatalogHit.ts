@@ -9,4 +9,8 @@ export type CatalogHit = { name: string, title: string, description: string, kin
 /**
  * False for items Berth cannot run yet (npm- or PyPI-only packages).
  */
-runnable: boolean, needs_oauth: boolean, category: string | null, icon: string | null, source: string, secrets: Array<SecretStatus>, };
+runnable: boolean, needs_oauth: boolean, category: string | null, icon: string | null, source: string, secrets: Array<SecretStatus>, 
+/**
+ * Whether a server of this name is installed.
+ */
+installed: boolean, };

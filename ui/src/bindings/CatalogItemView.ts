@@ -9,4 +9,8 @@ export type CatalogItemView = {
 /**
  * Title and description in the requested language.
  */
-title: string, description: string, item: CatalogItem, secrets: Array<SecretStatus>, };
+title: string, description: string, item: CatalogItem, secrets: Array<SecretStatus>, 
+/**
+ * Whether a server of this name is installed.
+ */
+installed: boolean, };

@@ -10,9 +10,13 @@ import type { JsonValue } from "./serde_json/JsonValue";
  */
 export type ServerView = { name: string, title: string, image: string, status: ServerStatus, 
 /**
- * Why it is in error, or who runs it.
+ * Why it is in error, or who runs it, in English.
  */
 status_reason: string | null, 
+/**
+ * The same by key and parameters, when it has a key.
+ */
+reason_key: string | null, reason_params: { [key in string]: string }, 
 /**
  * Whether this process runs it (so it can call its tools and stop it directly).
  */

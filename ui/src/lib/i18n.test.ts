@@ -28,6 +28,12 @@ describe("translations", () => {
     }
   });
 
+  it("say one server, not one servers", () => {
+    expect(translate("en", "catalog.results", { count: 1 })).toBe("1 server");
+    expect(translate("en", "catalog.results", { count: 2 })).toBe("2 servers");
+    expect(translate("en", "sources.servers", { count: 1 })).toBe("1 server");
+  });
+
   it("fall back to English, then to the key", () => {
     expect(translate("ja", "no.such.key")).toBe("no.such.key");
   });

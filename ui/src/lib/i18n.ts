@@ -12,7 +12,10 @@ export const locales: Locale[] = ["en", "ja"];
 
 /** Looks `key` up in the locale's table, falling back to English, then to the key itself. */
 export function translate(locale: Locale, key: string, params: Record<string, string | number> = {}): string {
-  const text = dictionaries[locale][key] ?? dictionaries.en[key] ?? key;
+  // A count of one uses the key's `.one` text where there is one ("1 server", not "1 servers").
+  const one = Number(params.count) === 1 ? `${key}.one` : null;
+  const text =
+    (one && (dictionaries[locale][one] ?? dictionaries.en[one])) ?? dictionaries[locale][key] ?? dictionaries.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in params ? String(params[name]) : whole,
   );

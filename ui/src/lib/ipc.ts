@@ -13,6 +13,8 @@ import type { Locale } from "../bindings/Locale";
 import type { RefreshOutcome } from "../bindings/RefreshOutcome";
 import type { InstallRequest } from "../bindings/InstallRequest";
 import type { MountView } from "../bindings/MountView";
+import type { EventQuery } from "../bindings/EventQuery";
+import type { EventView } from "../bindings/EventView";
 import type { EntryChange } from "../bindings/EntryChange";
 import type { ServerProgress } from "../bindings/ServerProgress";
 import type { ServerView } from "../bindings/ServerView";
@@ -69,6 +71,7 @@ export const ipc = {
   sessionAct: (session: string, action: SessionAction) =>
     call<SessionActionOutcome>("session_act", { session, action }),
   callLog: (limit: number) => call<CallView[]>("call_log", { limit }),
+  events: (query: EventQuery) => call<EventView[]>("events", { query }),
   clientSetups: (transport: ClientTransport) => call<ClientSetup[]>("client_setups", { transport }),
   clientConnect: (client: ClientKind, transport: ClientTransport) =>
     call<ClientSetup>("client_connect", { client, transport }),
@@ -83,6 +86,8 @@ export const events = {
   onServerProgress: (f: (p: ServerProgress) => void): Promise<UnlistenFn> =>
     listen<ServerProgress>("server-progress", (e) => f(e.payload)),
   onServersChanged: (f: () => void): Promise<UnlistenFn> => listen("servers-changed", () => f()),
+  /** An action started outside the window (the tray) failed. */
+  onServerError: (f: (e: ApiError) => void): Promise<UnlistenFn> => listen<ApiError>("server-error", (e) => f(e.payload)),
   onCatalogChanged: (f: () => void): Promise<UnlistenFn> => listen("catalog-changed", () => f()),
   onDeepLink: (f: (o: DeepLinkOutcome) => void): Promise<UnlistenFn> =>
     listen<DeepLinkOutcome>("deep-link", (e) => f(e.payload)),

@@ -19,7 +19,7 @@ use berth_servers::{CallExit, LaunchPlan, LaunchRequest, Relay, ServerError, Ser
 use rmcp::{Peer, RoleClient};
 
 use super::call_log::{CallLog, Logged, iso8601};
-use crate::{ApiError, Berth, CatalogQuery};
+use crate::{ApiError, Berth, CatalogQuery, ErrorCode};
 
 /// One gateway session's view of Berth.
 pub struct GatewayBackend {
@@ -63,6 +63,14 @@ impl GatewayBackend {
     ) -> Result<Self, ApiError> {
         let session = session.into();
         berth.store.start_session(&session, transport, client, &Owner::current().to_string()).await?;
+        berth
+            .record_event(
+                "session_opened",
+                None,
+                Some(&session),
+                &crate::msg!("msg.event.session_opened", session = &session),
+            )
+            .await;
         Ok(Self {
             log: CallLog::start(berth.store.clone(), session.clone()),
             ending: AtomicBool::new(false),
@@ -259,6 +267,8 @@ impl GatewayBackend {
     /// those still starting included.
     async fn end(&self) {
         self.ending.store(true, Ordering::Release);
+        let m = crate::msg!("msg.event.session_ended", session = &self.session);
+        self.berth.record_event("session_ended", None, Some(&self.session), &m).await;
         self.berth.live_sessions.forget(&self.session);
         // Whatever was called is in the log before the session counts as ended.
         self.log.close().await;
@@ -308,7 +318,21 @@ impl SessionBackend for GatewayBackend {
     }
 
     async fn add(&self, server: &str, config: Value) -> Result<Vec<SessionTool>, BackendError> {
-        self.add_with(server, config, &ServerSettings::default()).await
+        let was_in = self.servers.lock().await.contains_key(server);
+        let added = self.add_with(server, config, &ServerSettings::default()).await;
+        let session = Some(self.session.as_str());
+        match &added {
+            Ok(_) if !was_in => {
+                let m = crate::msg!("msg.event.server_added", name = server, session = &self.session);
+                self.berth.record_event("server_added", Some(server), session, &m).await;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let failure = ApiError::new(ErrorCode::Validation, e.message.clone());
+                self.berth.record_failure("server_add_failed", Some(server), session, &failure).await;
+            }
+        }
+        added
     }
 
     async fn check(&self, server: &str, config: Value) -> Result<(), BackendError> {
@@ -331,7 +355,10 @@ impl SessionBackend for GatewayBackend {
             return Err(BackendError::new(format!("{server} is not in this session.")));
         }
         self.remember(server, None).await;
-        self.berth.supervisor.stop(&self.key(server)).await.map_err(|e| backend_error(e.into()))
+        self.berth.supervisor.stop(&self.key(server)).await.map_err(|e| backend_error(e.into()))?;
+        let m = crate::msg!("msg.event.server_removed", name = server, session = &self.session);
+        self.berth.record_event("server_removed", Some(server), Some(&self.session), &m).await;
+        Ok(())
     }
 
     async fn config_set(&self, server: &str, config: Value) -> Result<ConfigChange, BackendError> {

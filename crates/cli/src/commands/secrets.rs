@@ -1,6 +1,6 @@
 //! `berth secret`: store, list and delete secrets in the OS keychain.
 
-use std::io::{BufRead, IsTerminal, Read};
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use clap::Subcommand;
@@ -49,8 +49,11 @@ fn read_secret_value(key: &str) -> Result<String, ApiError> {
     };
     let mut value = String::new();
     if stdin.is_terminal() {
-        eprint!("Value for {key} (input is visible; pipe it in to avoid that): ");
-        stdin.lock().read_line(&mut value).map_err(unreadable)?;
+        // Read from the terminal with echo off, so the secret never shows on screen.
+        let prompt = format!(
+            "Value for {key} (not shown as you type; to pipe it in instead: printf %s \"$VALUE\" | berth secret set {key}): "
+        );
+        value = rpassword::prompt_password(prompt).map_err(unreadable)?;
     } else {
         stdin.lock().read_to_string(&mut value).map_err(unreadable)?;
     }

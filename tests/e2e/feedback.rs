@@ -1,0 +1,100 @@
+//! What the user sees when things go wrong, in the real window and in both languages: a failed
+//! Start shows its reason on the server's card and on the Logs page (in Japanese, then in
+//! English after switching), and an install refused for a missing secret completes from the same
+//! form once the secret is typed in.
+
+use std::time::Duration;
+
+use crate::desktop::DESKTOP;
+use crate::support::{
+    Driver, by_testid, screenshot, wait_for_first_attr, wait_for_text, wait_for_text_containing,
+};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_start_shows_its_reason_on_the_card_and_the_logs_page_in_both_languages() {
+    if !crate::support::window_and_docker("failed start in the window") {
+        return;
+    }
+    let _one = DESKTOP.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let name = format!("failstart{}", std::process::id());
+    let berth = crate::support::open_berth(data.path()).await;
+    // A registry nobody answers at: the pull fails at once, as it does offline.
+    let entry = format!("  {name}:\n    title: Fails To Start\n    image: 127.0.0.1:1/berth/missing:1\n");
+    crate::support::add_catalog(&berth, data.path(), &entry).await;
+    berth
+        .server_install(berth_api::InstallRequest { catalog_name: name.clone(), ..Default::default() })
+        .await
+        .unwrap();
+    berth.set_locale(berth_api::LocalePreference::Ja).await.unwrap();
+    berth.close().await;
+
+    let driver = Driver::start(data.path()).await;
+    let c = driver.launch_app().await;
+    wait_for_text(&c, "page-title", "カタログ").await;
+    by_testid(&c, "nav-servers").await.click().await.unwrap();
+    wait_for_first_attr(&c, "[data-testid=server]", "data-name", &name).await;
+    by_testid(&c, "server-start").await.click().await.unwrap();
+    wait_for_first_attr(&c, "[data-testid=server]", "data-status", "error").await;
+    let within = Duration::from_secs(30);
+    wait_for_text_containing(&c, "server-reason", "127.0.0.1:1 に接続できない", within).await;
+    // The error stays on screen too, in Japanese.
+    wait_for_text_containing(&c, "error-text", "に接続できない", within).await;
+    screenshot(&c, "servers-failed-ja").await;
+
+    by_testid(&c, "nav-logs").await.click().await.unwrap();
+    wait_for_first_attr(&c, "[data-testid=activity-line]", "data-kind", "server_failed").await;
+    wait_for_text_containing(&c, "activity-text", "に接続できない", within).await;
+    screenshot(&c, "logs-failed-ja").await;
+
+    // In English, the same reason in English.
+    by_testid(&c, "nav-settings").await.click().await.unwrap();
+    by_testid(&c, "locale-en").await.click().await.unwrap();
+    wait_for_text(&c, "page-title", "Settings").await;
+    by_testid(&c, "nav-servers").await.click().await.unwrap();
+    wait_for_text_containing(&c, "server-reason", "cannot be reached", within).await;
+    by_testid(&c, "nav-logs").await.click().await.unwrap();
+    wait_for_text_containing(&c, "activity-text", "cannot be reached", within).await;
+    let _ = c.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_install_missing_its_secret_completes_from_the_same_form() {
+    if crate::support::require_env("secret in the install form", crate::desktop::NEEDS).is_none() {
+        return;
+    }
+    let _one = DESKTOP.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let name = format!("needsecret{}", std::process::id());
+    let berth = crate::support::open_berth(data.path()).await;
+    let entry = format!(
+        "  {name}:\n    title: Needs A Secret\n    image: example/needs:1\n    secrets: [{{name: {name}.token, env: NEEDED_TOKEN}}]\n"
+    );
+    crate::support::add_catalog(&berth, data.path(), &entry).await;
+    berth.close().await;
+
+    let driver = Driver::start(data.path()).await;
+    let c = driver.launch_app().await;
+    wait_for_text(&c, "page-title", "Catalog").await;
+    by_testid(&c, "catalog-search").await.send_keys("Needs A Secret").await.unwrap();
+    wait_for_first_attr(&c, "[data-testid=catalog-detail]", "data-name", &name).await;
+    by_testid(&c, "catalog-add").await.click().await.unwrap();
+    by_testid(&c, "install-submit").await.click().await.unwrap();
+    // Asked for in place, not sent to a terminal.
+    wait_for_text_containing(&c, "need-NEEDED_TOKEN", "keychain", Duration::from_secs(10)).await;
+    screenshot(&c, "install-needs-secret").await;
+    by_testid(&c, "secret-NEEDED_TOKEN").await.send_keys("tok-typed-in-the-form").await.unwrap();
+    by_testid(&c, "install-submit").await.click().await.unwrap();
+    wait_for_text(&c, "page-title", "Servers").await;
+    wait_for_first_attr(&c, "[data-testid=server]", "data-name", &name).await;
+    // The catalog now marks it installed.
+    by_testid(&c, "nav-catalog").await.click().await.unwrap();
+    by_testid(&c, "catalog-search").await.send_keys("Needs A Secret").await.unwrap();
+    by_testid(&c, "hit-installed").await;
+    let berth = crate::support::open_berth(data.path()).await;
+    let key = format!("berth/server/{name}/{name}.token");
+    assert!(berth.is_secret_set(&key).await.unwrap());
+    berth.delete_secret(&key).await.unwrap();
+    berth.close().await;
+    let _ = c.close().await;
+}
