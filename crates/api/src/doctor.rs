@@ -6,7 +6,8 @@ use ts_rs::TS;
 use berth_secrets::Keychain;
 use berth_store::Store;
 
-use crate::{ApiError, Berth};
+use crate::messages::Msg;
+use crate::{ApiError, Berth, msg};
 
 /// The outcome of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
@@ -22,8 +23,12 @@ pub struct DoctorCheck {
     /// Stable id: `docker`, `keychain`, `data_dir`, `database`.
     pub id: String,
     pub status: CheckStatus,
-    /// What was found.
+    /// What was found, in English.
     pub summary: String,
+    /// The same by key and parameters, so it shows in the user's language; a failure's
+    /// technical detail has none and shows as the system said it.
+    pub summary_key: Option<String>,
+    pub summary_params: std::collections::BTreeMap<String, String>,
     /// What to do, when the check failed.
     pub fix: Option<String>,
 }
@@ -35,17 +40,36 @@ pub struct DoctorReport {
     pub checks: Vec<DoctorCheck>,
 }
 
-fn ok(id: &str, summary: String) -> DoctorCheck {
-    DoctorCheck { id: id.into(), status: CheckStatus::Ok, summary, fix: None }
+fn check(id: &str, status: CheckStatus, summary: Msg, fix: Option<String>) -> DoctorCheck {
+    DoctorCheck {
+        id: id.into(),
+        status,
+        summary: summary.english(),
+        summary_key: Some(summary.key.to_owned()),
+        summary_params: summary.params,
+        fix,
+    }
 }
 
-fn fail(id: &str, summary: String, fix: String) -> DoctorCheck {
-    DoctorCheck { id: id.into(), status: CheckStatus::Fail, summary, fix: Some(fix) }
+fn ok(id: &str, summary: Msg) -> DoctorCheck {
+    check(id, CheckStatus::Ok, summary, None)
+}
+
+fn fail(id: &str, summary: Msg, fix: String) -> DoctorCheck {
+    check(id, CheckStatus::Fail, summary, Some(fix))
 }
 
 fn from_error(id: &str, e: ApiError) -> DoctorCheck {
-    // ApiError messages already end with the next step; split it out as the fix line.
-    fail(id, e.detail.clone().unwrap_or_else(|| e.message.clone()), e.message)
+    // ApiError messages already end with the next step; split it out as the fix line. The
+    // summary is the technical cause, as the system reported it.
+    DoctorCheck {
+        id: id.into(),
+        status: CheckStatus::Fail,
+        summary: e.detail.clone().unwrap_or_else(|| e.message.clone()),
+        summary_key: None,
+        summary_params: Default::default(),
+        fix: Some(e.message),
+    }
 }
 
 impl Berth {
@@ -68,18 +92,17 @@ impl Berth {
         };
         match probe.await {
             Ok(info) => {
-                let mut summary = format!(
-                    "Docker {} (API {}, {}) at {}",
-                    info.version, info.api_version, info.os, info.host
-                );
                 let reaped = self.supervisor.reaped();
-                if !reaped.is_empty() {
-                    summary.push_str(&format!(
-                        "; removed {} container(s) left by Berth processes that ended: {}",
-                        reaped.len(),
-                        reaped.join(", ")
-                    ));
-                }
+                let summary = if reaped.is_empty() {
+                    msg!("msg.check.docker.ok")
+                } else {
+                    msg!("msg.check.docker.reaped", count = reaped.len(), names = reaped.join(", "))
+                };
+                let summary = summary
+                    .with("version", &info.version)
+                    .with("api", &info.api_version)
+                    .with("os", &info.os)
+                    .with("host", &info.host);
                 ok("docker", summary)
             }
             Err(e) => from_error("docker", e),
@@ -95,7 +118,7 @@ impl Berth {
         // A full write/read/delete round trip: opening the store alone does not prove it unlocked.
         let probe = tokio::task::spawn_blocking(|| Keychain::open().and_then(|k| k.probe())).await;
         match probe {
-            Ok(Ok(())) => ok("keychain", format!("{backend} stores and returns secrets")),
+            Ok(Ok(())) => ok("keychain", msg!("msg.check.keychain.ok", backend = backend)),
             Ok(Err(e)) => from_error("keychain", e.into()),
             Err(e) => from_error(
                 "keychain",
@@ -108,10 +131,10 @@ impl Berth {
         let dir = self.data_dir.clone();
         let probe = dir.join(".doctor-probe");
         match tokio::fs::write(&probe, b"ok").await.and(tokio::fs::remove_file(&probe).await) {
-            Ok(()) => ok("data_dir", format!("{} is writable", dir.display())),
+            Ok(()) => ok("data_dir", msg!("msg.check.data_dir.ok", dir = dir.display())),
             Err(e) => fail(
                 "data_dir",
-                format!("{} is not writable: {e}", dir.display()),
+                msg!("msg.check.data_dir.fail", dir = dir.display(), reason = e),
                 "Fix the folder's permissions or point BERTH_DATA_DIR at a writable folder.".into(),
             ),
         }
@@ -125,13 +148,12 @@ impl Berth {
             Ok::<_, berth_store::StoreError>((version, integrity))
         };
         match result.await {
-            Ok((v, integrity)) if v == known && integrity == ["ok"] => ok(
-                "database",
-                format!("{} at schema version {v} (current), integrity ok", self.store.path().display()),
-            ),
+            Ok((v, integrity)) if v == known && integrity == ["ok"] => {
+                ok("database", msg!("msg.check.database.ok", path = self.store.path().display(), version = v))
+            }
             Ok((v, integrity)) if integrity != ["ok"] => fail(
                 "database",
-                format!("schema version {v}; integrity check reported: {}", integrity.join("; ")),
+                msg!("msg.check.database.integrity", version = v, report = integrity.join("; ")),
                 format!(
                     "Quit Berth, move {} aside and start Berth again to create a fresh database.",
                     self.store.path().display()
@@ -139,7 +161,7 @@ impl Berth {
             ),
             Ok((v, _)) => fail(
                 "database",
-                format!("schema version {v}, this Berth expects {known}"),
+                msg!("msg.check.database.version", version = v, expected = known),
                 "Restart Berth to apply pending migrations, or update Berth if the database is newer.".into(),
             ),
             Err(e) => from_error("database", e.into()),

@@ -73,7 +73,11 @@ pub struct InstallRequest {
 pub struct ServerProgress {
     pub server: String,
     pub phase: ServerStatus,
+    /// What is happening, in English (while pulling, the engine's own words).
     pub message: String,
+    /// The same by key and parameters, for the user's language.
+    pub key: String,
+    pub params: std::collections::BTreeMap<String, String>,
     /// Bytes pulled so far and in total, while pulling.
     pub current: u64,
     pub total: u64,
@@ -372,15 +376,29 @@ impl Berth {
         self.set_state(name, ServerStatus::Starting, None, None).await?;
         let server = name.to_owned();
         let report: berth_servers::ProgressFn = Arc::new(move |e: StartEvent| {
-            let (phase, message, current, total) = match e {
-                StartEvent::Pulling(p) => (ServerStatus::Pulling, p.status, p.current, p.total),
-                StartEvent::Creating => (ServerStatus::Starting, "creating the container".into(), 0, 0),
+            let (phase, m, current, total) = match e {
+                StartEvent::Pulling(p) => (
+                    ServerStatus::Pulling,
+                    crate::msg!("msg.progress.pulling", status = p.status),
+                    p.current,
+                    p.total,
+                ),
+                StartEvent::Creating => (ServerStatus::Starting, crate::msg!("msg.progress.creating"), 0, 0),
                 StartEvent::Initializing => {
-                    (ServerStatus::Starting, "waiting for the MCP handshake".into(), 0, 0)
+                    (ServerStatus::Starting, crate::msg!("msg.progress.handshake"), 0, 0)
                 }
-                StartEvent::Running => (ServerStatus::Running, "running".into(), 0, 0),
+                StartEvent::Running => (ServerStatus::Running, crate::msg!("msg.progress.running"), 0, 0),
             };
-            on_progress(ServerProgress { server: server.clone(), phase, message, current, total });
+            let (message, key, params) = (m.english(), m.key.to_owned(), m.params);
+            on_progress(ServerProgress {
+                server: server.clone(),
+                phase,
+                message,
+                key,
+                params,
+                current,
+                total,
+            });
         });
         let backing = self.supervisor.start(plan, report).await?;
         self.set_state(name, ServerStatus::Running, None, backing.container_id()).await?;

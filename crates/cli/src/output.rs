@@ -65,7 +65,12 @@ impl Output {
                 CheckStatus::Ok => "ok  ",
                 CheckStatus::Fail => "FAIL",
             };
-            say!("[{mark}] {:<9} {}", c.id, c.summary);
+            let locale = self.locale.get().copied().unwrap_or(berth_api::Locale::En);
+            let summary = match &c.summary_key {
+                Some(key) => berth_api::messages::render(locale, key, &c.summary_params),
+                None => c.summary.clone(),
+            };
+            say!("[{mark}] {:<9} {summary}", c.id);
             if let Some(fix) = &c.fix {
                 say!("       fix: {fix}");
             }

@@ -10,9 +10,14 @@ export type DoctorCheck = {
  */
 id: string, status: CheckStatus, 
 /**
- * What was found.
+ * What was found, in English.
  */
 summary: string, 
+/**
+ * The same by key and parameters, so it shows in the user's language; a failure's
+ * technical detail has none and shows as the system said it.
+ */
+summary_key: string | null, summary_params: { [key in string]: string }, 
 /**
  * What to do, when the check failed.
  */

@@ -4,7 +4,15 @@ import type { ServerStatus } from "./ServerStatus";
 /**
  * Start progress, for progress bars.
  */
-export type ServerProgress = { server: string, phase: ServerStatus, message: string, 
+export type ServerProgress = { server: string, phase: ServerStatus, 
+/**
+ * What is happening, in English (while pulling, the engine's own words).
+ */
+message: string, 
+/**
+ * The same by key and parameters, for the user's language.
+ */
+key: string, params: { [key in string]: string }, 
 /**
  * Bytes pulled so far and in total, while pulling.
  */

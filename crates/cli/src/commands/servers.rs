@@ -107,15 +107,21 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
         ServerCommand::Show { name } => out.server(&berth.server_show(&name).await?),
         ServerCommand::Start { name, call } => {
             let json = out.json;
+            let locale = out.locale.get().copied().unwrap_or(berth_api::Locale::En);
             let view = berth
                 .server_start(
                     &name,
                     std::sync::Arc::new(move |p| {
                         if !json {
                             if p.total > 0 {
-                                eprintln!("{}: {} ({} / {} bytes)", p.server, p.message, p.current, p.total);
+                                let text = berth_api::messages::render(locale, &p.key, &p.params);
+                                eprintln!("{}: {} ({} / {} bytes)", p.server, text, p.current, p.total);
                             } else {
-                                eprintln!("{}: {}", p.server, p.message);
+                                eprintln!(
+                                    "{}: {}",
+                                    p.server,
+                                    berth_api::messages::render(locale, &p.key, &p.params)
+                                );
                             }
                         }
                     }),
