@@ -37,9 +37,11 @@ enum Command {
     /// Store, list and delete secrets in the OS keychain.
     #[command(subcommand)]
     Secret(secrets::SecretCommand),
-    /// Show or change settings.
-    #[command(subcommand)]
-    Settings(settings::SettingsCommand),
+    /// Show or change settings (bare `berth settings` shows them).
+    Settings {
+        #[command(subcommand)]
+        command: Option<settings::SettingsCommand>,
+    },
     /// Search the catalog and manage catalog sources.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
@@ -128,7 +130,9 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
         Command::Doctor => app::doctor(&berth, out).await,
         Command::Info => app::info(&berth, out).await,
         Command::Secret(command) => secrets::run(&berth, command, out).await,
-        Command::Settings(command) => settings::run(&berth, command, out).await,
+        Command::Settings { command } => {
+            settings::run(&berth, command.unwrap_or(settings::SettingsCommand::Get), out).await
+        }
         Command::Catalog(command) => catalog::run(&berth, command, out).await,
         Command::Server(command) => servers::run(&berth, command, out).await,
         Command::Gateway(command) => gateway::run(&berth, command).await,

@@ -1,0 +1,42 @@
+//! Commands a new user types first answer plainly: bare `berth settings` shows the settings, and
+//! `berth calls` and `berth events` say when there is nothing yet; Japanese chosen in the
+//! settings is the language of the CLI's messages too.
+
+use std::process::Output;
+
+fn run(berth: &berth_testkit::Berth, args: &[&str]) -> Output {
+    berth.command().args(args).output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn first_commands_answer_plainly_and_in_the_chosen_language() {
+    let data = tempfile::tempdir().unwrap();
+    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
+    let settings = run(&berth, &["settings"]);
+    assert!(settings.status.success(), "{}", text(&settings));
+    assert!(text(&settings).to_lowercase().contains("locale"), "{}", text(&settings));
+    let calls = run(&berth, &["calls"]);
+    assert!(calls.status.success() && text(&calls).contains("No tool calls yet"), "{}", text(&calls));
+    let events = run(&berth, &["events"]);
+    assert!(
+        events.status.success() && text(&events).contains("Nothing has happened yet"),
+        "{}",
+        text(&events)
+    );
+
+    // An error, in English and then in Japanese once Japanese is chosen.
+    let english = run(&berth, &["server", "show", "nothing-here"]);
+    assert!(!english.status.success());
+    assert!(text(&english).contains("No server named nothing-here is installed"), "{}", text(&english));
+    assert!(run(&berth, &["settings", "set-locale", "ja"]).status.success());
+    let japanese = run(&berth, &["server", "show", "nothing-here"]);
+    assert!(
+        text(&japanese).contains("nothing-here という名前のサーバーはインストールされていません"),
+        "{}",
+        text(&japanese)
+    );
+}
