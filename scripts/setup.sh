@@ -10,6 +10,8 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev pkg-config
   # Desktop tests: a virtual display, WebDriver for WebKitGTK, a D-Bus session
   xvfb webkit2gtk-driver dbus-x11 xdg-utils desktop-file-utils
+  # A Japanese font, so the window's Japanese text renders (and wraps) as on a user's desktop
+  fonts-ipafont-gothic
   # The OS keychain (Secret Service) and a client to check it independently
   gnome-keyring libsecret-tools
   # The container engine, and a local OCI registry for pull tests

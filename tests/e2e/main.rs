@@ -8,6 +8,7 @@
 mod desktop;
 mod feedback;
 mod gateway;
+mod japanese;
 mod review;
 mod secrets;
 mod servers;
