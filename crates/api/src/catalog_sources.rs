@@ -103,23 +103,25 @@ fn view(row: CatalogSourceRow, now_ms: i64) -> CatalogSourceView {
 }
 
 fn net_error(e: NetError) -> ApiError {
-    let code = match &e {
-        NetError::UrlNotAllowed { .. } => ErrorCode::UrlNotAllowed,
-        NetError::Timeout { .. } => ErrorCode::Timeout,
-        NetError::TooLarge { .. } => ErrorCode::Validation,
-        NetError::Connect { .. } | NetError::Status { .. } => ErrorCode::Network,
-    };
-    let next = match &e {
+    use crate::msg;
+    let (code, m) = match &e {
         // The policy's reason already says what to use instead.
-        NetError::UrlNotAllowed { .. } => "",
-        NetError::TooLarge { .. } => {
-            "Catalogs are limited to 20 MB; split the catalog or point at a smaller one."
+        NetError::UrlNotAllowed { url, reason } => {
+            (ErrorCode::UrlNotAllowed, msg!("msg.net.not_allowed", url = url, reason = reason))
         }
-        _ => "Check the address and your connection; Berth keeps using the last good copy meanwhile.",
+        NetError::TooLarge { url, .. } => (ErrorCode::Validation, msg!("msg.net.too_large", url = url)),
+        NetError::Timeout { url, seconds } => {
+            (ErrorCode::Timeout, msg!("msg.net.timeout", url = url, seconds = seconds))
+        }
+        NetError::Connect { url, reason } => {
+            (ErrorCode::Network, msg!("msg.net.connect", url = url, reason = reason))
+        }
+        NetError::Status { url, status } => {
+            (ErrorCode::Network, msg!("msg.net.status", url = url, status = status))
+        }
     };
-    let retry = !matches!(e, NetError::UrlNotAllowed { .. } | NetError::TooLarge { .. });
-    let mut err = ApiError::new(code, format!("{e}. {next}").trim_end().to_owned());
-    err.retryable = retry;
+    let mut err = ApiError::msg(code, m);
+    err.retryable = !matches!(e, NetError::UrlNotAllowed { .. } | NetError::TooLarge { .. });
     err
 }
 
@@ -426,8 +428,12 @@ impl NewCopy {
         last_modified: Option<String>,
         location: &str,
     ) -> Result<Self, ApiError> {
-        let report = import_bytes(&bytes, None)
-            .map_err(|e| ApiError::validation(format!("The catalog at {location} cannot be read: {e}.")))?;
+        let report = import_bytes(&bytes, None).map_err(|e| {
+            ApiError::msg(
+                ErrorCode::Validation,
+                crate::msg!("msg.source.unreadable", location = location, reason = e),
+            )
+        })?;
         let parsed = report.to_parsed();
         Ok(Self { bytes, etag, last_modified, report, parsed })
     }

@@ -85,24 +85,49 @@ pub struct ServerProgress {
 
 impl From<ServerError> for ApiError {
     fn from(e: ServerError) -> Self {
+        use crate::msg;
+        let text = e.to_string();
         match e {
-            ServerError::InvalidConfig(_) | ServerError::Template(_) => {
-                ApiError::validation(format!("{e}. Change the server's configuration and try again."))
-            }
-            ServerError::NotRunnable { .. } => ApiError::new(ErrorCode::Unsupported, e.to_string()),
-            ServerError::Refused { .. } => ApiError::validation(format!(
-                "{e}. Point the server at a folder of your own, or leave this catalog entry out."
-            )),
-            ServerError::AlreadyRunning(_) => ApiError::new(ErrorCode::Conflict, format!("{e}.")),
-            ServerError::NotRunning(_) => ApiError::new(ErrorCode::Conflict, format!("{e}. Start it first.")),
-            ServerError::Cancelled(_) => {
-                ApiError::new(ErrorCode::Conflict, format!("{e}. Start it again if you still want it."))
-            }
-            ServerError::Handshake { .. } => ApiError::new(
-                ErrorCode::Internal,
-                format!("{e}. Check the server's configuration and secrets, then start it again."),
+            ServerError::InvalidConfig(problems) => ApiError::msg(
+                ErrorCode::Validation,
+                msg!("msg.server.config_invalid", problems = problems.join("; ")),
             ),
-            ServerError::Transport { .. } => ApiError::new(ErrorCode::Network, format!("{e}.")).retryable(),
+            ServerError::Template(reason) => {
+                ApiError::msg(ErrorCode::Validation, msg!("msg.server.template", reason = reason))
+            }
+            ServerError::NotRunnable { name, reason } => ApiError::msg(
+                ErrorCode::Unsupported,
+                msg!("msg.server.not_runnable", name = name, reason = reason),
+            ),
+            ServerError::Refused { name, reason } => {
+                ApiError::msg(ErrorCode::Validation, msg!("msg.server.refused", name = name, reason = reason))
+            }
+            ServerError::AlreadyRunning(name) => {
+                ApiError::msg(ErrorCode::Conflict, msg!("msg.server.already_running", name = name))
+            }
+            ServerError::NotRunning(name) => {
+                ApiError::msg(ErrorCode::Conflict, msg!("msg.server.not_running", name = name))
+            }
+            ServerError::Cancelled(name) => {
+                ApiError::msg(ErrorCode::Conflict, msg!("msg.server.cancelled", name = name))
+            }
+            ServerError::Handshake { name, reason, stderr } => {
+                let m = if stderr.is_empty() {
+                    msg!("msg.server.handshake", name = name, reason = reason)
+                } else {
+                    msg!(
+                        "msg.server.handshake_output",
+                        name = name,
+                        reason = reason,
+                        output = stderr.join(" | ")
+                    )
+                };
+                ApiError::msg(ErrorCode::Internal, m).with_detail(text)
+            }
+            ServerError::Transport { name, reason } => {
+                ApiError::msg(ErrorCode::Network, msg!("msg.server.transport", name = name, reason = reason))
+                    .retryable()
+            }
             ServerError::Runtime(r) => r.into(),
         }
     }
@@ -175,21 +200,15 @@ impl Berth {
         match &item.launch {
             Launch::Container(_) => {}
             Launch::Remote(_) => {
-                return Err(ApiError::new(
+                return Err(ApiError::msg(
                     ErrorCode::Unsupported,
-                    format!(
-                        "{} is a remote server; remote servers are connected, not installed as containers.",
-                        item.name
-                    ),
+                    crate::msg!("msg.install.remote", name = &item.name),
                 ));
             }
             Launch::Package(_) => {
-                return Err(ApiError::new(
+                return Err(ApiError::msg(
                     ErrorCode::Unsupported,
-                    format!(
-                        "{} is only published as a package, not as a container image, so Berth cannot run it yet.",
-                        item.name
-                    ),
+                    crate::msg!("msg.install.package", name = &item.name),
                 ));
             }
         }
@@ -198,7 +217,10 @@ impl Berth {
         crate::server_review::require_accepted(&item.name, &mounts, &req.accept_mounts)?;
         for name in req.secrets.keys() {
             if !item.secrets.iter().any(|s| &s.name == name) {
-                return Err(ApiError::validation(format!("{} has no secret named {name:?}.", item.name)));
+                return Err(ApiError::msg(
+                    ErrorCode::Validation,
+                    crate::msg!("msg.install.no_such_secret", name = &item.name, secret = name),
+                ));
             }
         }
         let missing: Vec<String> = {
@@ -212,14 +234,15 @@ impl Berth {
             m
         };
         if !missing.is_empty() {
-            return Err(ApiError::validation(format!(
-                "{} needs these secrets before it can be installed: {}.",
-                item.name,
-                missing.join("; ")
-            )));
+            let m =
+                crate::msg!("msg.install.missing_secrets", name = &item.name, secrets = missing.join("; "));
+            return Err(ApiError::msg(ErrorCode::Validation, m));
         }
         if self.store.server(&item.name).await?.is_some() {
-            return Err(ApiError::new(ErrorCode::Conflict, format!("{} is already installed.", item.name)));
+            return Err(ApiError::msg(
+                ErrorCode::Conflict,
+                crate::msg!("msg.install.already", name = &item.name),
+            ));
         }
         for (name, value) in &req.secrets {
             if !value.is_empty() {
@@ -364,10 +387,9 @@ impl Berth {
         let Installed { item, config, settings } = Installed::from_row(row)?;
         let secrets = self.resolve_secrets(&item).await?;
         if !secrets.missing.is_empty() {
-            return Err(ApiError::validation(format!(
-                "{name} needs secrets that are not set: {}.",
-                secrets.missing.join("; ")
-            )));
+            let m =
+                crate::msg!("msg.start.missing_secrets", name = name, secrets = secrets.missing.join("; "));
+            return Err(ApiError::msg(ErrorCode::Validation, m));
         }
         let plan = LaunchPlan::build(
             LaunchRequest::new(&item, &config).secrets(&secrets.values).settings(&settings),
