@@ -18,6 +18,7 @@ const COMMANDS: &[&str] = &[
     "catalog_refresh",
     "server_install",
     "server_mounts",
+    "server_configure",
     "server_accept_change",
     "server_list",
     "server_start",

@@ -1,6 +1,8 @@
 //! Server commands: install (with the host folders it would share), accept a catalog change, list, start (with progress events), stop, remove, logs, tools.
 
-use berth_api::{ApiError, Berth, EntryChange, InstallRequest, MountView, ServerView, ToolInfo};
+use berth_api::{
+    ApiError, Berth, ConfigureRequest, EntryChange, InstallRequest, MountView, ServerView, ToolInfo,
+};
 use tauri::{AppHandle, Emitter, Manager, State};
 
 /// Event carrying `ServerProgress` while a server starts.
@@ -20,6 +22,19 @@ pub async fn server_install(
     request: InstallRequest,
 ) -> Result<ServerView, ApiError> {
     let view = berth.server_install(request).await?;
+    changed(&app);
+    Ok(view)
+}
+
+/// Changes an installed server's configuration, secrets or limits.
+#[tauri::command]
+pub async fn server_configure(
+    app: AppHandle,
+    berth: State<'_, Berth>,
+    name: String,
+    request: ConfigureRequest,
+) -> Result<ServerView, ApiError> {
+    let view = berth.server_configure(&name, request).await?;
     changed(&app);
     Ok(view)
 }

@@ -1,7 +1,7 @@
 //! What the user sees when things go wrong, in the real window and in both languages: a failed
 //! Start shows its reason on the server's card and on the Logs page (in Japanese, then in
 //! English after switching), and an install refused for a missing secret completes from the same
-//! form once the secret is typed in.
+//! form once the secret is typed in; the server's limits can be changed afterwards.
 
 use std::time::Duration;
 
@@ -87,6 +87,24 @@ async fn an_install_missing_its_secret_completes_from_the_same_form() {
     by_testid(&c, "install-submit").await.click().await.unwrap();
     wait_for_text(&c, "page-title", "Servers").await;
     wait_for_first_attr(&c, "[data-testid=server]", "data-name", &name).await;
+    // Its limits can be changed after install.
+    by_testid(&c, "server-edit").await.click().await.unwrap();
+    let form = by_testid(&c, "server-config-form").await;
+    let cpus = form.find(fantoccini::Locator::Css("input[type=number]")).await.unwrap();
+    cpus.clear().await.unwrap();
+    cpus.send_keys("0.5").await.unwrap();
+    by_testid(&c, "server-config-save").await.click().await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let berth = crate::support::open_berth(data.path()).await;
+        let cpus = berth.server_show(&name).await.unwrap().settings.cpus;
+        berth.close().await;
+        if cpus == 0.5 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the new limit was not saved ({cpus})");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     // The catalog now marks it installed.
     by_testid(&c, "nav-catalog").await.click().await.unwrap();
     by_testid(&c, "catalog-search").await.send_keys("Needs A Secret").await.unwrap();

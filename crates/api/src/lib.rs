@@ -23,6 +23,7 @@ mod pull_error;
 mod secrets;
 #[cfg(test)]
 mod send_probe;
+mod server_config;
 mod server_review;
 mod server_secrets;
 mod servers;
@@ -52,6 +53,7 @@ pub use gateway::{
     StartingServers, cli_gateway_token, new_gateway_token,
 };
 pub use secrets::SecretInfo;
+pub use server_config::ConfigureRequest;
 pub use server_review::MountView;
 pub use servers::{InstallRequest, ServerProgress, ServerStatus, ServerView};
 pub use sessions::{CallView, SessionServer, SessionView};

@@ -44,6 +44,10 @@ pub struct ServerView {
     pub running_here: bool,
     pub secrets: Vec<SecretStatus>,
     pub config: serde_json::Value,
+    /// The JSON Schema of its configuration (from the entry it runs), for the edit form.
+    pub config_schema: Option<serde_json::Value>,
+    /// Whether it shares host folders (so the writable-mounts setting means something).
+    pub has_mounts: bool,
     pub settings: ServerSettings,
     pub created_at: i64,
     /// How the catalog's current entry differs from the one this server was installed with (and
@@ -311,6 +315,8 @@ impl Berth {
             settings,
             created_at: row.created_at,
             offered_change,
+            config_schema: item.config_schema.clone(),
+            has_mounts: matches!(&item.launch, Launch::Container(c) if !c.volumes.is_empty()),
             name: row.name,
         })
     }

@@ -26,6 +26,7 @@ fn export_all(cfg: &Config) {
     ServerView::export_all(cfg).unwrap();
     InstallRequest::export_all(cfg).unwrap();
     MountView::export_all(cfg).unwrap();
+    ConfigureRequest::export_all(cfg).unwrap();
     EntryChange::export_all(cfg).unwrap();
     ServerProgress::export_all(cfg).unwrap();
     ToolInfo::export_all(cfg).unwrap();

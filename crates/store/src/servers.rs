@@ -88,6 +88,23 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces an installed server's configuration and settings.
+    pub async fn set_server_config(
+        &self,
+        name: &str,
+        config: &str,
+        settings: &str,
+    ) -> Result<bool, StoreError> {
+        let r = sqlx::query("UPDATE servers SET config = ?, settings = ?, updated_at = ? WHERE name = ?")
+            .bind(config)
+            .bind(settings)
+            .bind(self.clock.now_ms())
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
     /// Replaces the catalog entry a server runs from, if it is still `expected`; returns whether
     /// it was replaced.
     pub async fn set_server_item(&self, name: &str, expected: &str, item: &str) -> Result<bool, StoreError> {

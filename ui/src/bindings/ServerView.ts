@@ -20,7 +20,15 @@ reason_key: string | null, reason_params: { [key in string]: string },
 /**
  * Whether this process runs it (so it can call its tools and stop it directly).
  */
-running_here: boolean, secrets: Array<SecretStatus>, config: JsonValue, settings: ServerSettings, created_at: number, 
+running_here: boolean, secrets: Array<SecretStatus>, config: JsonValue, 
+/**
+ * The JSON Schema of its configuration (from the entry it runs), for the edit form.
+ */
+config_schema: JsonValue | null, 
+/**
+ * Whether it shares host folders (so the writable-mounts setting means something).
+ */
+has_mounts: boolean, settings: ServerSettings, created_at: number, 
 /**
  * How the catalog's current entry differs from the one this server was installed with (and
  * still runs); empty when it does not. Used only once accepted.

@@ -13,6 +13,7 @@ import type { Locale } from "../bindings/Locale";
 import type { RefreshOutcome } from "../bindings/RefreshOutcome";
 import type { InstallRequest } from "../bindings/InstallRequest";
 import type { MountView } from "../bindings/MountView";
+import type { ConfigureRequest } from "../bindings/ConfigureRequest";
 import type { EventQuery } from "../bindings/EventQuery";
 import type { EventView } from "../bindings/EventView";
 import type { EntryChange } from "../bindings/EntryChange";
@@ -59,6 +60,8 @@ export const ipc = {
   catalogRefresh: (id: string | null) => call<RefreshOutcome[]>("catalog_refresh", { id }),
   serverInstall: (request: InstallRequest) => call<ServerView>("server_install", { request }),
   serverMounts: (request: InstallRequest) => call<MountView[]>("server_mounts", { request }),
+  serverConfigure: (name: string, request: ConfigureRequest) =>
+    call<ServerView>("server_configure", { name, request }),
   serverAcceptChange: (name: string, seen: EntryChange[]) =>
     call<ServerView>("server_accept_change", { name, seen }),
   serverList: () => call<ServerView[]>("server_list"),

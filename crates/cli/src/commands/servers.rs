@@ -39,6 +39,19 @@ pub enum ServerCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Change an installed server's configuration or limits; used from its next start.
+    Config {
+        name: String,
+        /// The new configuration as a JSON object, checked against the entry's schema.
+        #[arg(long)]
+        config: Option<String>,
+        /// CPUs the container may use (0.1 to 64).
+        #[arg(long)]
+        cpus: Option<f64>,
+        /// Memory the container may use, in MB (64 to 262144).
+        #[arg(long)]
+        memory_mb: Option<u32>,
+    },
     /// List installed servers and their status.
     Ls,
     /// One server's status, secrets and configuration.
@@ -86,6 +99,22 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
             );
         }
         ServerCommand::Ls => out.servers(&berth.server_list().await?),
+        ServerCommand::Config { name, config, cpus, memory_mb } => {
+            let config = config
+                .map(|c| serde_json::from_str(&c))
+                .transpose()
+                .map_err(|e| ApiError::validation(format!("--config is not valid JSON: {e}.")))?;
+            let current = berth.server_show(&name).await?.settings;
+            let settings = ServerSettings {
+                cpus: cpus.unwrap_or(current.cpus),
+                memory_mb: memory_mb.unwrap_or(current.memory_mb),
+                ..current
+            };
+            let request =
+                berth_api::ConfigureRequest { config, settings: Some(settings), ..Default::default() };
+            let view = berth.server_configure(&name, request).await?;
+            out.done(&view, &format!("Changed {name}; it uses the new configuration from its next start."));
+        }
         ServerCommand::AcceptChange { name, yes } => {
             let view = berth.server_show(&name).await?;
             if view.offered_change.is_empty() {
