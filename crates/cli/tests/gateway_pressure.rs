@@ -238,3 +238,19 @@ fn an_initialize_larger_than_a_client_sends_is_refused() {
     assert_eq!(status, 200);
     assert!(id.is_some());
 }
+
+#[test]
+fn a_session_is_listed_by_the_client_that_opened_it() {
+    let data = tempfile::tempdir().unwrap();
+    let berth = Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
+    let (_process, port, token) = gateway(&berth, &[], None, &data.path().join("stderr.txt"));
+    let init = INIT.replace("\"raw\"", "\"Claude Code\"");
+    let (status, _, id) = post(port, &token, None, "application/json", &init);
+    assert_eq!(status, 200);
+    assert!(id.is_some());
+    let listed = berth.command().args(["--json", "session", "ls"]).output().unwrap();
+    let sessions: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let clients: Vec<&str> =
+        sessions.as_array().unwrap().iter().filter_map(|s| s["client"].as_str()).collect();
+    assert!(clients.contains(&"Claude Code"), "{sessions}");
+}

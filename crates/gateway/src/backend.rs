@@ -118,6 +118,9 @@ pub trait SessionBackend: Send + Sync + 'static {
     ) -> Result<ExecOutcome, BackendError>;
     /// Logs a call the client made directly.
     async fn record(&self, report: CallReport);
+    /// The client introduced itself at `initialize` (its `clientInfo` name), so the session can
+    /// be listed by the client that opened it.
+    async fn introduced(&self, _client: &str) {}
     /// The session ended: stop its servers.
     async fn close(&self);
 }

@@ -53,7 +53,9 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
     ) -> Result<InitializeResult, ErrorData> {
         context.peer.set_peer_info(request.clone());
         // Servers started for this session announce the client's own capabilities.
-        self.open(|| Opening::Session(caller_of(&context.extensions))).await?.relay().attach(&context.peer);
+        let backend = self.open(|| Opening::Session(caller_of(&context.extensions))).await?;
+        backend.relay().attach(&context.peer);
+        backend.introduced(&request.client_info.name).await;
         self.negotiate_initialize(&request)
     }
 

@@ -45,6 +45,17 @@ pub struct CallRecord<'a> {
 }
 
 impl Store {
+    /// Names the client of a session that had none (a session opened with the gateway's own
+    /// token, or over stdio, learns it at `initialize`).
+    pub async fn name_session_client(&self, id: &str, client: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET client = ? WHERE id = ? AND client IS NULL")
+            .bind(client)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn start_session(
         &self,
         id: &str,

@@ -282,6 +282,14 @@ impl GatewayBackend {
 
 #[async_trait]
 impl SessionBackend for GatewayBackend {
+    async fn introduced(&self, client: &str) {
+        // What the client calls itself, shown as it is (made visible if it hides characters).
+        let client: String = crate::text::visible(client).chars().take(80).collect();
+        if let Err(e) = self.berth.store.name_session_client(&self.session, &client).await {
+            tracing::warn!(session = %self.session, "could not record the session's client: {e}");
+        }
+    }
+
     async fn find(&self, query: &str, limit: usize) -> Result<Vec<FoundServer>, BackendError> {
         let query = CatalogQuery { query: query.to_owned(), limit: Some(limit as u32), ..Default::default() };
         let hits = self.berth.catalog_search(query).await.map_err(backend_error)?;
