@@ -104,10 +104,7 @@ impl Berth {
     pub(crate) async fn catalog_item(&self, name: &str) -> Result<CatalogItem, ApiError> {
         let catalog = self.catalog().await?;
         catalog.items.iter().find(|i| i.name == name).cloned().ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::NotFound,
-                format!("No catalog entry is named {name:?}. `berth catalog search` finds the exact name."),
-            )
+            ApiError::msg(ErrorCode::NotFound, crate::msg!("msg.catalog.unknown", name = format!("{name:?}")))
         })
     }
 
@@ -160,7 +157,7 @@ impl Berth {
     /// Ranked search over the catalog.
     pub async fn catalog_search(&self, q: CatalogQuery) -> Result<Vec<CatalogHit>, ApiError> {
         if q.query.len() > 500 {
-            return Err(ApiError::validation("The search text is longer than 500 characters; shorten it."));
+            return Err(ApiError::msg(ErrorCode::Validation, crate::msg!("msg.catalog.query_long")));
         }
         let catalog = self.catalog().await?;
         let lang = self.lang(q.locale).await?;

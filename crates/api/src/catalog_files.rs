@@ -11,18 +11,23 @@ use crate::{ApiError, ErrorCode};
 
 pub(crate) async fn read_file(path: &Path) -> Result<Fetched, ApiError> {
     let meta = tokio::fs::metadata(path).await.map_err(|e| {
-        ApiError::new(ErrorCode::NotFound, format!("Cannot read {}: {e}. Check the path.", path.display()))
+        ApiError::msg(
+            ErrorCode::NotFound,
+            crate::msg!("msg.file.unreadable", path = path.display(), reason = e),
+        )
     })?;
     if meta.len() > MAX_CATALOG_BYTES as u64 {
-        return Err(ApiError::validation(format!(
-            "{} is {} bytes; catalogs are limited to 20 MB.",
-            path.display(),
-            meta.len()
-        )));
+        return Err(ApiError::msg(
+            ErrorCode::Validation,
+            crate::msg!("msg.file.too_large", path = path.display(), bytes = meta.len()),
+        ));
     }
-    let bytes = tokio::fs::read(path)
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::NotFound, format!("Cannot read {}: {e}.", path.display())))?;
+    let bytes = tokio::fs::read(path).await.map_err(|e| {
+        ApiError::msg(
+            ErrorCode::NotFound,
+            crate::msg!("msg.file.unreadable", path = path.display(), reason = e),
+        )
+    })?;
     Ok(Fetched::Body { bytes, etag: None, last_modified: None })
 }
 
@@ -41,7 +46,10 @@ pub(crate) async fn read_folder(root: &Path) -> Result<Fetched, ApiError> {
         let mut pending = vec![(root.clone(), 0usize)];
         while let Some((dir, depth)) = pending.pop() {
             let entries = std::fs::read_dir(&dir).map_err(|e| {
-                ApiError::new(ErrorCode::NotFound, format!("Cannot read the folder {}: {e}. Check the path.", dir.display()))
+                ApiError::msg(
+                    ErrorCode::NotFound,
+                    crate::msg!("msg.file.unreadable", path = dir.display(), reason = e),
+                )
             })?;
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
@@ -53,26 +61,33 @@ pub(crate) async fn read_folder(root: &Path) -> Result<Fetched, ApiError> {
                     pending.push((entry.path(), depth + 1));
                 } else if kind.is_file() && FolderBundle::wants(&name) {
                     let bytes = std::fs::read(entry.path()).map_err(|e| {
-                        ApiError::new(ErrorCode::NotFound, format!("Cannot read {}: {e}.", entry.path().display()))
+                        ApiError::msg(
+                            ErrorCode::NotFound,
+                            crate::msg!("msg.file.unreadable", path = entry.path().display(), reason = e),
+                        )
                     })?;
                     total += bytes.len();
                     if total > MAX_CATALOG_BYTES || files.len() >= FOLDER_FILES {
-                        return Err(ApiError::validation(format!(
-                            "{} holds more catalog files than Berth reads from one folder (20 MB or {FOLDER_FILES} files); \
-                             add a smaller folder.",
-                            root.display()
-                        )));
+                        return Err(ApiError::msg(
+                            ErrorCode::Validation,
+                            crate::msg!("msg.folder.too_big", path = root.display(), files = FOLDER_FILES),
+                        ));
                     }
-                    let path = entry.path().strip_prefix(&root).unwrap_or(&entry.path()).to_string_lossy().replace('\\', "/");
+                    let path = entry
+                        .path()
+                        .strip_prefix(&root)
+                        .unwrap_or(&entry.path())
+                        .to_string_lossy()
+                        .replace('\\', "/");
                     files.push(FolderFile { path, text: String::from_utf8_lossy(&bytes).into_owned() });
                 }
             }
         }
         if files.is_empty() {
-            return Err(ApiError::validation(format!(
-                "{} holds no server.yaml or server.json files; add the folder that contains them.",
-                root.display()
-            )));
+            return Err(ApiError::msg(
+                ErrorCode::Validation,
+                crate::msg!("msg.folder.empty", path = root.display()),
+            ));
         }
         Ok(FolderBundle::new(files).to_bytes())
     })

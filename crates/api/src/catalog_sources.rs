@@ -195,21 +195,22 @@ impl Berth {
             Ok(u) if u.scheme() == "file" => {
                 let path = u
                     .to_file_path()
-                    .map_err(|_| ApiError::validation("That file: URL has no usable path."))?;
+                    .map_err(|_| ApiError::msg(ErrorCode::Validation, crate::msg!("msg.source.file_url")))?;
                 ("file", path.display().to_string())
             }
             Ok(u) if u.scheme().len() > 1 => {
-                return Err(ApiError::new(
+                return Err(ApiError::msg(
                     ErrorCode::UrlNotAllowed,
-                    format!("{}: catalogs are not supported; use an https URL or a local file.", u.scheme()),
+                    crate::msg!("msg.source.scheme", scheme = u.scheme()),
                 ));
             }
             _ => {
                 let path = Path::new(location);
                 if !path.is_absolute() {
-                    return Err(ApiError::validation(format!(
-                        "{location:?} is neither a URL nor an absolute path. Give the full path of the file or folder."
-                    )));
+                    return Err(ApiError::msg(
+                        ErrorCode::Validation,
+                        crate::msg!("msg.source.not_a_location", location = format!("{location:?}")),
+                    ));
                 }
                 // Stored as the path it really is, so the same folder added twice is one source.
                 let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
@@ -223,9 +224,10 @@ impl Berth {
                     || id.is_empty()
                     || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
                 {
-                    return Err(ApiError::validation(format!(
-                        "{id:?} cannot name a source; use letters, digits and -, and not \"builtin\"."
-                    )));
+                    return Err(ApiError::msg(
+                        ErrorCode::Validation,
+                        crate::msg!("msg.source.bad_name", id = format!("{id:?}")),
+                    ));
                 }
                 id.to_owned()
             }
@@ -243,11 +245,9 @@ impl Berth {
             }
         };
         if self.store.catalog_sources().await?.iter().any(|r| r.id == id || r.location == location) {
-            return Err(ApiError::new(
+            return Err(ApiError::msg(
                 ErrorCode::Conflict,
-                format!(
-                    "A catalog source already uses the name {id:?} or this location; `berth catalog source ls` lists them."
-                ),
+                crate::msg!("msg.source.taken", id = format!("{id:?}")),
             ));
         }
         // Read and imported before anything is stored, then stored with its content at once: an
@@ -285,16 +285,16 @@ impl Berth {
 
     pub async fn catalog_source_remove(&self, id: &str) -> Result<bool, ApiError> {
         if id == BUILTIN_ID {
-            return Err(ApiError::validation("The built-in catalog cannot be removed."));
+            return Err(ApiError::msg(ErrorCode::Validation, crate::msg!("msg.source.builtin_kept")));
         }
         let removed = self.store.remove_catalog_source(id).await?;
         if removed {
             self.forget_source_url(id).await;
         }
         if !removed {
-            return Err(ApiError::new(
+            return Err(ApiError::msg(
                 ErrorCode::NotFound,
-                format!("No catalog source is named {id:?}; `berth catalog source ls` lists them."),
+                crate::msg!("msg.source.unknown", id = format!("{id:?}")),
             ));
         }
         self.invalidate_catalog().await;
@@ -313,7 +313,10 @@ impl Berth {
             }
             Some(id) => {
                 self.store.catalog_source(id).await?.ok_or_else(|| {
-                    ApiError::new(ErrorCode::NotFound, format!("No catalog source is named {id:?}."))
+                    ApiError::msg(
+                        ErrorCode::NotFound,
+                        crate::msg!("msg.source.unknown", id = format!("{id:?}")),
+                    )
                 })?;
                 vec![id.to_owned()]
             }

@@ -24,6 +24,7 @@ mod secrets;
 #[cfg(test)]
 mod send_probe;
 mod server_config;
+mod server_errors;
 mod server_review;
 mod server_secrets;
 mod servers;

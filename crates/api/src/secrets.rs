@@ -23,9 +23,10 @@ impl Berth {
     pub async fn set_secret(&self, key: &str, value: String) -> Result<SecretInfo, ApiError> {
         let key = SecretKey::parse(key)?;
         if value.is_empty() {
-            return Err(ApiError::validation(format!(
-                "The value for {key} is empty; enter the secret to store."
-            )));
+            return Err(ApiError::msg(
+                crate::ErrorCode::Validation,
+                crate::msg!("msg.secret.empty", key = &key),
+            ));
         }
         let k = key.clone();
         self.with_secrets(move |s| s.set(&k, &SecretValue::new(value))).await?;

@@ -12,7 +12,7 @@ use berth_catalog::{CatalogItem, EntryChange, entry_changes};
 use berth_servers::HostMount;
 
 use crate::servers::{InstallRequest, Installed};
-use crate::{ApiError, Berth, ErrorCode, ServerView};
+use crate::{ApiError, Berth, ErrorCode, ServerView, msg};
 
 /// A host folder a server would see, for the install form.
 #[derive(Clone, Debug, Serialize, TS)]
@@ -50,17 +50,13 @@ pub(crate) fn require_accepted(
     if unseen.is_empty() {
         return Ok(());
     }
-    let list: Vec<String> = unseen
-        .iter()
-        .map(|m| format!("{} (seen in the container as {})", m.host.display(), m.container))
-        .collect();
+    let list: Vec<String> =
+        unseen.iter().map(|m| format!("{} → {}", m.host.display(), m.container)).collect();
     let flags: Vec<String> = unseen.iter().map(|m| format!("--accept-mount {}", m.host.display())).collect();
-    Err(ApiError::validation(format!(
-        "{name}'s catalog entry shares these folders of this computer with the server: {}. Install it \
-         only if you agree; in the CLI, add {}.",
-        list.join(", "),
-        flags.join(" ")
-    )))
+    Err(ApiError::msg(
+        ErrorCode::Validation,
+        msg!("msg.review.mounts", name = name, folders = list.join(", "), flags = flags.join(" ")),
+    ))
 }
 
 impl Berth {
@@ -98,20 +94,15 @@ impl Berth {
             return self.server_show(name).await;
         }
         if changes != seen {
-            return Err(ApiError::new(
-                ErrorCode::Conflict,
-                format!(
-                    "The catalog's entry for {name} changed again. Review the new difference and accept it."
-                ),
-            ));
+            return Err(ApiError::msg(ErrorCode::Conflict, msg!("msg.review.changed_again", name = name)));
         }
         berth_servers::validate_config(&offered, &config)?;
         berth_servers::host_mounts(&offered, &config)?;
         let json = serde_json::to_string(&offered).expect("serialisable");
         if !self.store.set_server_item(name, &row.item, &json).await? {
-            return Err(ApiError::new(
+            return Err(ApiError::msg(
                 ErrorCode::Conflict,
-                format!("{name} changed while the change was being accepted. Review it and try again."),
+                msg!("msg.review.changed_meanwhile", name = name),
             ));
         }
         tracing::info!(server = %name, fields = changes.len(), "catalog change accepted");

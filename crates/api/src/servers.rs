@@ -10,7 +10,7 @@ use ts_rs::TS;
 use berth_catalog::{CatalogItem, EntryChange, Launch};
 use berth_runtime::Owner;
 use berth_servers::{
-    CallOutcome, LaunchPlan, LaunchRequest, ServerError, ServerKey, ServerSettings, StartEvent, ToolInfo,
+    CallOutcome, LaunchPlan, LaunchRequest, ServerKey, ServerSettings, StartEvent, ToolInfo,
 };
 use berth_store::{ServerRow, ServerState};
 
@@ -85,56 +85,6 @@ pub struct ServerProgress {
     /// Bytes pulled so far and in total, while pulling.
     pub current: u64,
     pub total: u64,
-}
-
-impl From<ServerError> for ApiError {
-    fn from(e: ServerError) -> Self {
-        use crate::msg;
-        let text = e.to_string();
-        match e {
-            ServerError::InvalidConfig(problems) => ApiError::msg(
-                ErrorCode::Validation,
-                msg!("msg.server.config_invalid", problems = problems.join("; ")),
-            ),
-            ServerError::Template(reason) => {
-                ApiError::msg(ErrorCode::Validation, msg!("msg.server.template", reason = reason))
-            }
-            ServerError::NotRunnable { name, reason } => ApiError::msg(
-                ErrorCode::Unsupported,
-                msg!("msg.server.not_runnable", name = name, reason = reason),
-            ),
-            ServerError::Refused { name, reason } => {
-                ApiError::msg(ErrorCode::Validation, msg!("msg.server.refused", name = name, reason = reason))
-            }
-            ServerError::AlreadyRunning(name) => {
-                ApiError::msg(ErrorCode::Conflict, msg!("msg.server.already_running", name = name))
-            }
-            ServerError::NotRunning(name) => {
-                ApiError::msg(ErrorCode::Conflict, msg!("msg.server.not_running", name = name))
-            }
-            ServerError::Cancelled(name) => {
-                ApiError::msg(ErrorCode::Conflict, msg!("msg.server.cancelled", name = name))
-            }
-            ServerError::Handshake { name, reason, stderr } => {
-                let m = if stderr.is_empty() {
-                    msg!("msg.server.handshake", name = name, reason = reason)
-                } else {
-                    msg!(
-                        "msg.server.handshake_output",
-                        name = name,
-                        reason = reason,
-                        output = stderr.join(" | ")
-                    )
-                };
-                ApiError::msg(ErrorCode::Internal, m).with_detail(text)
-            }
-            ServerError::Transport { name, reason } => {
-                ApiError::msg(ErrorCode::Network, msg!("msg.server.transport", name = name, reason = reason))
-                    .retryable()
-            }
-            ServerError::Runtime(r) => r.into(),
-        }
-    }
 }
 
 impl ServerStatus {
