@@ -122,11 +122,9 @@ async fn open_keychain(redactor: Redactor) -> Result<Arc<dyn SecretStore>, ApiEr
         Ok(Err(join)) => {
             Err(ApiError::internal("opening the keychain crashed").with_detail(join.to_string()))
         }
-        Err(_) => Err(ApiError::new(
-            ErrorCode::KeychainUnavailable,
-            "The OS keychain did not answer within 10 seconds. Check that your keyring service is \
-             running and unlocked, then restart Berth.",
-        )
-        .retryable()),
+        Err(_) => {
+            Err(ApiError::msg(ErrorCode::KeychainUnavailable, crate::msg!("msg.keychain.timeout"))
+                .retryable())
+        }
     }
 }

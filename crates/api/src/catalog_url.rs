@@ -69,12 +69,9 @@ impl Berth {
         }
         let k = key(id)?;
         let full = self.with_secrets(move |s| s.get(&k)).await?.ok_or_else(|| {
-            ApiError::new(
+            ApiError::msg(
                 crate::ErrorCode::NotFound,
-                format!(
-                    "The full address of catalog source {id:?} is no longer in the keychain. Remove \
-                     the source and add its URL again."
-                ),
+                crate::msg!("msg.source.url_lost", id = format!("{id:?}")),
             )
         })?;
         Url::parse(full.expose()).map_err(|e| ApiError::internal(format!("the kept URL is invalid: {e}")))

@@ -110,9 +110,7 @@ impl ClientKind {
         if self.speaks_http() {
             return Ok(());
         }
-        Err(ApiError::validation(
-            "Claude Desktop's config file only takes servers it launches itself; connect it over stdio.",
-        ))
+        Err(ApiError::msg(ErrorCode::Validation, crate::msg!("msg.client.desktop_stdio")))
     }
 
     /// The client's name as the CLI, the token store and session records spell it.
@@ -179,34 +177,38 @@ pub fn connect_client(
     let existing = match std::fs::read_to_string(&path) {
         Ok(text) if text.trim().is_empty() => Value::Object(Map::new()),
         Ok(text) => serde_json::from_str::<Value>(&text).map_err(|e| {
-            ApiError::validation(format!(
-                "{} is not valid JSON ({e}), so Berth left it untouched. Fix it, or add this entry by hand: {}",
-                path.display(),
-                entry
-            ))
+            ApiError::msg(
+                ErrorCode::Validation,
+                crate::msg!("msg.client.bad_json", path = path.display(), reason = e, entry = &entry),
+            )
         })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Value::Object(Map::new()),
         Err(e) => {
-            return Err(ApiError::new(ErrorCode::Storage, format!("Cannot read {}: {e}.", path.display())));
+            return Err(ApiError::msg(
+                ErrorCode::Storage,
+                crate::msg!("msg.file.unreadable", path = path.display(), reason = e),
+            ));
         }
     };
     let Value::Object(mut doc) = existing else {
-        return Err(ApiError::validation(format!(
-            "{} does not hold a JSON object, so Berth left it untouched.",
-            path.display()
-        )));
+        return Err(ApiError::msg(
+            ErrorCode::Validation,
+            crate::msg!("msg.client.not_object", path = path.display()),
+        ));
     };
     let servers = doc.entry(client.servers_key()).or_insert_with(|| Value::Object(Map::new()));
     let Value::Object(servers) = servers else {
-        return Err(ApiError::validation(format!(
-            "`{}` in {} is not an object, so Berth left the file untouched.",
-            client.servers_key(),
-            path.display()
-        )));
+        return Err(ApiError::msg(
+            ErrorCode::Validation,
+            crate::msg!("msg.client.servers_not_object", field = client.servers_key(), path = path.display()),
+        ));
     };
     servers.insert(ENTRY.to_owned(), entry);
     let io = |e: std::io::Error| {
-        ApiError::new(ErrorCode::Storage, format!("Cannot write {}: {e}.", path.display()))
+        ApiError::msg(
+            ErrorCode::Storage,
+            crate::msg!("msg.file.unwritable", path = path.display(), reason = e),
+        )
     };
     if path.exists() {
         let backup = path.with_extension(format!("json.berth-backup-{now_ms}"));
@@ -232,7 +234,7 @@ pub fn connect_client_for_user(
     now_ms: i64,
 ) -> Result<ClientSetup, ApiError> {
     let dirs = directories::BaseDirs::new()
-        .ok_or_else(|| ApiError::validation("Berth cannot find your home folder; set HOME."))?;
+        .ok_or_else(|| ApiError::msg(ErrorCode::Validation, crate::msg!("msg.client.no_home")))?;
     connect_client(client, target, dirs.home_dir(), dirs.config_dir(), write, now_ms)
 }
 

@@ -108,11 +108,7 @@ impl Berth {
             DeepLink::OAuthCallback { .. } => {
                 // A callback is only accepted for a flow this Berth started and has not finished;
                 // no such flow is pending, so whatever state it carries cannot match.
-                Err(ApiError::new(
-                    ErrorCode::StateMismatch,
-                    "This sign-in link does not belong to an authorization Berth started, or it expired \
-                     or was already used. Start the connection again from the Connections page.",
-                ))
+                Err(ApiError::msg(ErrorCode::StateMismatch, crate::msg!("msg.deeplink.unknown_flow")))
             }
             DeepLink::Other { route } => {
                 let route = visible(&route);

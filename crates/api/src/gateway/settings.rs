@@ -50,9 +50,7 @@ impl Berth {
     /// Sets the port the gateway listens on next time it starts (1024 and above).
     pub async fn set_gateway_port(&self, port: u16) -> Result<(), ApiError> {
         if port < 1024 {
-            return Err(ApiError::validation(
-                "Choose a port of 1024 or above; lower ports need administrator rights.",
-            ));
+            return Err(ApiError::msg(crate::ErrorCode::Validation, crate::msg!("msg.gateway.low_port")));
         }
         self.store.set_setting(PORT_KEY, &port).await?;
         Ok(())
@@ -80,10 +78,10 @@ impl Berth {
             }
         }
         if !unknown.is_empty() {
-            return Err(ApiError::validation(format!(
-                "No catalog or installed server is named {}. Search the catalog for the exact name.",
-                unknown.join(", ")
-            )));
+            return Err(ApiError::msg(
+                crate::ErrorCode::Validation,
+                crate::msg!("msg.gateway.unknown_servers", names = unknown.join(", ")),
+            ));
         }
         self.store.set_setting(STARTING_KEY, &names).await?;
         Ok(names)
