@@ -58,8 +58,37 @@ async fn a_failed_start_shows_its_reason_on_the_card_and_the_logs_page_in_both_l
     let _ = c.close().await;
 }
 
+/// The words the test waits for, in one language.
+struct Words {
+    locale: berth_api::LocalePreference,
+    catalog: &'static str,
+    servers: &'static str,
+    keychain: &'static str,
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_install_missing_its_secret_completes_from_the_same_form() {
+    let en = Words {
+        locale: berth_api::LocalePreference::En,
+        catalog: "Catalog",
+        servers: "Servers",
+        keychain: "keychain",
+    };
+    install_with_a_missing_secret(en).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_install_missing_its_secret_completes_from_the_same_form_in_japanese() {
+    let ja = Words {
+        locale: berth_api::LocalePreference::Ja,
+        catalog: "カタログ",
+        servers: "サーバー",
+        keychain: "キーチェーン",
+    };
+    install_with_a_missing_secret(ja).await;
+}
+
+async fn install_with_a_missing_secret(words: Words) {
     if crate::support::require_env("secret in the install form", crate::desktop::NEEDS).is_none() {
         return;
     }
@@ -71,21 +100,22 @@ async fn an_install_missing_its_secret_completes_from_the_same_form() {
         "  {name}:\n    title: Needs A Secret\n    image: example/needs:1\n    secrets: [{{name: {name}.token, env: NEEDED_TOKEN}}]\n"
     );
     crate::support::add_catalog(&berth, data.path(), &entry).await;
+    berth.set_locale(words.locale).await.unwrap();
     berth.close().await;
 
     let driver = Driver::start(data.path()).await;
     let c = driver.launch_app().await;
-    wait_for_text(&c, "page-title", "Catalog").await;
+    wait_for_text(&c, "page-title", words.catalog).await;
     by_testid(&c, "catalog-search").await.send_keys("Needs A Secret").await.unwrap();
     wait_for_first_attr(&c, "[data-testid=catalog-detail]", "data-name", &name).await;
     by_testid(&c, "catalog-add").await.click().await.unwrap();
     by_testid(&c, "install-submit").await.click().await.unwrap();
     // Asked for in place, not sent to a terminal.
-    wait_for_text_containing(&c, "need-NEEDED_TOKEN", "keychain", Duration::from_secs(10)).await;
-    screenshot(&c, "install-needs-secret").await;
+    wait_for_text_containing(&c, "need-NEEDED_TOKEN", words.keychain, Duration::from_secs(10)).await;
+    screenshot(&c, &format!("install-needs-secret-{}", words.catalog)).await;
     by_testid(&c, "secret-NEEDED_TOKEN").await.send_keys("tok-typed-in-the-form").await.unwrap();
     by_testid(&c, "install-submit").await.click().await.unwrap();
-    wait_for_text(&c, "page-title", "Servers").await;
+    wait_for_text(&c, "page-title", words.servers).await;
     wait_for_first_attr(&c, "[data-testid=server]", "data-name", &name).await;
     // Its limits can be changed after install.
     by_testid(&c, "server-edit").await.click().await.unwrap();

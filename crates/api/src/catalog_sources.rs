@@ -1,6 +1,7 @@
 //! Facade functions for catalog sources: add a URL or a local file, list them with their age and
 //! health, refresh (conditional GET, offline fallback to the last good copy), remove.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Serialize;
@@ -12,6 +13,7 @@ use berth_store::{CatalogFetch, CatalogSourceRow};
 
 use crate::catalog_files::{read_file, read_folder};
 use crate::catalog_url::{has_credentials, masked};
+use crate::messages::Msg;
 use crate::{ApiError, Berth, ErrorCode};
 
 /// The id of the catalog compiled into Berth.
@@ -52,6 +54,9 @@ pub struct CatalogSourceView {
     /// How old that content is, in milliseconds.
     pub age_ms: Option<i64>,
     pub last_error: Option<String>,
+    /// The last error by key and parameters, when it has a key.
+    pub last_error_key: Option<String>,
+    pub last_error_params: BTreeMap<String, String>,
 }
 
 /// All sources and what the merged catalog holds.
@@ -75,7 +80,23 @@ pub enum RefreshStatus {
 pub struct RefreshOutcome {
     pub id: String,
     pub status: RefreshStatus,
+    /// What happened, in English.
     pub message: String,
+    /// The same by key and parameters.
+    pub key: Option<String>,
+    pub params: BTreeMap<String, String>,
+}
+
+impl RefreshOutcome {
+    fn new(id: &str, status: RefreshStatus, m: Msg) -> Self {
+        Self {
+            id: id.to_owned(),
+            status,
+            message: m.english(),
+            key: Some(m.key.to_owned()),
+            params: m.params,
+        }
+    }
 }
 
 /// A source as the overview shows it; `now_ms` dates its content.
@@ -84,6 +105,16 @@ fn view(row: CatalogSourceRow, now_ms: i64) -> CatalogSourceView {
         (None, Some(_)) => SourceHealth::Ok,
         (Some(_), Some(_)) => SourceHealth::Stale,
         (_, None) => SourceHealth::Failed,
+    };
+    #[derive(serde::Deserialize)]
+    struct Keyed {
+        key: String,
+        params: BTreeMap<String, String>,
+    }
+    let keyed = row.last_error_msg.as_deref().and_then(|m| serde_json::from_str::<Keyed>(m).ok());
+    let (last_error_key, last_error_params) = match keyed {
+        Some(k) => (Some(k.key), k.params),
+        None => (None, BTreeMap::new()),
     };
     CatalogSourceView {
         kind: match row.kind.as_str() {
@@ -99,6 +130,8 @@ fn view(row: CatalogSourceRow, now_ms: i64) -> CatalogSourceView {
         rejected_count: row.rejected_count,
         fetched_at: row.fetched_at,
         last_error: row.last_error,
+        last_error_key,
+        last_error_params,
     }
 }
 
@@ -168,6 +201,8 @@ impl Berth {
             fetched_at: None,
             age_ms: None,
             last_error: None,
+            last_error_key: None,
+            last_error_params: BTreeMap::new(),
         }];
         let now = self.now_ms();
         sources.extend(self.store.catalog_sources().await?.into_iter().map(|row| view(row, now)));
@@ -305,11 +340,11 @@ impl Berth {
     pub async fn catalog_refresh(&self, id: Option<&str>) -> Result<Vec<RefreshOutcome>, ApiError> {
         let ids: Vec<String> = match id {
             Some(BUILTIN_ID) => {
-                return Ok(vec![RefreshOutcome {
-                    id: BUILTIN_ID.into(),
-                    status: RefreshStatus::NotModified,
-                    message: "the built-in catalog is part of Berth".into(),
-                }]);
+                return Ok(vec![RefreshOutcome::new(
+                    BUILTIN_ID,
+                    RefreshStatus::NotModified,
+                    crate::msg!("msg.refresh.builtin"),
+                )]);
             }
             Some(id) => {
                 self.store.catalog_source(id).await?.ok_or_else(|| {
@@ -359,14 +394,25 @@ impl Berth {
             kind => self.fetch_source(kind, &row.location).await,
         };
         let failed = |e: ApiError| async move {
-            let kept = if row.fetched_at.is_some() { " Berth keeps using the last good copy." } else { "" };
-            let message = format!("{}{kept}", e.message);
-            self.store.record_catalog_failure(id, &message).await?;
+            let shown = if row.fetched_at.is_some() {
+                e.clone().then(crate::msg!("msg.source.kept"))
+            } else {
+                e.clone()
+            };
+            let keyed = shown
+                .key
+                .as_ref()
+                .map(|key| serde_json::json!({"key": key, "params": shown.params}).to_string());
+            self.store.record_catalog_failure(id, &shown.message, keyed.as_deref()).await?;
             tracing::warn!(source = id, code = ?e.code, "catalog refresh failed");
-            Ok::<_, ApiError>((
-                RefreshOutcome { id: id.to_owned(), status: RefreshStatus::Failed, message },
-                Some(e),
-            ))
+            let outcome = RefreshOutcome {
+                id: id.to_owned(),
+                status: RefreshStatus::Failed,
+                message: shown.message,
+                key: shown.key,
+                params: shown.params,
+            };
+            Ok::<_, ApiError>((outcome, Some(e)))
         };
         match fetched {
             Err(e) => failed(e).await,
@@ -385,11 +431,11 @@ impl Berth {
                     )
                     .await?;
                 Ok((
-                    RefreshOutcome {
-                        id: id.to_owned(),
-                        status: RefreshStatus::NotModified,
-                        message: "not modified".into(),
-                    },
+                    RefreshOutcome::new(
+                        id,
+                        RefreshStatus::NotModified,
+                        crate::msg!("msg.refresh.not_modified"),
+                    ),
                     None,
                 ))
             }
@@ -399,11 +445,11 @@ impl Berth {
                         self.store.record_catalog_fetch(id, copy.fetch()).await?;
                         let (items, skipped) = (copy.report.items.len(), copy.report.rejected.len());
                         Ok((
-                            RefreshOutcome {
-                                id: id.to_owned(),
-                                status: RefreshStatus::Updated,
-                                message: format!("{items} servers, {skipped} entries skipped"),
-                            },
+                            RefreshOutcome::new(
+                                id,
+                                RefreshStatus::Updated,
+                                crate::msg!("msg.refresh.updated", count = items, skipped = skipped),
+                            ),
                             None,
                         ))
                     }

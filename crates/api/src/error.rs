@@ -5,12 +5,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::messages::{Msg, render};
+use crate::messages::{Msg, THEN};
 use crate::msg;
 use crate::settings::Locale;
-
-/// The key of a message made of two (`ApiError::then`).
-const THEN: &str = "msg.then";
 
 /// What kind of failure an [`ApiError`] is. The UI branches on this and localises the text; it
 /// never parses messages. New codes are added here, deliberately, never made up at call sites.
@@ -102,25 +99,7 @@ impl ApiError {
 
     /// The message in `locale`.
     pub fn text(&self, locale: Locale) -> String {
-        match self.key.as_deref() {
-            Some(THEN) => {
-                let part = |side: &str| {
-                    let prefix = format!("{side}_");
-                    let params: BTreeMap<String, String> = self
-                        .params
-                        .iter()
-                        .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|k| (k.to_owned(), v.clone())))
-                        .collect();
-                    match self.params.get(side) {
-                        Some(key) => render(locale, key, &params),
-                        None => params.get("text").cloned().unwrap_or_default(),
-                    }
-                };
-                format!("{} {}", part("a"), part("b"))
-            }
-            Some(key) => render(locale, key, &self.params),
-            None => self.message.clone(),
-        }
+        crate::messages::render_message(locale, self.key.as_deref(), &self.params, &self.message)
     }
 
     /// Puts `m` after the message, in every language (what was not done because of it, say):

@@ -83,6 +83,38 @@ pub fn render(locale: Locale, key: &str, params: &BTreeMap<String, String>) -> S
     out
 }
 
+/// The key of a message made of two (`ApiError::then`): its parameters `a` and `b` name the two
+/// parts' keys (or `a_text` holds a first part that has none), `a_*` and `b_*` their parameters.
+pub const THEN: &str = "msg.then";
+
+/// A message in `locale` from its key (two-part messages included) and parameters, or its
+/// English text when it has no key.
+pub fn render_message(
+    locale: Locale,
+    key: Option<&str>,
+    params: &BTreeMap<String, String>,
+    english: &str,
+) -> String {
+    match key {
+        Some(THEN) => {
+            let part = |side: &str| {
+                let prefix = format!("{side}_");
+                let own: BTreeMap<String, String> = params
+                    .iter()
+                    .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|k| (k.to_owned(), v.clone())))
+                    .collect();
+                match params.get(side) {
+                    Some(key) => render(locale, key, &own),
+                    None => own.get("text").cloned().unwrap_or_default(),
+                }
+            };
+            format!("{} {}", part("a"), part("b"))
+        }
+        Some(key) => render(locale, key, params),
+        None => english.to_owned(),
+    }
+}
+
 /// Whether both languages have a text for `key`.
 pub fn known(key: &str) -> bool {
     EN.contains_key(key) && JA.contains_key(key)

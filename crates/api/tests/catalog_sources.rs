@@ -141,6 +141,22 @@ async fn url_source_lifecycle() {
     assert!(names(&b, "omega").await.contains(&"omega-tools".to_string()));
     let src = &b.catalog_overview().await.unwrap().sources[1];
     assert_eq!(src.health, SourceHealth::Stale);
+    // The failure is kept by key too, so it shows in the user's language.
+    let english = src.last_error.clone().unwrap();
+    let shown = |locale| {
+        berth_api::messages::render_message(
+            locale,
+            src.last_error_key.as_deref(),
+            &src.last_error_params,
+            &english,
+        )
+    };
+    assert_eq!(shown(berth_api::Locale::En), english);
+    assert!(
+        shown(berth_api::Locale::Ja).contains("最後に正常だった内容を使い続けます"),
+        "{}",
+        shown(berth_api::Locale::Ja)
+    );
 
     // The server goes away: offline, the cache (with its age) still serves.
     server.abort();

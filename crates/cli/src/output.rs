@@ -302,7 +302,7 @@ impl Output {
         }
         let locale = self.locale.get().copied().unwrap_or(berth_api::Locale::En);
         for e in list {
-            let text = berth_api::messages::render(locale, &e.key, &e.params);
+            let text = berth_api::messages::render_message(locale, Some(&e.key), &e.params, &e.message);
             let place = [e.server.as_deref(), e.session.as_deref()]
                 .into_iter()
                 .flatten()
@@ -319,8 +319,10 @@ impl Output {
         if outcomes.is_empty() {
             say!("No sources to refresh. Add one with `berth catalog source add URL`.");
         }
+        let locale = self.locale.get().copied().unwrap_or(berth_api::Locale::En);
         for o in outcomes {
-            say!("{:<24} {:?}: {}", o.id, o.status, o.message);
+            let text = berth_api::messages::render_message(locale, o.key.as_deref(), &o.params, &o.message);
+            say!("{:<24} {:?}: {}", o.id, o.status, text);
         }
     }
 }

@@ -14,6 +14,8 @@ pub struct CatalogSourceRow {
     pub fetched_at: Option<i64>,
     pub checked_at: Option<i64>,
     pub last_error: Option<String>,
+    /// The same failure by message key and parameters, as JSON.
+    pub last_error_msg: Option<String>,
     pub item_count: i64,
     pub rejected_count: i64,
     pub created_at: i64,
@@ -23,7 +25,7 @@ pub struct CatalogSourceRow {
 macro_rules! columns {
     () => {
         "id, kind, location, position, etag, last_modified, fetched_at, checked_at, last_error, \
-         item_count, rejected_count, created_at"
+         last_error_msg, item_count, rejected_count, created_at"
     };
 }
 
@@ -142,7 +144,7 @@ impl Store {
         if let Some(body) = fetch.body {
             sqlx::query(
                 "UPDATE catalog_sources SET body = ?, parsed = ?, etag = ?, last_modified = ?, item_count = ?, \
-                 rejected_count = ?, fetched_at = ?, checked_at = ?, last_error = NULL, \
+                 rejected_count = ?, fetched_at = ?, checked_at = ?, last_error = NULL, last_error_msg = NULL, \
                  revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM catalog_sources) WHERE id = ?",
             )
             .bind(body)
@@ -159,7 +161,8 @@ impl Store {
         } else {
             // Not modified: the cached copy is confirmed current as of now.
             sqlx::query(
-                "UPDATE catalog_sources SET fetched_at = ?, checked_at = ?, last_error = NULL WHERE id = ?",
+                "UPDATE catalog_sources SET fetched_at = ?, checked_at = ?, last_error = NULL, last_error_msg = NULL \
+                 WHERE id = ?",
             )
             .bind(now)
             .bind(now)
@@ -171,14 +174,23 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed attempt; the cached content stays as it was.
-    pub async fn record_catalog_failure(&self, id: &str, error: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE catalog_sources SET checked_at = ?, last_error = ? WHERE id = ?")
-            .bind(self.clock.now_ms())
-            .bind(error)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+    /// Records a failed attempt (`message`: the same failure by key and parameters, as JSON); the
+    /// cached content stays as it was.
+    pub async fn record_catalog_failure(
+        &self,
+        id: &str,
+        error: &str,
+        message: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE catalog_sources SET checked_at = ?, last_error = ?, last_error_msg = ? WHERE id = ?",
+        )
+        .bind(self.clock.now_ms())
+        .bind(error)
+        .bind(message)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

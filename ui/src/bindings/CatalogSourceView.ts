@@ -10,4 +10,8 @@ fetched_at: number | null,
 /**
  * How old that content is, in milliseconds.
  */
-age_ms: number | null, last_error: string | null, };
+age_ms: number | null, last_error: string | null, 
+/**
+ * The last error by key and parameters, when it has a key.
+ */
+last_error_key: string | null, last_error_params: { [key in string]: string }, };
