@@ -7,10 +7,11 @@ use std::path::Path;
 use serde::Serialize;
 use ts_rs::TS;
 
-use berth_catalog::{ImportReport, MAX_CATALOG_BYTES, Rejection, import_bytes};
-use berth_net::{Conditional, Fetched, HttpClient, NetError, Url, UrlPolicy};
+use berth_catalog::{MAX_CATALOG_BYTES, Rejection};
+use berth_net::{Conditional, Fetched, HttpClient, Url, UrlPolicy};
 use berth_store::{CatalogFetch, CatalogSourceRow};
 
+use crate::catalog_copy::{NewCopy, net_error};
 use crate::catalog_files::{read_file, read_folder};
 use crate::catalog_url::{has_credentials, masked};
 use crate::messages::Msg;
@@ -133,29 +134,6 @@ fn view(row: CatalogSourceRow, now_ms: i64) -> CatalogSourceView {
         last_error_key,
         last_error_params,
     }
-}
-
-fn net_error(e: NetError) -> ApiError {
-    use crate::msg;
-    let (code, m) = match &e {
-        // The policy's reason already says what to use instead.
-        NetError::UrlNotAllowed { url, reason } => {
-            (ErrorCode::UrlNotAllowed, msg!("msg.net.not_allowed", url = url, reason = reason))
-        }
-        NetError::TooLarge { url, .. } => (ErrorCode::Validation, msg!("msg.net.too_large", url = url)),
-        NetError::Timeout { url, seconds } => {
-            (ErrorCode::Timeout, msg!("msg.net.timeout", url = url, seconds = seconds))
-        }
-        NetError::Connect { url, reason } => {
-            (ErrorCode::Network, msg!("msg.net.connect", url = url, reason = reason))
-        }
-        NetError::Status { url, status } => {
-            (ErrorCode::Network, msg!("msg.net.status", url = url, status = status))
-        }
-    };
-    let mut err = ApiError::msg(code, m);
-    err.retryable = !matches!(e, NetError::UrlNotAllowed { .. } | NetError::TooLarge { .. });
-    err
 }
 
 /// A short id from a location: the file stem or the URL's host and last path segment.
@@ -456,46 +434,6 @@ impl Berth {
                     Err(e) => failed(e).await,
                 }
             }
-        }
-    }
-}
-
-/// New content of a source, read: its report, and the parsed form the store keeps with it.
-struct NewCopy {
-    bytes: Vec<u8>,
-    etag: Option<String>,
-    last_modified: Option<String>,
-    report: ImportReport,
-    parsed: Vec<u8>,
-}
-
-impl NewCopy {
-    /// Imports fetched content; content that is not a catalog says where it came from.
-    fn read(
-        bytes: Vec<u8>,
-        etag: Option<String>,
-        last_modified: Option<String>,
-        location: &str,
-    ) -> Result<Self, ApiError> {
-        let report = import_bytes(&bytes, None).map_err(|e| {
-            ApiError::msg(
-                ErrorCode::Validation,
-                crate::msg!("msg.source.unreadable", location = location, reason = e),
-            )
-        })?;
-        let parsed = report.to_parsed();
-        Ok(Self { bytes, etag, last_modified, report, parsed })
-    }
-
-    /// What the store records for it.
-    fn fetch(&self) -> CatalogFetch<'_> {
-        CatalogFetch {
-            body: Some(&self.bytes),
-            parsed: Some(&self.parsed),
-            etag: self.etag.as_deref(),
-            last_modified: self.last_modified.as_deref(),
-            item_count: self.report.items.len() as i64,
-            rejected_count: self.report.rejected.len() as i64,
         }
     }
 }

@@ -7,6 +7,7 @@
 mod app_info;
 mod berth;
 mod catalog;
+mod catalog_copy;
 mod catalog_files;
 mod catalog_sources;
 mod catalog_url;

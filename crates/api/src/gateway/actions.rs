@@ -179,8 +179,11 @@ async fn watch(berth: Berth) {
             tokio::spawn(async move {
                 let result = match (backend, serde_json::from_str::<SessionAction>(&row.action)) {
                     (Some(b), Ok(action)) => perform(&b, action).await,
-                    (None, _) => Err(ApiError::new(ErrorCode::Conflict, "The session has ended.")),
-                    (_, Err(e)) => Err(ApiError::validation(format!("The action is not understood: {e}"))),
+                    (None, _) => Err(ApiError::msg(ErrorCode::Conflict, crate::msg!("msg.session.over"))),
+                    (_, Err(e)) => Err(ApiError::msg(
+                        ErrorCode::Validation,
+                        crate::msg!("msg.session.bad_action", reason = e),
+                    )),
                 };
                 let encoded = serde_json::to_string(&result).unwrap_or_default();
                 if let Err(e) = berth.store.finish_session_action(row.id, &encoded).await {
@@ -205,19 +208,10 @@ impl Berth {
         if let Some(backend) = self.live_sessions.get(session) {
             return perform(&backend, action).await;
         }
-        let ended = || {
-            ApiError::new(
-                ErrorCode::Conflict,
-                format!(
-                    "Session {session} has ended; its servers are stopped. `berth session ls` shows the live ones."
-                ),
-            )
-        };
+        let ended =
+            || ApiError::msg(ErrorCode::Conflict, crate::msg!("msg.session.ended", session = session));
         let row = self.store.session(session).await?.ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::NotFound,
-                format!("No session is named {session}. `berth session ls` lists them."),
-            )
+            ApiError::msg(ErrorCode::NotFound, crate::msg!("msg.session.unknown", session = session))
         })?;
         if row.ended_at.is_some() || !owner_alive(&row) {
             return Err(ended());
@@ -244,15 +238,10 @@ impl Berth {
                 break Err(ended());
             }
             if asked.elapsed() > patience {
-                break Err(ApiError::new(
+                break Err(ApiError::msg(
                     ErrorCode::Timeout,
-                    format!(
-                        "The process serving session {session} did not finish the action within {} s. \
-                         Check that it still runs (`berth session ls`).",
-                        patience.as_secs()
-                    ),
-                )
-                .retryable());
+                    crate::msg!("msg.session.no_answer", session = session, seconds = patience.as_secs()),
+                ));
             }
         };
         // Arguments and output may be private: the row goes once it has been read, or given up on.

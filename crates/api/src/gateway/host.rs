@@ -211,9 +211,9 @@ impl GatewayHost {
         })
         .await
         .map_err(|e| {
-            ApiError::new(
+            ApiError::msg(
                 ErrorCode::Conflict,
-                format!("The gateway cannot listen on 127.0.0.1:{port}: {e}. Choose another port."),
+                crate::msg!("msg.gateway.cannot_listen", port = port, reason = e),
             )
         })?;
         let reaper = tokio::spawn(reap(stateless.clone(), idle));

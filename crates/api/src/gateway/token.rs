@@ -17,9 +17,10 @@ pub fn new_gateway_token() -> Result<String, ApiError> {
 pub fn cli_gateway_token(supplied: Option<String>) -> Result<String, ApiError> {
     match supplied {
         Some(t) if t.len() >= MIN_SUPPLIED_LEN => Ok(t),
-        Some(_) => Err(ApiError::validation(format!(
-            "BERTH_GATEWAY_TOKEN must be at least {MIN_SUPPLIED_LEN} characters; unset it to get a random one."
-        ))),
+        Some(_) => Err(ApiError::msg(
+            crate::ErrorCode::Validation,
+            crate::msg!("msg.gateway.short_token", min = MIN_SUPPLIED_LEN),
+        )),
         None => new_gateway_token(),
     }
 }
