@@ -52,6 +52,11 @@ impl Output {
         }
     }
 
+    /// A message in the locale setting's language.
+    pub fn said(&self, m: berth_api::messages::Msg) -> String {
+        m.text(self.locale.get().copied().unwrap_or(berth_api::Locale::En))
+    }
+
     pub fn done<T: Serialize>(&self, value: &T, text: &str) {
         if self.json { self.print_json(value) } else { say!("{text}") }
     }

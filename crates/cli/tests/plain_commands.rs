@@ -1,6 +1,6 @@
 //! Commands a new user types first answer plainly: bare `berth settings` shows the settings, and
 //! `berth calls` and `berth events` say when there is nothing yet; Japanese chosen in the
-//! settings is the language of the CLI's messages too.
+//! settings is the language of the CLI's messages, errors and results alike.
 
 use std::process::Output;
 
@@ -39,4 +39,9 @@ fn first_commands_answer_plainly_and_in_the_chosen_language() {
         "{}",
         text(&japanese)
     );
+    // What a command did, too.
+    let file = data.path().join("team.yaml");
+    std::fs::write(&file, "registry:\n  team-tool:\n    image: example/team:1\n").unwrap();
+    let added = run(&berth, &["catalog", "source", "add", file.to_str().unwrap(), "--name", "team"]);
+    assert!(text(&added).contains("team を追加しました (サーバー 1 件"), "{}", text(&added));
 }

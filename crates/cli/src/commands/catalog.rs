@@ -81,16 +81,19 @@ pub async fn run(berth: &Berth, command: CatalogCommand, out: &Output) -> Result
             let src = berth.catalog_source_add(&location, name.as_deref()).await?;
             out.done(
                 &src,
-                &format!(
-                    "Added {} ({} servers, {} entries skipped).",
-                    src.id, src.item_count, src.rejected_count
-                ),
+                &out.said(berth_api::msg!(
+                    "cli.source.added",
+                    id = &src.id,
+                    count = src.item_count,
+                    skipped = src.rejected_count
+                )),
             );
         }
         CatalogCommand::Source(SourceCommand::Ls) => out.catalog_overview(&berth.catalog_overview().await?),
         CatalogCommand::Source(SourceCommand::Rm { id }) => {
             berth.catalog_source_remove(&id).await?;
-            out.done(&serde_json::json!({ "id": id, "removed": true }), &format!("Removed {id}."));
+            let text = out.said(berth_api::msg!("cli.removed", name = &id));
+            out.done(&serde_json::json!({ "id": id, "removed": true }), &text);
         }
         CatalogCommand::Source(SourceCommand::Refresh { id }) => {
             let outcomes = berth.catalog_refresh(id.as_deref()).await?;

@@ -27,12 +27,16 @@ pub async fn run(berth: &Berth, command: SecretCommand, out: &Output) -> Result<
         SecretCommand::Set { key } => {
             let value = read_secret_value(&key)?;
             let info = berth.set_secret(&key, value).await?;
-            out.done(&info, &format!("Stored {} in the OS keychain.", info.key));
+            out.done(&info, &out.said(berth_api::msg!("cli.secret.stored", key = &info.key)));
         }
         SecretCommand::Ls => out.secrets(&berth.list_secrets().await?),
         SecretCommand::Rm { key } => {
             let existed = berth.delete_secret(&key).await?;
-            let text = if existed { format!("Deleted {key}.") } else { format!("{key} was not stored.") };
+            let text = if existed {
+                out.said(berth_api::msg!("cli.secret.deleted", key = &key))
+            } else {
+                out.said(berth_api::msg!("cli.secret.absent", key = &key))
+            };
             out.done(&serde_json::json!({ "key": key, "deleted": existed }), &text);
         }
     }

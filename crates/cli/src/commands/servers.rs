@@ -93,10 +93,7 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
                     accept_mounts,
                 })
                 .await?;
-            out.done(
-                &view,
-                &format!("Installed {}. Start it with `berth server start {}`.", view.name, view.name),
-            );
+            out.done(&view, &out.said(berth_api::msg!("cli.server.installed", name = &view.name)));
         }
         ServerCommand::Ls => out.servers(&berth.server_list().await?),
         ServerCommand::Config { name, config, cpus, memory_mb } => {
@@ -113,7 +110,7 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
             let request =
                 berth_api::ConfigureRequest { config, settings: Some(settings), ..Default::default() };
             let view = berth.server_configure(&name, request).await?;
-            out.done(&view, &format!("Changed {name}; it uses the new configuration from its next start."));
+            out.done(&view, &out.said(berth_api::msg!("cli.server.configured", name = &name)));
         }
         ServerCommand::AcceptChange { name, yes } => {
             let view = berth.server_show(&name).await?;
@@ -176,11 +173,11 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
                 (None, Ok(tools)) => {
                     out.done(
                         &view,
-                        &format!(
-                            "{} is running with {} tools. Press Ctrl-C (or send SIGTERM) to stop it.",
-                            view.name,
-                            tools.len()
-                        ),
+                        &out.said(berth_api::msg!(
+                            "cli.server.running",
+                            name = &view.name,
+                            count = tools.len()
+                        )),
                     );
                     // Nothing Berth starts outlives its owner: wait here, then clean up.
                     super::wait_for_termination().await;
@@ -193,11 +190,12 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
         }
         ServerCommand::Stop { name } => {
             let view = berth.server_stop(&name).await?;
-            out.done(&view, &format!("Stopped {name}."));
+            out.done(&view, &out.said(berth_api::msg!("cli.server.stopped", name = &name)));
         }
         ServerCommand::Rm { name } => {
             berth.server_remove(&name).await?;
-            out.done(&serde_json::json!({ "name": name, "removed": true }), &format!("Removed {name}."));
+            let text = out.said(berth_api::msg!("cli.removed", name = &name));
+            out.done(&serde_json::json!({ "name": name, "removed": true }), &text);
         }
         ServerCommand::Logs { name, tail } => {
             let lines = berth.server_logs(&name, tail).await?;
