@@ -58,7 +58,10 @@ pub fn render(locale: Locale, key: &str, params: &BTreeMap<String, String>) -> S
         Locale::Ja => &*JA,
         Locale::En => &*EN,
     };
-    let text = table.get(key).or_else(|| EN.get(key)).map(String::as_str).unwrap_or(key);
+    // A count of one uses the key's `.one` text where there is one, as the window does.
+    let one = (params.get("count").map(String::as_str) == Some("1")).then(|| format!("{key}.one"));
+    let lookup = |k: &str| table.get(k).or_else(|| EN.get(k)).map(String::as_str);
+    let text = one.as_deref().and_then(lookup).or_else(|| lookup(key)).unwrap_or(key);
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(open) = rest.find('{') {
@@ -131,6 +134,9 @@ mod tests {
         assert!(m.text(Locale::Ja).contains("/tmp/x"));
         assert_ne!(m.text(Locale::Ja), m.english());
         assert_eq!(render(Locale::En, "no.such.key", &BTreeMap::new()), "no.such.key");
+        let one = Msg::new("catalog.results").with("count", 1);
+        assert_eq!(one.english(), "1 server");
+        assert_eq!(Msg::new("catalog.results").with("count", 2).english(), "2 servers");
         // Unknown placeholders and stray braces stay as written.
         let mut p = BTreeMap::new();
         p.insert("x".into(), "1".into());

@@ -253,16 +253,17 @@ impl Output {
         if self.json || s.offered_change.is_empty() {
             return;
         }
-        say!(
-            "The catalog now offers a different entry for {}; it keeps running the one it was installed with:",
-            s.name
+        say!("{}", self.said(berth_api::msg!("cli.change.title", name = &s.name)));
+        let (installed, offered) = (
+            self.said(berth_api::msg!("servers.change.installed")),
+            self.said(berth_api::msg!("servers.change.offered")),
         );
         for c in &s.offered_change {
             say!("  {}:", c.field);
-            say!("    installed: {}", c.installed);
-            say!("    offered:   {}", c.offered);
+            say!("    {installed}: {}", c.installed);
+            say!("    {offered}: {}", c.offered);
         }
-        say!("To use it, run `berth server accept-change {} --yes`.", s.name);
+        say!("{}", self.said(berth_api::msg!("cli.change.how", name = &s.name)));
     }
 
     pub fn sessions(&self, list: &[SessionView]) {
@@ -284,7 +285,7 @@ impl Output {
             return self.print_json(&list);
         }
         if list.is_empty() {
-            say!("No tool calls yet. Calls made through the gateway are listed here.");
+            say!("{}", self.said(berth_api::msg!("cli.calls.empty")));
         }
         for c in list {
             say!(
@@ -303,7 +304,7 @@ impl Output {
             return self.print_json(&list);
         }
         if list.is_empty() {
-            say!("Nothing has happened yet. Server starts and stops, failures and sessions are listed here.");
+            say!("{}", self.said(berth_api::msg!("cli.events.empty")));
         }
         let locale = self.locale.get().copied().unwrap_or(berth_api::Locale::En);
         for e in list {

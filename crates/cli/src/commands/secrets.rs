@@ -25,7 +25,7 @@ pub enum SecretCommand {
 pub async fn run(berth: &Berth, command: SecretCommand, out: &Output) -> Result<ExitCode, ApiError> {
     match command {
         SecretCommand::Set { key } => {
-            let value = read_secret_value(&key)?;
+            let value = read_secret_value(&out.said(berth_api::msg!("cli.secret.prompt", key = &key)))?;
             let info = berth.set_secret(&key, value).await?;
             out.done(&info, &out.said(berth_api::msg!("cli.secret.stored", key = &info.key)));
         }
@@ -46,7 +46,7 @@ pub async fn run(berth: &Berth, command: SecretCommand, out: &Output) -> Result<
 /// Reads the secret from stdin: one line typed at a terminal, or everything piped in (a PEM key
 /// has many lines) less one final line break. Secrets never go through argv, where other users'
 /// `ps` would see them.
-fn read_secret_value(key: &str) -> Result<String, ApiError> {
+fn read_secret_value(prompt: &str) -> Result<String, ApiError> {
     let stdin = std::io::stdin();
     let unreadable = |e: std::io::Error| {
         ApiError::validation("Could not read the secret from standard input.").with_detail(e.to_string())
@@ -54,10 +54,7 @@ fn read_secret_value(key: &str) -> Result<String, ApiError> {
     let mut value = String::new();
     if stdin.is_terminal() {
         // Read from the terminal with echo off, so the secret never shows on screen.
-        let prompt = format!(
-            "Value for {key} (not shown as you type; to pipe it in instead: printf %s \"$VALUE\" | berth secret set {key}): "
-        );
-        value = rpassword::prompt_password(prompt).map_err(unreadable)?;
+        value = rpassword::prompt_password(format!("{prompt} ")).map_err(unreadable)?;
     } else {
         stdin.lock().read_to_string(&mut value).map_err(unreadable)?;
     }

@@ -115,7 +115,7 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
         ServerCommand::AcceptChange { name, yes } => {
             let view = berth.server_show(&name).await?;
             if view.offered_change.is_empty() {
-                out.done(&view, &format!("{name} runs what the catalog offers; there is nothing to accept."));
+                out.done(&view, &out.said(berth_api::msg!("cli.change.none", name = &name)));
             } else if !yes {
                 if out.json {
                     out.done(&view, "");
@@ -127,7 +127,7 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
                 let seen = view.offered_change.clone();
                 out.offered_change(&view);
                 let view = berth.server_accept_change(&name, seen).await?;
-                out.done(&view, &format!("{name} uses the catalog's new entry from its next start."));
+                out.done(&view, &out.said(berth_api::msg!("cli.change.accepted", name = &name)));
             }
         }
         ServerCommand::Show { name } => out.server(&berth.server_show(&name).await?),
