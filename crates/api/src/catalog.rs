@@ -163,7 +163,7 @@ impl Berth {
         let lang = self.lang(q.locale).await?;
         let set = self.stored_secret_keys().await?;
         let installed: std::collections::HashSet<String> =
-            self.store.servers().await?.into_iter().map(|r| r.name).collect();
+            self.store.server_names().await?.into_iter().collect();
         let limit = q.limit.unwrap_or(50).clamp(1, 10_000) as usize;
         let mut hits = Vec::new();
         for hit in catalog.index.search(&q.query, &q.filters, limit) {

@@ -10,9 +10,8 @@ use ts_rs::TS;
 
 use berth_servers::ServerSettings;
 
-use crate::server_secrets::server_secret_key;
 use crate::servers::{Installed, not_installed};
-use crate::{ApiError, Berth, ErrorCode, ServerView, msg};
+use crate::{ApiError, Berth, ServerView};
 
 /// What the server's edit form or `berth server config` sends.
 #[derive(Clone, Debug, Default, Deserialize, TS)]
@@ -37,19 +36,8 @@ impl Berth {
         settings.check().map_err(ApiError::validation)?;
         berth_servers::validate_config(&item, &config)?;
         berth_servers::host_mounts(&item, &config)?;
-        for secret in req.secrets.keys() {
-            if !item.secrets.iter().any(|s| &s.name == secret) {
-                return Err(ApiError::msg(
-                    ErrorCode::Validation,
-                    msg!("msg.install.no_such_secret", name = name, secret = secret),
-                ));
-            }
-        }
-        for (secret, value) in &req.secrets {
-            if !value.is_empty() {
-                self.set_secret(&server_secret_key(name, secret)?.to_string(), value.clone()).await?;
-            }
-        }
+        Berth::check_given_secrets(&item, &req.secrets)?;
+        self.store_given_secrets(name, &req.secrets).await?;
         // Both are JSON of types that always serialise.
         let config = serde_json::to_string(&config).expect("serialisable");
         let settings = serde_json::to_string(&settings).expect("serialisable");

@@ -1,6 +1,6 @@
 //! Secrets of catalog servers, in one place: where each is stored
 //! (`berth/server/<server>/<secret>`), whether it is set, what to tell the user when it is not,
-//! and reading the values for a start.
+//! storing the values an install or an edit gives, and reading them for a start.
 
 use std::collections::{HashMap, HashSet};
 
@@ -59,6 +59,34 @@ pub(crate) struct ResolvedSecrets {
 
 impl Berth {
     /// The keys of every stored secret, read once for a whole listing.
+    /// Refuses secret values given for names `item` does not declare.
+    pub(crate) fn check_given_secrets(
+        item: &CatalogItem,
+        given: &HashMap<String, String>,
+    ) -> Result<(), ApiError> {
+        match given.keys().find(|name| !item.secrets.iter().any(|s| &s.name == *name)) {
+            Some(name) => Err(ApiError::msg(
+                crate::ErrorCode::Validation,
+                crate::msg!("msg.install.no_such_secret", name = &item.name, secret = name),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Stores the secret values given for `server` (an empty one changes nothing).
+    pub(crate) async fn store_given_secrets(
+        &self,
+        server: &str,
+        given: &HashMap<String, String>,
+    ) -> Result<(), ApiError> {
+        for (name, value) in given {
+            if !value.is_empty() {
+                self.set_secret(&server_secret_key(server, name)?.to_string(), value.clone()).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) async fn stored_secret_keys(&self) -> Result<HashSet<String>, ApiError> {
         Ok(self.store.secret_refs().await?.into_iter().map(|r| r.key).collect())
     }

@@ -15,7 +15,7 @@ use berth_servers::{
 use berth_store::{ServerRow, ServerState};
 
 use crate::messages::Msg;
-use crate::server_secrets::{missing_hint, secret_statuses, server_secret_key};
+use crate::server_secrets::{missing_hint, secret_statuses};
 use crate::{ApiError, Berth, ErrorCode, SecretStatus};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -169,14 +169,7 @@ impl Berth {
         berth_servers::validate_config(&item, &req.config)?;
         let mounts = berth_servers::host_mounts(&item, &req.config)?;
         crate::server_review::require_accepted(&item.name, &mounts, &req.accept_mounts)?;
-        for name in req.secrets.keys() {
-            if !item.secrets.iter().any(|s| &s.name == name) {
-                return Err(ApiError::msg(
-                    ErrorCode::Validation,
-                    crate::msg!("msg.install.no_such_secret", name = &item.name, secret = name),
-                ));
-            }
-        }
+        Berth::check_given_secrets(&item, &req.secrets)?;
         let missing: Vec<String> = {
             let mut m = Vec::new();
             for s in item.secrets.iter().filter(|s| s.required) {
@@ -198,11 +191,7 @@ impl Berth {
                 crate::msg!("msg.install.already", name = &item.name),
             ));
         }
-        for (name, value) in &req.secrets {
-            if !value.is_empty() {
-                self.set_secret(&server_secret_key(&item.name, name)?.to_string(), value.clone()).await?;
-            }
-        }
+        self.store_given_secrets(&item.name, &req.secrets).await?;
         self.store
             .insert_server(&item.name, &to_json(&item), &to_json(&req.config), &to_json(&settings))
             .await?;

@@ -66,6 +66,11 @@ impl Store {
             .await?)
     }
 
+    /// The names of the installed servers, without their entries (for marking search results).
+    pub async fn server_names(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT name FROM servers").fetch_all(&self.pool).await?)
+    }
+
     pub async fn servers(&self) -> Result<Vec<ServerRow>, StoreError> {
         Ok(sqlx::query_as(concat!("SELECT ", server_columns!(), " FROM servers ORDER BY name"))
             .fetch_all(&self.pool)

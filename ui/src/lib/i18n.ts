@@ -32,22 +32,32 @@ export function errorHeadline(locale: Locale, error: ApiError): string {
   return translate(locale, `error.${error.code}`);
 }
 
-/** An API error's message in the locale: from its key and parameters when it has them (as the
- *  backend renders them), else the English text it carries. */
-export function errorText(locale: Locale, error: ApiError): string {
-  const params = error.params ?? {};
-  if (error.key === "msg.then") {
+/** A backend message in the locale: from its key (two-part messages included) and parameters, as
+ *  the backend renders them, else the English text it carries. */
+export function messageText(
+  locale: Locale,
+  key: string | null | undefined,
+  params: Record<string, string> | null | undefined,
+  english: string,
+): string {
+  const p = params ?? {};
+  if (key === "msg.then") {
     const part = (side: "a" | "b") => {
       const prefix = `${side}_`;
       const own = Object.fromEntries(
-        Object.entries(params)
+        Object.entries(p)
           .filter(([k]) => k.startsWith(prefix))
           .map(([k, v]) => [k.slice(prefix.length), v]),
       ) as Record<string, string>;
-      const key = params[side];
-      return key ? translate(locale, key, own) : (own.text ?? "");
+      const partKey = p[side];
+      return partKey ? translate(locale, partKey, own) : (own.text ?? "");
     };
     return `${part("a")} ${part("b")}`;
   }
-  return error.key ? translate(locale, error.key, params as Record<string, string>) : error.message;
+  return key ? translate(locale, key, p) : english;
+}
+
+/** An API error's message in the locale. */
+export function errorText(locale: Locale, error: ApiError): string {
+  return messageText(locale, error.key, error.params as Record<string, string>, error.message);
 }
