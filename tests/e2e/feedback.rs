@@ -1,7 +1,8 @@
 //! What the user sees when things go wrong, in the real window and in both languages: a failed
 //! Start shows its reason on the server's card and on the Logs page (in Japanese, then in
 //! English after switching), and an install refused for a missing secret completes from the same
-//! form once the secret is typed in; the server's limits can be changed afterwards.
+//! form once the secret is typed in; the server's limits can be changed afterwards; a folder field
+//! opens the system's folder picker, and a relative folder is refused in the form with its reason.
 
 use std::time::Duration;
 
@@ -144,5 +145,47 @@ async fn install_with_a_missing_secret(words: Words) {
     assert!(berth.is_secret_set(&key).await.unwrap());
     berth.delete_secret(&key).await.unwrap();
     berth.close().await;
+    let _ = c.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_folder_field_offers_the_picker_and_a_relative_path_is_refused_in_the_form() {
+    if crate::support::require_env("folder field in the install form", crate::desktop::NEEDS).is_none() {
+        return;
+    }
+    let _one = DESKTOP.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let berth = crate::support::open_berth(data.path()).await;
+    berth.set_locale(berth_api::LocalePreference::En).await.unwrap();
+    berth.close().await;
+
+    let driver = Driver::start(data.path()).await;
+    let c = driver.launch_app().await;
+    wait_for_text(&c, "page-title", "Catalog").await;
+    by_testid(&c, "catalog-search").await.send_keys("Filesystem").await.unwrap();
+    wait_for_first_attr(&c, "[data-testid=catalog-detail]", "data-name", "filesystem").await;
+    by_testid(&c, "catalog-add").await.click().await.unwrap();
+    // The folder field has the system's folder picker beside it.
+    let pick = by_testid(&c, "config-path-pick").await;
+    assert_eq!(pick.text().await.unwrap(), "Choose…");
+    by_testid(&c, "config-path").await.send_keys("docs").await.unwrap();
+    by_testid(&c, "install-submit").await.click().await.unwrap();
+    // Refused in the form, with the reason, before anything is stored.
+    wait_for_text_containing(&c, "error-text", "must be an absolute path", Duration::from_secs(10)).await;
+    screenshot(&c, "install-relative-path").await;
+    let berth = crate::support::open_berth(data.path()).await;
+    assert!(berth.server_show("filesystem").await.is_err(), "a relative folder was installed");
+    berth.close().await;
+    // Choose… opens the system's folder picker: a new window on the display, with its title.
+    by_testid(&c, "config-path-pick").await.click().await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let tree = std::process::Command::new("xwininfo").args(["-root", "-tree"]).output().unwrap();
+        if String::from_utf8_lossy(&tree.stdout).contains("Choose a folder to share") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no folder picker window appeared");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let _ = c.close().await;
 }

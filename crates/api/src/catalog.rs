@@ -76,6 +76,8 @@ pub struct CatalogItemView {
     pub secrets: Vec<SecretStatus>,
     /// Whether a server of this name is installed.
     pub installed: bool,
+    /// Configuration fields that name a host folder (the form offers a folder picker).
+    pub folder_fields: Vec<String>,
 }
 
 impl Berth {
@@ -198,6 +200,14 @@ impl Berth {
         let (title, description) = (title.to_owned(), description.to_owned());
         let set = self.stored_secret_keys().await?;
         let installed = self.store.server(&item.name).await?.is_some();
-        Ok(CatalogItemView { title, description, secrets: secret_statuses(&item, &set), installed, item })
+        let folder_fields = berth_servers::folder_fields(&item);
+        Ok(CatalogItemView {
+            title,
+            description,
+            secrets: secret_statuses(&item, &set),
+            installed,
+            folder_fields,
+            item,
+        })
     }
 }

@@ -1,6 +1,7 @@
 //! A server's failures (configuration, refusals, handshake, transport, the engine) as the
 //! facade's errors, by message key.
 
+use berth_runtime::host_path::FolderProblem;
 use berth_servers::ServerError;
 
 use crate::{ApiError, ErrorCode};
@@ -21,8 +22,8 @@ impl From<ServerError> for ApiError {
                 ErrorCode::Unsupported,
                 msg!("msg.server.not_runnable", name = name, reason = reason),
             ),
-            ServerError::Refused { name, reason } => {
-                ApiError::msg(ErrorCode::Validation, msg!("msg.server.refused", name = name, reason = reason))
+            ServerError::Folder { name, problem } => {
+                ApiError::msg(ErrorCode::Validation, folder_msg(&name, problem))
             }
             ServerError::AlreadyRunning(name) => {
                 ApiError::msg(ErrorCode::Conflict, msg!("msg.server.already_running", name = name))
@@ -51,6 +52,27 @@ impl From<ServerError> for ApiError {
                     .retryable()
             }
             ServerError::Runtime(r) => r.into(),
+        }
+    }
+}
+
+/// A refused host folder, one key per reason.
+fn folder_msg(name: &str, problem: FolderProblem) -> crate::messages::Msg {
+    use crate::msg;
+    match problem {
+        FolderProblem::Relative(path) => msg!("msg.folder.relative", name = name, path = path.display()),
+        FolderProblem::Root => msg!("msg.folder.root", name = name),
+        FolderProblem::NotNormalised(path) => {
+            msg!("msg.folder.not_normalised", name = name, path = path.display())
+        }
+        FolderProblem::EngineSocket(path) => {
+            msg!("msg.folder.engine_socket", name = name, path = path.display())
+        }
+        FolderProblem::EngineConfig(path) => {
+            msg!("msg.folder.engine_config", name = name, path = path.display())
+        }
+        FolderProblem::Protected { path, protected } => {
+            msg!("msg.folder.protected", name = name, path = path.display(), protected = protected.display())
         }
     }
 }

@@ -48,6 +48,8 @@ pub struct ServerView {
     pub config_schema: Option<serde_json::Value>,
     /// Whether it shares host folders (so the writable-mounts setting means something).
     pub has_mounts: bool,
+    /// Configuration fields that name a host folder (the edit form offers a folder picker).
+    pub folder_fields: Vec<String>,
     pub settings: ServerSettings,
     pub created_at: i64,
     /// How the catalog's current entry differs from the one this server was installed with (and
@@ -256,6 +258,7 @@ impl Berth {
             offered_change,
             config_schema: item.config_schema.clone(),
             has_mounts: matches!(&item.launch, Launch::Container(c) if !c.volumes.is_empty()),
+            folder_fields: berth_servers::folder_fields(&item),
             name: row.name,
         })
     }

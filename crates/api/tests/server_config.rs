@@ -41,8 +41,13 @@ async fn an_installed_servers_configuration_can_be_changed_with_the_installs_che
     let change = |config: serde_json::Value| ConfigureRequest { config: Some(config), ..Default::default() };
     let relative = b.server_configure("files", change(json!({"path": "docs"}))).await.unwrap_err();
     assert!(relative.message.contains("absolute path"), "{}", relative.message);
+    // Each refusal has its own key, so it reads in Japanese too, with the path as given.
+    assert_eq!(relative.key.as_deref(), Some("msg.folder.relative"));
+    let ja = relative.text(berth_api::Locale::Ja);
+    assert!(ja.contains("絶対パス") && ja.contains("docs"), "{ja}");
     let root = b.server_configure("files", change(json!({"path": "/tmp/../"}))).await.unwrap_err();
     assert!(root.message.contains("root folder"), "{}", root.message);
+    assert_eq!(root.key.as_deref(), Some("msg.folder.root"));
     let wrong = b.server_configure("files", change(json!({"path": 3}))).await.unwrap_err();
     assert_eq!(wrong.code, ErrorCode::Validation);
     let limits = ConfigureRequest {

@@ -4,6 +4,31 @@
 
 use std::path::{Component, Path, PathBuf};
 
+/// Why a host folder may not be shared with a server. The text is English for logs and the CLI's
+/// fallback; the facade shows each kind by its own message key.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FolderProblem {
+    #[error("the folder {} must be an absolute path", .0.display())]
+    Relative(PathBuf),
+    #[error("the host's root folder cannot be shared with a server")]
+    Root,
+    #[error("{} is not a normalised path", .0.display())]
+    NotNormalised(PathBuf),
+    #[error("{} controls a container engine and is never shared with a server", .0.display())]
+    EngineSocket(PathBuf),
+    #[error(
+        "{} holds a container engine's configuration and credentials, which are never shared with a server",
+        .0.display()
+    )]
+    EngineConfig(PathBuf),
+    #[error(
+        "{} is or holds a system or container-engine folder ({}), which is never shared with a server",
+        .path.display(),
+        .protected.display()
+    )]
+    Protected { path: PathBuf, protected: PathBuf },
+}
+
 /// Folders a server never gets, nor any folder inside or above one of them: the system's own
 /// files, the kernel's views, and the container engines' state and sockets.
 const PROTECTED: &[&str] = &[
@@ -53,9 +78,9 @@ pub fn lexical(path: &Path) -> PathBuf {
 
 /// The real path a bind mount of `path` would share: absolute, `.` and `..` applied, and every
 /// symbolic link along the part that exists resolved.
-pub fn normalize(path: &Path) -> Result<PathBuf, String> {
+pub fn normalize(path: &Path) -> Result<PathBuf, FolderProblem> {
     if !path.is_absolute() {
-        return Err(format!("the folder {} must be an absolute path", path.display()));
+        return Err(FolderProblem::Relative(path.to_owned()));
     }
     let plain = lexical(path);
     // Resolve the longest part that exists; a missing rest is appended as written.
@@ -82,35 +107,25 @@ pub fn normalize(path: &Path) -> Result<PathBuf, String> {
 }
 
 /// Why `path` (normalised) may not be shared with a server, if it may not.
-pub fn refusal(path: &Path) -> Option<String> {
+pub fn refusal(path: &Path) -> Option<FolderProblem> {
     if path.parent().is_none() {
-        return Some("the host's root folder cannot be shared with a server".into());
+        return Some(FolderProblem::Root);
     }
     if path.components().any(|c| matches!(c, Component::CurDir | Component::ParentDir)) {
-        return Some(format!("{} is not a normalised path", path.display()));
+        return Some(FolderProblem::NotNormalised(path.to_owned()));
     }
     if let Some(name) = path.file_name().and_then(|n| n.to_str())
         && ENGINE_SOCKETS.contains(&name)
     {
-        return Some(format!(
-            "{} controls a container engine and is never shared with a server",
-            path.display()
-        ));
+        return Some(FolderProblem::EngineSocket(path.to_owned()));
     }
     // A user's engine configuration: registry credentials and the contexts that reach engines.
     if path.components().any(|c| matches!(c.as_os_str().to_str(), Some(".docker" | ".containerd"))) {
-        return Some(format!(
-            "{} holds a container engine's configuration and credentials, which are never shared with a server",
-            path.display()
-        ));
+        return Some(FolderProblem::EngineConfig(path.to_owned()));
     }
     for protected in PROTECTED.iter().map(Path::new) {
         if path.starts_with(protected) || protected.starts_with(path) {
-            return Some(format!(
-                "{} is or holds a system or container-engine folder ({}), which is never shared with a server",
-                path.display(),
-                protected.display()
-            ));
+            return Some(FolderProblem::Protected { path: path.to_owned(), protected: protected.to_owned() });
         }
     }
     None

@@ -96,7 +96,7 @@ impl RunSpec {
             // The last check before the engine sees the spec: whoever built it, a protected or
             // unnormalised host path does not get through.
             if let Some(why) = crate::host_path::refusal(&m.host) {
-                return bad(why);
+                return bad(why.to_string());
             }
         }
         if !(self.limits.cpus > 0.0 && self.limits.memory_bytes > 0 && self.limits.pids > 0) {

@@ -1,6 +1,7 @@
 //! Errors of the servers crate.
 
 use berth_runtime::RuntimeError;
+use berth_runtime::host_path::FolderProblem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -12,9 +13,10 @@ pub enum ServerError {
     Template(String),
     #[error("{name} cannot run in a container: {reason}")]
     NotRunnable { name: String, reason: String },
-    /// The entry asks for something Berth never allows, whatever the catalog says.
-    #[error("{name} is refused: {reason}")]
-    Refused { name: String, reason: String },
+    /// The entry or the user's configuration names a host folder Berth never shares (or one that
+    /// is not an absolute path), whatever the catalog says.
+    #[error("{name} is refused: {problem}")]
+    Folder { name: String, problem: FolderProblem },
     #[error("{0} is already running")]
     AlreadyRunning(String),
     #[error("{0} is not running")]

@@ -23,7 +23,8 @@ pub use error::ServerError;
 pub use exit::CallExit;
 pub use key::ServerKey;
 pub use plan::{
-    HostMount, LaunchPlan, LaunchRequest, LaunchTarget, ServerSettings, host_mounts, validate_config,
+    HostMount, LaunchPlan, LaunchRequest, LaunchTarget, ServerSettings, folder_fields, host_mounts,
+    validate_config,
 };
 pub use questions::{ANSWER_TIMEOUT, Call, Questions, Round, STATE_PREFIX};
 pub use relay::{ProgressGuard, Relay, service_error};

@@ -190,8 +190,6 @@ fn container_name(server: &str) -> String {
     format!("berth-{clean}-{:08x}{:x}", u32::from_le_bytes(random), std::process::id() as u64 * 1000 + n)
 }
 
-/// The entry's bind mounts for `config`: templates expanded, each host folder normalised and
-/// checked, read-only unless the user allowed writes.
 /// A host folder a server would see.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostMount {
@@ -214,6 +212,23 @@ fn host_from_config(volume: &str) -> bool {
     })
 }
 
+/// The top-level configuration fields whose value becomes a host folder (the `path` of a volume
+/// `{{filesystem.path}}:/projects`), so a form can offer a folder picker for them.
+pub fn folder_fields(item: &CatalogItem) -> Vec<String> {
+    let Launch::Container(c) = &item.launch else { return Vec::new() };
+    let mut fields: Vec<String> = c
+        .volumes
+        .iter()
+        .filter(|v| host_from_config(v))
+        .filter_map(|v| v.strip_prefix("{{")?.split_once("}}").map(|(reference, _)| reference.trim()))
+        .filter_map(|reference| reference.split('|').next()?.split('.').nth(1).map(str::to_owned))
+        .collect();
+    fields.dedup();
+    fields
+}
+
+/// The entry's bind mounts for `config`: templates expanded, each host folder normalised and
+/// checked, read-only unless the user allowed writes.
 fn mounts(
     item: &CatalogItem,
     volumes: &[String],
@@ -231,9 +246,9 @@ fn mounts(
         };
         // Checked as the path it really is: `..` applied and symbolic links followed.
         let host = berth_runtime::host_path::normalize(&PathBuf::from(host))
-            .map_err(|why| ServerError::Template(format!("{}: {why}", item.name)))?;
-        if let Some(why) = berth_runtime::host_path::refusal(&host) {
-            return Err(ServerError::Refused { name: item.name.clone(), reason: why });
+            .map_err(|problem| ServerError::Folder { name: item.name.clone(), problem })?;
+        if let Some(problem) = berth_runtime::host_path::refusal(&host) {
+            return Err(ServerError::Folder { name: item.name.clone(), problem });
         }
         let writable = mode == Some("rw") && settings.allow_writable_mounts;
         mounts.push(HostMount {
@@ -389,7 +404,7 @@ mod tests {
             let entry = format!("registry:\n  m:\n    image: x/y\n    volumes: ['{volume}']\n");
             let item = item(&entry);
             let e = LaunchPlan::build(LaunchRequest::new(&item, &Value::Null)).unwrap_err();
-            assert!(matches!(e, ServerError::Refused { .. }), "{volume}: {e}");
+            assert!(matches!(e, ServerError::Folder { .. }), "{volume}: {e}");
             assert!(host_mounts(&item, &Value::Null).is_err(), "{volume}");
         }
         // Where the host path comes from: the user's configuration only when the host part is one
@@ -403,6 +418,9 @@ mod tests {
             ("/srv/data:/data", true),
         ] {
             assert_eq!(host_from_config(volume), !from_catalog, "{volume}");
+            let entry = format!("registry:\n  m:\n    image: x/y\n    volumes: ['{volume}']\n");
+            let picked = if from_catalog { Vec::<String>::new() } else { vec!["path".to_owned()] };
+            assert_eq!(folder_fields(&item(&entry)), picked, "{volume}");
         }
         // Through the user's own configuration too.
         let item = item(FS);

@@ -13,4 +13,8 @@ title: string, description: string, item: CatalogItem, secrets: Array<SecretStat
 /**
  * Whether a server of this name is installed.
  */
-installed: boolean, };
+installed: boolean, 
+/**
+ * Configuration fields that name a host folder (the form offers a folder picker).
+ */
+folder_fields: Array<string>, };

@@ -28,7 +28,11 @@ config_schema: JsonValue | null,
 /**
  * Whether it shares host folders (so the writable-mounts setting means something).
  */
-has_mounts: boolean, settings: ServerSettings, created_at: number, 
+has_mounts: boolean, 
+/**
+ * Configuration fields that name a host folder (the edit form offers a folder picker).
+ */
+folder_fields: Array<string>, settings: ServerSettings, created_at: number, 
 /**
  * How the catalog's current entry differs from the one this server was installed with (and
  * still runs); empty when it does not. Used only once accepted.

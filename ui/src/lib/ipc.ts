@@ -2,6 +2,7 @@
 // command names and argument shapes live in one place next to the generated DTO types.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { open as openDialog } from "@tauri-apps/plugin-dialog";
 import type { ApiError } from "../bindings/ApiError";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { CatalogHit } from "../bindings/CatalogHit";
@@ -97,3 +98,9 @@ export const events = {
   onDeepLinkError: (f: (e: ApiError) => void): Promise<UnlistenFn> =>
     listen<ApiError>("deep-link-error", (e) => f(e.payload)),
 };
+
+/** The system's folder picker; the chosen path is checked by the backend like a typed one. */
+export async function pickFolder(start: string | null, title: string): Promise<string | null> {
+  const picked = await openDialog({ directory: true, multiple: false, defaultPath: start ?? undefined, title });
+  return typeof picked === "string" ? picked : null;
+}
