@@ -57,8 +57,10 @@ impl Berth {
     /// The URL a source is fetched from: the stored one, or the full one from the keychain when
     /// the stored one is masked. An older source stored in full has its credentials moved now.
     pub(crate) async fn source_url(&self, id: &str, location: &str) -> Result<Url, ApiError> {
-        let stored = Url::parse(location)
-            .map_err(|e| ApiError::validation(format!("the URL {} is invalid: {e}", shown(location))))?;
+        let stored = Url::parse(location).map_err(|e| {
+            let m = crate::msg!("msg.source.url_invalid", url = shown(location), reason = e);
+            ApiError::msg(crate::ErrorCode::Validation, m)
+        })?;
         if !has_credentials(&stored) {
             return Ok(stored);
         }

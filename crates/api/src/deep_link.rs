@@ -37,28 +37,29 @@ pub enum DeepLinkOutcome {
 /// host and path, query values percent-decoded as UTF-8; a fragment is never read as the query.
 /// Control characters anywhere refuse the link.
 pub fn parse(url: &str) -> Result<DeepLink, ApiError> {
-    let refused = |why: &str| ApiError::validation(format!("{why}; the link was ignored."));
+    use crate::msg;
+    let refused = |m: crate::messages::Msg| ApiError::msg(crate::ErrorCode::Validation, m);
     if url.len() > MAX_LEN {
-        return Err(refused("The link is too long to be a Berth link"));
+        return Err(refused(msg!("msg.link.too_long")));
     }
     // Checked on the raw text too: a URL parser quietly drops tabs and newlines.
     if url.chars().any(char::is_control) {
-        return Err(refused("The link contains control characters"));
+        return Err(refused(msg!("msg.link.control")));
     }
-    let parsed = url::Url::parse(url).map_err(|_| refused("The link is not a well-formed URL"))?;
+    let parsed = url::Url::parse(url).map_err(|_| refused(msg!("msg.link.malformed")))?;
     if parsed.scheme() != SCHEME
         || !url.get(..SCHEME.len() + 3).is_some_and(|p| p.eq_ignore_ascii_case("berth://"))
     {
-        return Err(refused("Only berth:// links are handled"));
+        return Err(refused(msg!("msg.link.scheme")));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() || parsed.port().is_some() {
-        return Err(refused("A Berth link carries no user, password or port"));
+        return Err(refused(msg!("msg.link.userinfo")));
     }
     let host = decode(parsed.host_str().unwrap_or_default())?;
     let path = decode(parsed.path())?;
     let route = format!("{host}{path}").trim_end_matches('/').to_ascii_lowercase();
     if route.is_empty() || route.chars().any(|c| c.is_whitespace() || is_invisible(c)) {
-        return Err(refused("The link names no route Berth knows"));
+        return Err(refused(msg!("msg.link.no_route")));
     }
     if route != "oauth/callback" {
         return Ok(DeepLink::Other { route });
@@ -73,13 +74,11 @@ pub fn parse(url: &str) -> Result<DeepLink, ApiError> {
             _ => continue,
         };
         if slot.is_some() {
-            return Err(ApiError::validation(format!(
-                "The link repeats the {k:?} parameter; it was ignored."
-            )));
+            return Err(refused(msg!("msg.link.repeated", param = format!("{k:?}"))));
         }
         let v = decode(&v.replace('+', " "))?;
         if v.chars().any(|c| c.is_control() || is_invisible(c)) {
-            return Err(refused("The link carries control or invisible characters"));
+            return Err(refused(msg!("msg.link.invisible")));
         }
         *slot = Some(v);
     }
@@ -88,7 +87,8 @@ pub fn parse(url: &str) -> Result<DeepLink, ApiError> {
 
 /// Percent-decodes strictly: every `%` starts two hex digits, and the result is UTF-8.
 fn decode(s: &str) -> Result<String, ApiError> {
-    let malformed = || ApiError::validation("The link has a malformed %-escape; it was ignored.");
+    let said = |m| ApiError::msg(crate::ErrorCode::Validation, m);
+    let malformed = || said(crate::msg!("msg.link.escape"));
     let bytes = s.as_bytes();
     for (i, b) in bytes.iter().enumerate() {
         if *b == b'%' && !bytes.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
@@ -98,7 +98,7 @@ fn decode(s: &str) -> Result<String, ApiError> {
     percent_encoding::percent_decode_str(s)
         .decode_utf8()
         .map(|c| c.into_owned())
-        .map_err(|_| ApiError::validation("The link is not valid UTF-8; it was ignored."))
+        .map_err(|_| said(crate::msg!("msg.link.utf8")))
 }
 
 impl Berth {

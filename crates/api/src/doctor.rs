@@ -29,8 +29,11 @@ pub struct DoctorCheck {
     /// technical detail has none and shows as the system said it.
     pub summary_key: Option<String>,
     pub summary_params: std::collections::BTreeMap<String, String>,
-    /// What to do, when the check failed.
+    /// What to do, when the check failed, in English.
     pub fix: Option<String>,
+    /// The same by key and parameters.
+    pub fix_key: Option<String>,
+    pub fix_params: std::collections::BTreeMap<String, String>,
 }
 
 /// Every check, in a fixed order.
@@ -40,14 +43,16 @@ pub struct DoctorReport {
     pub checks: Vec<DoctorCheck>,
 }
 
-fn check(id: &str, status: CheckStatus, summary: Msg, fix: Option<String>) -> DoctorCheck {
+fn check(id: &str, status: CheckStatus, summary: Msg, fix: Option<Msg>) -> DoctorCheck {
     DoctorCheck {
         id: id.into(),
         status,
         summary: summary.english(),
         summary_key: Some(summary.key.to_owned()),
         summary_params: summary.params,
-        fix,
+        fix: fix.as_ref().map(Msg::english),
+        fix_key: fix.as_ref().map(|f| f.key.to_owned()),
+        fix_params: fix.map(|f| f.params).unwrap_or_default(),
     }
 }
 
@@ -55,7 +60,7 @@ fn ok(id: &str, summary: Msg) -> DoctorCheck {
     check(id, CheckStatus::Ok, summary, None)
 }
 
-fn fail(id: &str, summary: Msg, fix: String) -> DoctorCheck {
+fn fail(id: &str, summary: Msg, fix: Msg) -> DoctorCheck {
     check(id, CheckStatus::Fail, summary, Some(fix))
 }
 
@@ -69,6 +74,8 @@ fn from_error(id: &str, e: ApiError) -> DoctorCheck {
         summary_key: None,
         summary_params: Default::default(),
         fix: Some(e.message),
+        fix_key: e.key,
+        fix_params: e.params,
     }
 }
 
@@ -135,7 +142,7 @@ impl Berth {
             Err(e) => fail(
                 "data_dir",
                 msg!("msg.check.data_dir.fail", dir = dir.display(), reason = e),
-                "Fix the folder's permissions or point BERTH_DATA_DIR at a writable folder.".into(),
+                msg!("check.data_dir.fix"),
             ),
         }
     }
@@ -154,15 +161,12 @@ impl Berth {
             Ok((v, integrity)) if integrity != ["ok"] => fail(
                 "database",
                 msg!("msg.check.database.integrity", version = v, report = integrity.join("; ")),
-                format!(
-                    "Quit Berth, move {} aside and start Berth again to create a fresh database.",
-                    self.store.path().display()
-                ),
+                msg!("msg.check.database.integrity_fix", path = self.store.path().display()),
             ),
             Ok((v, _)) => fail(
                 "database",
                 msg!("msg.check.database.version", version = v, expected = known),
-                "Restart Berth to apply pending migrations, or update Berth if the database is newer.".into(),
+                msg!("msg.check.database.version_fix"),
             ),
             Err(e) => from_error("database", e.into()),
         }

@@ -129,8 +129,10 @@ impl ApiError {
         Self::new(ErrorCode::Validation, message)
     }
 
-    pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::Internal, message)
+    /// Something inside Berth failed that the user cannot fix; `what` names it (in English, for a
+    /// report) inside a message that says what to do.
+    pub fn internal(what: impl Into<String>) -> Self {
+        Self::msg(ErrorCode::Internal, msg!("msg.internal", what = what.into()))
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {

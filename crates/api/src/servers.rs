@@ -427,10 +427,7 @@ impl Berth {
         let id = match backing.as_ref().and_then(|b| b.container_id()) {
             Some(id) => id.to_owned(),
             None => row.container_id.ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::Conflict,
-                    format!("{name} is not running, so it has no logs. Start it first."),
-                )
+                ApiError::msg(ErrorCode::Conflict, crate::msg!("msg.server.no_logs", name = name))
             })?,
         };
         Ok(self.supervisor.runtime().await?.logs(&id, tail).await?)

@@ -80,9 +80,7 @@ fn main() -> ExitCode {
     }
     let out = Output { json: cli.json, locale: Default::default() };
     let Some(data_dir) = cli.data_dir.clone().or_else(berth_api::paths::default_data_dir) else {
-        out.error(&ApiError::validation(
-            "Berth cannot find your home directory's data folder. Pass --data-dir or set BERTH_DATA_DIR.",
-        ));
+        out.error(&ApiError::msg(berth_api::ErrorCode::Validation, berth_api::msg!("cli.no_data_dir")));
         return ExitCode::FAILURE;
     };
     let redactor = Redactor::new();

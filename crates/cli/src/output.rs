@@ -77,16 +77,18 @@ impl Output {
             };
             say!("[{mark}] {:<9} {summary}", c.id);
             if let Some(fix) = &c.fix {
-                say!("       fix: {fix}");
+                let fix =
+                    berth_api::messages::render_message(locale, c.fix_key.as_deref(), &c.fix_params, fix);
+                say!("       {}: {fix}", self.said(berth_api::msg!("cli.doctor.fix")));
             }
         }
         say!(
             "{}",
-            if r.ok {
-                "Everything Berth needs works."
+            self.said(if r.ok {
+                berth_api::msg!("cli.doctor.ok")
             } else {
-                "Some checks failed; see the fix lines above."
-            }
+                berth_api::msg!("cli.doctor.failed")
+            })
         );
     }
 
@@ -105,7 +107,7 @@ impl Output {
             return self.print_json(&list);
         }
         if list.is_empty() {
-            say!("No secrets stored. Add one with `berth secret set berth/<kind>/<id>`.");
+            say!("{}", self.said(berth_api::msg!("cli.secrets.empty")));
         }
         for s in list {
             say!("{}", s.key);
@@ -126,7 +128,7 @@ impl Output {
             return self.print_json(&hits);
         }
         if hits.is_empty() {
-            say!("No servers match. Try fewer words, or `berth catalog source ls` to see your catalogs.");
+            say!("{}", self.said(berth_api::msg!("cli.catalog.no_match")));
         }
         for h in hits {
             let kind = kind_label(h.kind, h.runnable);
@@ -196,10 +198,18 @@ impl Output {
                 s.location
             );
             if let Some(e) = &s.last_error {
-                say!("{:<24} last error: {e}", "");
+                let locale = self.locale.get().copied().unwrap_or(berth_api::Locale::En);
+                let e = berth_api::messages::render_message(
+                    locale,
+                    s.last_error_key.as_deref(),
+                    &s.last_error_params,
+                    e,
+                );
+                say!("{:<24} {}", "", self.said(berth_api::msg!("cli.source.last_error", error = e)));
             }
         }
-        say!("{} servers in the merged catalog, {} entries skipped.", o.total_items, o.rejected.len());
+        let total = berth_api::msg!("cli.catalog.total", count = o.total_items, skipped = o.rejected.len());
+        say!("{}", self.said(total));
     }
 
     pub fn servers(&self, list: &[ServerView]) {
@@ -207,17 +217,22 @@ impl Output {
             return self.print_json(&list);
         }
         if list.is_empty() {
-            say!(
-                "No servers installed. Find one with `berth catalog search` and add it with `berth server add NAME`."
-            );
+            say!("{}", self.said(berth_api::msg!("cli.servers.empty")));
         }
         for s in list {
             let status = serde_json::to_value(s.status).unwrap();
             say!("{:<28} {:<9} {}", s.name, status.as_str().unwrap_or("?"), s.image);
-            if let Some(r) = &s.status_reason {
+            if let Some(r) = self.reason(s) {
                 say!("{:<28} {}", "", r);
             }
         }
+    }
+
+    /// Why a server is in its state, in the user's language.
+    fn reason(&self, s: &ServerView) -> Option<String> {
+        let locale = self.locale.get().copied().unwrap_or(berth_api::Locale::En);
+        let r = s.status_reason.as_deref()?;
+        Some(berth_api::messages::render_message(locale, s.reason_key.as_deref(), &s.reason_params, r))
     }
 
     pub fn server(&self, s: &ServerView) {
@@ -229,7 +244,7 @@ impl Output {
         say!(
             "status:   {}{}",
             status.as_str().unwrap_or("?"),
-            s.status_reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default()
+            self.reason(s).map(|r| format!(" — {r}")).unwrap_or_default()
         );
         say!("image:    {}", s.image);
         say!(
@@ -271,7 +286,7 @@ impl Output {
             return self.print_json(&list);
         }
         if list.is_empty() {
-            say!("No sessions yet. AI clients start one by running `berth gateway run --stdio`.");
+            say!("{}", self.said(berth_api::msg!("cli.sessions.empty")));
         }
         for s in list {
             let state = if s.active { "active" } else { "ended" };
@@ -323,7 +338,7 @@ impl Output {
             return self.print_json(&outcomes);
         }
         if outcomes.is_empty() {
-            say!("No sources to refresh. Add one with `berth catalog source add URL`.");
+            say!("{}", self.said(berth_api::msg!("cli.refresh.empty")));
         }
         let locale = self.locale.get().copied().unwrap_or(berth_api::Locale::En);
         for o in outcomes {

@@ -44,4 +44,11 @@ fn first_commands_answer_plainly_and_in_the_chosen_language() {
     std::fs::write(&file, "registry:\n  team-tool:\n    image: example/team:1\n").unwrap();
     let added = run(&berth, &["catalog", "source", "add", file.to_str().unwrap(), "--name", "team"]);
     assert!(text(&added).contains("team を追加しました (サーバー 1 件"), "{}", text(&added));
+    // Listings and the CLI's own refusals.
+    let servers = run(&berth, &["server", "ls"]);
+    assert!(text(&servers).contains("インストール済みのサーバーはありません"), "{}", text(&servers));
+    let bad = run(&berth, &["server", "add", "team-tool", "--config", "{not json"]);
+    assert!(!bad.status.success() && text(&bad).contains("正しい JSON ではありません"), "{}", text(&bad));
+    let overview = run(&berth, &["catalog", "source", "ls"]);
+    assert!(text(&overview).contains("統合カタログのサーバー"), "{}", text(&overview));
 }

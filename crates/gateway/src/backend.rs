@@ -75,11 +75,15 @@ pub struct BackendError {
     pub message: String,
     /// The facade's error code (`docker_unavailable`, …) when there is one.
     pub code: Option<String>,
+    /// The message's key and parameters in the facade's dictionaries, when it has them, so the
+    /// window shows the same failure in the user's language (the model gets `message`).
+    pub key: Option<String>,
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 impl BackendError {
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into(), code: None }
+        Self { message: message.into(), code: None, key: None, params: Default::default() }
     }
 }
 

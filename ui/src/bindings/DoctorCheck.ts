@@ -19,6 +19,10 @@ summary: string,
  */
 summary_key: string | null, summary_params: { [key in string]: string }, 
 /**
- * What to do, when the check failed.
+ * What to do, when the check failed, in English.
  */
-fix: string | null, };
+fix: string | null, 
+/**
+ * The same by key and parameters.
+ */
+fix_key: string | null, fix_params: { [key in string]: string }, };

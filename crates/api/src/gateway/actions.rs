@@ -117,9 +117,7 @@ impl LiveSessions {
 }
 
 fn failed(e: berth_gateway::BackendError) -> ApiError {
-    // The backend's own code (docker_unavailable, …) survives; anything else was refused input.
-    let code = e.code.as_deref().and_then(|c| serde_json::from_value(Value::from(c)).ok());
-    ApiError::new(code.unwrap_or(ErrorCode::Validation), e.message)
+    super::failure::api_error(e)
 }
 
 /// Carries `action` out in `backend`'s session and tells its client what changed.

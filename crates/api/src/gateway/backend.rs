@@ -41,15 +41,11 @@ pub struct GatewayBackend {
     closed: tokio::sync::OnceCell<()>,
 }
 
-/// A backend error with the facade's code in front, so a model (and its user) can tell a
-/// missing Docker engine from a bad argument.
-pub(crate) fn backend_error(e: ApiError) -> BackendError {
-    let code = serde_json::to_value(e.code).ok().and_then(|v| v.as_str().map(str::to_owned));
-    BackendError { message: e.message, code }
-}
+pub(crate) use super::failure::backend_error;
+use super::failure::said;
 
 fn session_ended(session: &str) -> BackendError {
-    BackendError::new(format!("Session {session} has ended; nothing more starts in it."))
+    said(ErrorCode::Conflict, crate::msg!("msg.session.closed", session = session))
 }
 
 impl GatewayBackend {
@@ -192,10 +188,10 @@ impl GatewayBackend {
         settings: &ServerSettings,
     ) -> Result<LaunchPlan, BackendError> {
         if !matches!(item.launch, Launch::Container(_)) {
-            return Err(BackendError::new(format!(
-                "{} is not a container server; only container servers can be added to a session yet.",
-                item.name
-            )));
+            return Err(said(
+                ErrorCode::Unsupported,
+                crate::msg!("msg.session.not_container", name = &item.name),
+            ));
         }
         // Folders a catalog names itself are shared only once the user has seen them, which
         // installing the server asks; a session cannot agree for them.
@@ -206,30 +202,28 @@ impl GatewayBackend {
             let named: Vec<String> =
                 mounts.iter().filter(|m| m.from_catalog).map(|m| m.host.display().to_string()).collect();
             if !named.is_empty() {
-                return Err(BackendError::new(format!(
-                    "{}'s catalog entry shares folders of this computer it names itself ({}). Install it in \
-                     Berth, which shows them to the user first, then add it again.",
-                    item.name,
-                    named.join(", ")
-                )));
+                let m =
+                    crate::msg!("msg.session.catalog_folders", name = &item.name, folders = named.join(", "));
+                return Err(said(ErrorCode::Validation, m));
             }
         }
         let secrets = self.berth.resolve_secrets(item).await.map_err(backend_error)?;
         if !secrets.missing.is_empty() {
-            return Err(BackendError::new(format!(
-                "{} needs secrets that are not set: {}. Set them (or use Berth's install form), then call mcp-add again.",
-                item.name,
-                secrets.missing.join("; ")
-            )));
+            let m = crate::msg!(
+                "msg.session.missing_secrets",
+                name = &item.name,
+                secrets = secrets.missing.join("; ")
+            );
+            return Err(said(ErrorCode::Validation, m));
         }
         let request = LaunchRequest::new(item, config)
             .secrets(&secrets.values)
             .settings(settings)
             .session(&self.session);
         LaunchPlan::build(request).map_err(|e| match e {
-            ServerError::InvalidConfig(_) | ServerError::Template(_) => BackendError::new(format!(
-                "{e}. Pass the configuration as `config` to mcp-add (the server's schema is in the catalog)."
-            )),
+            ServerError::InvalidConfig(_) | ServerError::Template(_) => {
+                said(ErrorCode::Validation, crate::msg!("msg.session.config_invalid", reason = e))
+            }
             other => backend_error(other.into()),
         })
     }
@@ -336,7 +330,7 @@ impl SessionBackend for GatewayBackend {
             }
             Ok(_) => {}
             Err(e) => {
-                let failure = ApiError::new(ErrorCode::Validation, e.message.clone());
+                let failure = super::failure::api_error(e.clone());
                 self.berth.record_failure("server_add_failed", Some(server), session, &failure).await;
             }
         }
@@ -360,7 +354,7 @@ impl SessionBackend for GatewayBackend {
 
     async fn remove(&self, server: &str) -> Result<(), BackendError> {
         if self.servers.lock().await.remove(server).is_none() {
-            return Err(BackendError::new(format!("{server} is not in this session.")));
+            return Err(said(ErrorCode::NotFound, crate::msg!("msg.session.not_added", name = server)));
         }
         self.remember(server, None).await;
         self.berth.supervisor.stop(&self.key(server)).await.map_err(|e| backend_error(e.into()))?;
@@ -370,22 +364,21 @@ impl SessionBackend for GatewayBackend {
     }
 
     async fn config_set(&self, server: &str, config: Value) -> Result<ConfigChange, BackendError> {
-        let (old, settings) = self.servers.lock().await.get(server).cloned().ok_or_else(|| {
-            BackendError::new(format!("{server} is not in this session; add it with mcp-add first."))
-        })?;
+        let (old, settings) =
+            self.servers.lock().await.get(server).cloned().ok_or_else(|| {
+                said(ErrorCode::NotFound, crate::msg!("msg.session.not_added", name = server))
+            })?;
         let item = self.item(server).await?;
-        berth_servers::validate_config(&item, &config).map_err(|e| BackendError::new(e.to_string()))?;
+        berth_servers::validate_config(&item, &config).map_err(|e| {
+            said(ErrorCode::Validation, crate::msg!("msg.session.config_invalid", reason = e))
+        })?;
         // The server reads its configuration at start, so it restarts with the new one.
         self.berth.supervisor.stop(&self.key(server)).await.map_err(|e| backend_error(e.into()))?;
         if let Err(e) = self.launch(&item, &config, &settings).await {
             self.servers.lock().await.remove(server);
-            return Err(BackendError {
-                message: format!(
-                    "{} ({server} is stopped; fix the configuration and add it again)",
-                    e.message
-                ),
-                code: e.code,
-            });
+            let stopped =
+                super::failure::api_error(e).then(crate::msg!("msg.session.config_stopped", name = server));
+            return Err(backend_error(stopped));
         }
         self.remember(server, Some(&config)).await;
         self.servers.lock().await.insert(server.to_owned(), (config.clone(), settings));
@@ -408,9 +401,7 @@ impl SessionBackend for GatewayBackend {
         arguments: Map<String, Value>,
     ) -> Result<ExecOutcome, BackendError> {
         if !self.servers.lock().await.contains_key(server) {
-            return Err(BackendError::new(format!(
-                "{server} is not in this session; add it with mcp-add first."
-            )));
+            return Err(said(ErrorCode::NotFound, crate::msg!("msg.session.not_added", name = server)));
         }
         let started_ms = self.berth.now_ms();
         let clock = std::time::Instant::now();

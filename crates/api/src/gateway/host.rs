@@ -141,7 +141,7 @@ async fn keep(
         }
     }
     backend.close().await;
-    Err(BackendError::new("The gateway is stopping; connect again once it runs."))
+    Err(super::failure::said(crate::ErrorCode::Conflict, crate::msg!("msg.gateway.stopping")))
 }
 
 /// A running HTTP gateway and the sessions it opened.

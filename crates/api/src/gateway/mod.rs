@@ -5,6 +5,7 @@
 mod actions;
 mod backend;
 mod call_log;
+mod failure;
 mod host;
 mod hosted;
 mod settings;

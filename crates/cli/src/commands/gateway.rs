@@ -45,9 +45,7 @@ pub async fn run(berth: &Berth, command: GatewayCommand) -> Result<ExitCode, Api
             run_http(berth, port, servers, limits).await?
         }
         (false, None) => {
-            return Err(ApiError::validation(
-                "Say how clients connect: `berth gateway run --stdio` or `berth gateway run --port 8811`.",
-            ));
+            return Err(ApiError::msg(berth_api::ErrorCode::Validation, berth_api::msg!("cli.gateway.how")));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -49,7 +49,8 @@ pub async fn run(berth: &Berth, command: SecretCommand, out: &Output) -> Result<
 fn read_secret_value(prompt: &str) -> Result<String, ApiError> {
     let stdin = std::io::stdin();
     let unreadable = |e: std::io::Error| {
-        ApiError::validation("Could not read the secret from standard input.").with_detail(e.to_string())
+        ApiError::msg(berth_api::ErrorCode::Validation, berth_api::msg!("cli.secret.unreadable"))
+            .with_detail(e.to_string())
     };
     let mut value = String::new();
     if stdin.is_terminal() {

@@ -79,8 +79,7 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
     match cmd {
         ServerCommand::Add { name, config, allow_writes, cpus, memory_mb, accept_mounts } => {
             let config = match config {
-                Some(c) => serde_json::from_str(&c)
-                    .map_err(|e| ApiError::validation(format!("--config is not valid JSON: {e}.")))?,
+                Some(c) => super::sessions::json_arg("--config", &c)?,
                 None => serde_json::Value::Null,
             };
             let settings = ServerSettings { allow_writable_mounts: allow_writes, cpus, memory_mb };
@@ -97,10 +96,7 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
         }
         ServerCommand::Ls => out.servers(&berth.server_list().await?),
         ServerCommand::Config { name, config, cpus, memory_mb } => {
-            let config = config
-                .map(|c| serde_json::from_str(&c))
-                .transpose()
-                .map_err(|e| ApiError::validation(format!("--config is not valid JSON: {e}.")))?;
+            let config = config.map(|c| super::sessions::json_arg("--config", &c)).transpose()?;
             let current = berth.server_show(&name).await?.settings;
             let settings = ServerSettings {
                 cpus: cpus.unwrap_or(current.cpus),
@@ -158,10 +154,9 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
                 (Some(call), Ok(_)) => {
                     let (tool, args) = call.split_once('=').unwrap_or((call.as_str(), "{}"));
                     let args: Result<serde_json::Map<String, serde_json::Value>, ApiError> =
-                        serde_json::from_str(args).map_err(|e| {
-                            ApiError::validation(format!(
-                                "the arguments of --call are not a JSON object: {e}."
-                            ))
+                        serde_json::from_str(args).map_err(|_| {
+                            let m = berth_api::msg!("cli.json_not_object", what = "--call");
+                            ApiError::msg(berth_api::ErrorCode::Validation, m)
                         });
                     match args {
                         Ok(args) => berth.server_call(&name, tool, args).await.map(|o| {

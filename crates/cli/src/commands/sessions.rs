@@ -45,7 +45,12 @@ pub enum SessionCommand {
 
 /// A JSON argument, or a clear error naming it.
 pub fn json_arg(what: &str, text: &str) -> Result<serde_json::Value, ApiError> {
-    serde_json::from_str(text).map_err(|e| ApiError::validation(format!("{what} is not valid JSON: {e}.")))
+    serde_json::from_str(text).map_err(|e| {
+        ApiError::msg(
+            berth_api::ErrorCode::Validation,
+            berth_api::msg!("cli.json_invalid", what = what, reason = e),
+        )
+    })
 }
 
 pub async fn run(berth: &Berth, command: SessionCommand, out: &Output) -> Result<ExitCode, ApiError> {
@@ -66,7 +71,10 @@ pub async fn run(berth: &Berth, command: SessionCommand, out: &Output) -> Result
             let arguments = match args.map(|a| json_arg("--args", &a)).transpose()? {
                 None => serde_json::Map::new(),
                 Some(serde_json::Value::Object(m)) => m,
-                Some(_) => return Err(ApiError::validation("--args must be a JSON object.")),
+                Some(_) => {
+                    let m = berth_api::msg!("cli.json_not_object", what = "--args");
+                    return Err(ApiError::msg(berth_api::ErrorCode::Validation, m));
+                }
             };
             (session, SessionAction::Exec { server, tool, arguments })
         }
