@@ -18,6 +18,8 @@ const COMMANDS: &[&str] = &[
     "catalog_refresh",
     "server_install",
     "server_mounts",
+    "server_add_url",
+    "server_test",
     "server_configure",
     "server_accept_change",
     "server_list",

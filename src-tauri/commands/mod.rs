@@ -28,6 +28,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         catalog::catalog_refresh,
         servers::server_install,
         servers::server_mounts,
+        servers::server_add_url,
+        servers::server_test,
         servers::server_configure,
         servers::server_accept_change,
         servers::server_list,

@@ -1,7 +1,10 @@
-//! Server commands: install (with the host folders it would share), accept a catalog change, list, start (with progress events), stop, remove, logs, tools.
+//! Server commands: install (with the host folders it would share), register a remote by URL,
+//! test a remote, accept a catalog change, list, start (with progress events), stop, remove,
+//! logs, tools.
 
 use berth_api::{
-    ApiError, Berth, ConfigureRequest, EntryChange, InstallRequest, MountView, ServerView, ToolInfo,
+    ApiError, Berth, ConfigureRequest, EntryChange, InstallRequest, MountView, RemoteRequest,
+    RemoteTestReport, ServerView, TestTarget, ToolInfo,
 };
 use tauri::{AppHandle, Emitter, Manager, State};
 
@@ -24,6 +27,24 @@ pub async fn server_install(
     let view = berth.server_install(request).await?;
     changed(&app);
     Ok(view)
+}
+
+/// Registers a remote server by its URL.
+#[tauri::command]
+pub async fn server_add_url(
+    app: AppHandle,
+    berth: State<'_, Berth>,
+    request: RemoteRequest,
+) -> Result<ServerView, ApiError> {
+    let view = berth.server_add_url(request).await?;
+    changed(&app);
+    Ok(view)
+}
+
+/// Connects to a remote server and reports how that went.
+#[tauri::command]
+pub async fn server_test(berth: State<'_, Berth>, target: TestTarget) -> Result<RemoteTestReport, ApiError> {
+    berth.server_test(target).await
 }
 
 /// Changes an installed server's configuration, secrets or limits.

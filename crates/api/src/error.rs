@@ -28,6 +28,8 @@ pub enum ErrorCode {
     Storage,
     /// An OAuth callback whose `state` is unknown, expired or used (HTTP 401 semantics).
     StateMismatch,
+    /// A remote server asks the user to sign in (HTTP 401 with `WWW-Authenticate`).
+    AuthRequired,
     /// A container image failed signature verification.
     SignatureInvalid,
     /// A URL failed scheme, allowlist or private-range checks.
@@ -47,7 +49,7 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             Self::Validation | Self::UrlNotAllowed => 400,
-            Self::StateMismatch => 401,
+            Self::StateMismatch | Self::AuthRequired => 401,
             Self::SignatureInvalid => 403,
             Self::NotFound => 404,
             Self::Conflict => 409,

@@ -21,6 +21,7 @@ mod gateway;
 pub mod messages;
 pub mod paths;
 mod pull_error;
+mod remote_servers;
 mod secrets;
 #[cfg(test)]
 mod send_probe;
@@ -37,7 +38,7 @@ pub use app_info::AppInfo;
 pub use berth::{Berth, BerthOptions};
 pub use berth_catalog::{CatalogItem, EntryChange, ItemKind, Launch, Rejection, SearchFilters};
 pub use berth_gateway::{HttpLimits as GatewayLimits, IDLE_TIMEOUT as GATEWAY_IDLE_TIMEOUT};
-pub use berth_servers::{CallExit, CallOutcome, ServerKey, ServerSettings, ToolInfo};
+pub use berth_servers::{CallExit, CallOutcome, RemoteTransport, ServerKey, ServerSettings, ToolInfo};
 pub use catalog::{CatalogHit, CatalogItemView, CatalogQuery, SecretStatus};
 pub use catalog_sources::{
     CatalogOverview, CatalogSourceView, RefreshOutcome, RefreshStatus, SourceHealth, SourceKind,
@@ -51,9 +52,10 @@ pub use doctor::{CheckStatus, DoctorCheck, DoctorReport};
 pub use error::{ApiError, ErrorCode};
 pub use events::{EventQuery, EventView};
 pub use gateway::{
-    DEFAULT_GATEWAY_PORT, GatewayBackend, GatewayHost, GatewayStatus, SessionAction, SessionActionOutcome,
-    StartingServers, cli_gateway_token, new_gateway_token,
+    BridgeTarget, DEFAULT_GATEWAY_PORT, GatewayBackend, GatewayHost, GatewayStatus, SessionAction,
+    SessionActionOutcome, StartingServers, cli_gateway_token, new_gateway_token,
 };
+pub use remote_servers::{RemoteRequest, RemoteState, RemoteTestReport, TestTarget};
 pub use secrets::SecretInfo;
 pub use server_config::ConfigureRequest;
 pub use server_review::MountView;

@@ -47,6 +47,9 @@ impl From<ServerError> for ApiError {
                 };
                 ApiError::msg(ErrorCode::Internal, m).with_detail(text)
             }
+            ServerError::NeedsAuth { name, .. } => {
+                ApiError::msg(ErrorCode::AuthRequired, msg!("msg.server.needs_auth", name = name))
+            }
             ServerError::Transport { name, reason } => {
                 ApiError::msg(ErrorCode::Network, msg!("msg.server.transport", name = name, reason = reason))
                     .retryable()

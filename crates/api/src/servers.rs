@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use berth_catalog::{CatalogItem, EntryChange, Launch};
+use berth_catalog::{CatalogItem, EntryChange, ItemKind, Launch};
 use berth_runtime::Owner;
 use berth_servers::{
     CallOutcome, LaunchPlan, LaunchRequest, ServerKey, ServerSettings, StartEvent, ToolInfo,
@@ -26,6 +26,8 @@ pub enum ServerStatus {
     Starting,
     Running,
     Error,
+    /// A remote server asked to sign in (HTTP 401).
+    NeedsAuth,
 }
 
 /// An installed server as the Servers page and `berth server ls` show it.
@@ -33,7 +35,11 @@ pub enum ServerStatus {
 pub struct ServerView {
     pub name: String,
     pub title: String,
+    /// A container server runs an image; a remote one is reached at `endpoint`.
+    pub kind: ItemKind,
     pub image: String,
+    /// A remote server's URL, without credentials or query.
+    pub endpoint: Option<String>,
     pub status: ServerStatus,
     /// Why it is in error, or who runs it, in English.
     pub status_reason: Option<String>,
@@ -98,12 +104,13 @@ impl ServerStatus {
             Self::Starting => "starting",
             Self::Running => "running",
             Self::Error => "error",
+            Self::NeedsAuth => "needs_auth",
         }
     }
 
     /// A stored status; anything unknown reads as stopped.
     fn from_stored(s: &str) -> Self {
-        [Self::Pulling, Self::Starting, Self::Running, Self::Error]
+        [Self::Pulling, Self::Starting, Self::Running, Self::Error, Self::NeedsAuth]
             .into_iter()
             .find(|status| status.stored() == s)
             .unwrap_or(Self::Stopped)
@@ -154,13 +161,7 @@ impl Berth {
         settings.check().map_err(ApiError::validation)?;
         let item = self.catalog_item(&req.catalog_name).await?;
         match &item.launch {
-            Launch::Container(_) => {}
-            Launch::Remote(_) => {
-                return Err(ApiError::msg(
-                    ErrorCode::Unsupported,
-                    crate::msg!("msg.install.remote", name = &item.name),
-                ));
-            }
+            Launch::Container(_) | Launch::Remote(_) => {}
             Launch::Package(_) => {
                 return Err(ApiError::msg(
                     ErrorCode::Unsupported,
@@ -225,7 +226,7 @@ impl Berth {
         // user's language.
         let (status_reason, reason_key, reason_params) = match reason {
             Some(m) => (Some(m.english()), Some(m.key.to_owned()), m.params),
-            None if status == ServerStatus::Error => {
+            None if matches!(status, ServerStatus::Error | ServerStatus::NeedsAuth) => {
                 let filter = berth_store::EventFilter { server: Some(&row.name), session: None, limit: 1 };
                 let last = self.store.events(filter).await?.into_iter().find(|e| e.kind == "server_failed");
                 match last {
@@ -239,11 +240,17 @@ impl Berth {
         };
         let secrets = secret_statuses(&item, stored);
         let offered_change = self.offered_changes(&row.name, &item).await;
-        let image = match &item.launch {
-            Launch::Container(c) => c.image.clone(),
-            _ => String::new(),
+        let (image, endpoint) = match &item.launch {
+            Launch::Container(c) => (c.image.clone(), None),
+            Launch::Remote(r) => (
+                String::new(),
+                Some(url::Url::parse(&r.url).map(|u| berth_net::redacted(&u)).unwrap_or_default()),
+            ),
+            Launch::Package(_) => (String::new(), None),
         };
         Ok(ServerView {
+            kind: item.kind(),
+            endpoint,
             title: item.title.clone(),
             image,
             status,
@@ -318,7 +325,12 @@ impl Berth {
             Err(err) => {
                 // Already running is not a failure of the server.
                 if err.code != ErrorCode::Conflict {
-                    self.set_state(name, ServerStatus::Error, Some(&err.message), None).await?;
+                    let status = if err.code == ErrorCode::AuthRequired {
+                        ServerStatus::NeedsAuth
+                    } else {
+                        ServerStatus::Error
+                    };
+                    self.set_state(name, status, Some(&err.message), None).await?;
                     self.record_failure("server_failed", Some(name), None, &err).await;
                 }
                 Err(err)
@@ -381,6 +393,9 @@ impl Berth {
         let key = ServerKey::installed(&row.name);
         if self.supervisor.is_running(&key).await {
             self.supervisor.stop(&key).await?;
+        } else if !Installed::from_row(&row)?.item.launch.is_container() {
+            // A remote server has nothing to remove; the process connected to it lets go when
+            // it sees the stop (or when it ends).
         } else {
             // Run by another process (or left behind): remove its containers directly.
             let runtime = self.supervisor.runtime().await?;

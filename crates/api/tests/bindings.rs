@@ -27,6 +27,9 @@ fn export_all(cfg: &Config) {
     InstallRequest::export_all(cfg).unwrap();
     MountView::export_all(cfg).unwrap();
     ConfigureRequest::export_all(cfg).unwrap();
+    RemoteRequest::export_all(cfg).unwrap();
+    TestTarget::export_all(cfg).unwrap();
+    RemoteTestReport::export_all(cfg).unwrap();
     EntryChange::export_all(cfg).unwrap();
     ServerProgress::export_all(cfg).unwrap();
     ToolInfo::export_all(cfg).unwrap();

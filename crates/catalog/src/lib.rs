@@ -16,6 +16,8 @@ mod search;
 
 pub use diff::{EntryChange, entry_changes};
 pub use error::CatalogError;
+/// The checks every catalog entry passes, for an entry made another way (a server added by URL).
+pub use import::common::validate as validate_item;
 pub use import::{ImportReport, MAX_CATALOG_BYTES, Rejection, SourceFormat, import_bytes};
 pub use merge::{MergedCatalog, merge};
 pub use model::*;

@@ -154,7 +154,16 @@ impl CatalogItem {
             Launch::Package(_) => ItemKind::Package,
         }
     }
+}
 
+impl Launch {
+    /// Whether a container runs it (rather than a remote endpoint or a package).
+    pub fn is_container(&self) -> bool {
+        matches!(self, Launch::Container(_))
+    }
+}
+
+impl CatalogItem {
     /// Whether Berth can run or connect to it today.
     pub fn runnable(&self) -> bool {
         !matches!(self.launch, Launch::Package(_))

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use berth_api::{ApiError, Berth, BerthOptions, Redactor};
-use commands::{app, catalog, clients, gateway, secrets, servers, sessions, settings};
+use commands::{app, catalog, clients, gateway, remote, secrets, servers, sessions, settings};
 use output::Output;
 
 #[derive(Parser)]
@@ -51,6 +51,9 @@ enum Command {
     /// The MCP gateway AI clients connect to.
     #[command(subcommand)]
     Gateway(gateway::GatewayCommand),
+    /// Connect a stdio-only AI client to one server, a remote one say: stdio on one side, the
+    /// server on the other, with no other tools.
+    Bridge(remote::BridgeArgs),
     /// Gateway client sessions and the servers each added.
     #[command(subcommand)]
     Session(sessions::SessionCommand),
@@ -75,7 +78,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Gateway(_)) {
+    if !matches!(cli.command, Command::Gateway(_) | Command::Bridge(_)) {
         quiet_on_closed_output();
     }
     let out = Output { json: cli.json, locale: Default::default() };
@@ -134,6 +137,7 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
         Command::Catalog(command) => catalog::run(&berth, command, out).await,
         Command::Server(command) => servers::run(&berth, command, out).await,
         Command::Gateway(command) => gateway::run(&berth, command).await,
+        Command::Bridge(args) => remote::bridge(&berth, args).await,
         Command::Session(command) => sessions::run(&berth, command, out).await,
         Command::Client(command) => clients::run(&berth, command, out).await,
         Command::Calls { limit } => sessions::calls(&berth, limit, out).await,

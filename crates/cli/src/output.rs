@@ -221,10 +221,37 @@ impl Output {
         }
         for s in list {
             let status = serde_json::to_value(s.status).unwrap();
-            say!("{:<28} {:<9} {}", s.name, status.as_str().unwrap_or("?"), s.image);
+            let (kind, what) = match s.kind {
+                berth_api::ItemKind::Remote => ("remote", s.endpoint.as_deref().unwrap_or("")),
+                _ => ("container", s.image.as_str()),
+            };
+            say!("{:<28} {:<9} {:<10} {}", s.name, kind, status.as_str().unwrap_or("?"), what);
             if let Some(r) = self.reason(s) {
                 say!("{:<28} {}", "", r);
             }
+        }
+    }
+
+    /// How a connection test went.
+    pub fn remote_test(&self, r: &berth_api::RemoteTestReport) {
+        if self.json {
+            return self.print_json(r);
+        }
+        let locale = self.locale.get().copied().unwrap_or(berth_api::Locale::En);
+        match (&r.state, &r.error) {
+            (berth_api::RemoteState::Connected, _) => {
+                let transport = serde_json::to_value(r.transport).unwrap_or_default();
+                let m = berth_api::msg!(
+                    "servers.test.connected",
+                    ms = r.latency_ms.unwrap_or(0),
+                    protocol = r.protocol_version.as_deref().unwrap_or("?"),
+                    transport = transport.as_str().unwrap_or("?"),
+                    tools = r.tools.unwrap_or(0)
+                );
+                say!("{}", self.said(m));
+            }
+            (_, Some(e)) => say!("{}", e.text(locale)),
+            (_, None) => {}
         }
     }
 

@@ -97,6 +97,11 @@ pub trait SessionBackend: Send + Sync + 'static {
     fn relay(&self) -> &Relay;
     /// What the gateway keeps for this session; the backend only holds it.
     fn state(&self) -> &SessionState;
+    /// Whether the client may manage the session's servers with the dynamic `mcp-*` tools. A
+    /// bridge to one server says no: its client sees that server's offer and nothing else.
+    fn manages_servers(&self) -> bool {
+        true
+    }
     async fn find(&self, query: &str, limit: usize) -> Result<Vec<FoundServer>, BackendError>;
     /// Starts `server` in this session with `config`; missing secrets or configuration are an
     /// error whose message says exactly what to set and how.

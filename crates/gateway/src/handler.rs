@@ -90,7 +90,7 @@ impl<B: SessionBackend> ServerHandler for GatewaySession<B> {
     ) -> Result<CallToolResponse, ErrorData> {
         self.prepare(&context).await?;
         let name = request.name.to_string();
-        if dynamic::ALL.contains(&name.as_str()) {
+        if dynamic::ALL.contains(&name.as_str()) && self.b().manages_servers() {
             let args = request.arguments.unwrap_or_default();
             return Ok(match self.dynamic_call(&name, &args).await {
                 Ok(r) => r,

@@ -44,7 +44,7 @@ impl<B: SessionBackend> GatewaySession<B> {
         let tools: Vec<SessionTool> = self.b().tools().await?;
         let names = expose(tools.iter().map(|t| (t.server.as_str(), t.name())));
         let mut routes = HashMap::new();
-        let mut out = dynamic::tools();
+        let mut out = if self.b().manages_servers() { dynamic::tools() } else { Vec::new() };
         for (name, t) in names.into_iter().zip(tools) {
             routes.insert(name.clone(), (t.server.clone(), t.tool.name.to_string()));
             let mut tool = t.tool;

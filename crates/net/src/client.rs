@@ -66,10 +66,29 @@ pub struct HttpClient {
 
 impl HttpClient {
     pub fn new(policy: UrlPolicy) -> Self {
+        Self::build(policy, Some(TOTAL_TIMEOUT))
+    }
+
+    /// The same rules for long-lived connections (an MCP server's event stream): a connect
+    /// timeout, but none for the whole exchange; the caller times each request itself.
+    pub fn streaming(policy: UrlPolicy) -> Self {
+        Self::build(policy, None)
+    }
+
+    /// The reqwest client with the policy built in (its resolver and redirect checks), for a
+    /// library that takes one. The caller still checks the first URL with the policy.
+    pub fn into_reqwest(self) -> reqwest::Client {
+        self.client
+    }
+
+    fn build(policy: UrlPolicy, total: Option<Duration>) -> Self {
         let redirect_policy = policy.clone();
-        let client = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(TOTAL_TIMEOUT)
+        let builder = reqwest::Client::builder().connect_timeout(CONNECT_TIMEOUT);
+        let builder = match total {
+            Some(t) => builder.timeout(t),
+            None => builder,
+        };
+        let client = builder
             .user_agent(concat!("Berth/", env!("CARGO_PKG_VERSION")))
             .no_proxy()
             .tcp_nodelay(true)

@@ -9,5 +9,5 @@ mod policy;
 
 pub use client::{Conditional, Fetched, HttpClient};
 pub use error::NetError;
-pub use policy::{UrlPolicy, is_loopback, is_private};
+pub use policy::{UrlPolicy, is_loopback, is_private, redacted};
 pub use url::Url;

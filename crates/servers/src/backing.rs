@@ -1,5 +1,5 @@
-//! `Backing`: what a running server's MCP connection runs over, and how to release it. A
-//! container today; a remote endpoint has nothing to release.
+//! `Backing`: what a running server's MCP connection runs over, and how to release it: a
+//! container, or a remote endpoint, which has nothing to release.
 
 use berth_runtime::{ContainerRuntime, StderrTail};
 
@@ -17,12 +17,15 @@ pub enum Backing {
         /// The last lines it wrote to stderr, for error messages.
         stderr: StderrTail,
     },
+    /// A connection to a remote server.
+    Remote(crate::RemoteInfo),
 }
 
 impl std::fmt::Debug for Backing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Container { id, .. } => f.debug_struct("Container").field("id", id).finish_non_exhaustive(),
+            Self::Remote(info) => f.debug_tuple("Remote").field(info).finish(),
         }
     }
 }
@@ -32,6 +35,15 @@ impl Backing {
     pub fn container_id(&self) -> Option<&str> {
         match self {
             Self::Container { id, .. } => Some(id),
+            Self::Remote(_) => None,
+        }
+    }
+
+    /// How a remote server is connected, when it is one.
+    pub fn remote(&self) -> Option<&crate::RemoteInfo> {
+        match self {
+            Self::Remote(info) => Some(info),
+            Self::Container { .. } => None,
         }
     }
 
@@ -46,6 +58,7 @@ impl Backing {
                     format!(" (last output: {})", lines.join(" | "))
                 }
             }
+            Self::Remote(_) => String::new(),
         }
     }
 
@@ -58,6 +71,7 @@ impl Backing {
             }
             // A container exists only once the engine was connected.
             (Self::Container { .. }, None) => Ok(()),
+            (Self::Remote(_), _) => Ok(()),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use rmcp::service::RunningService;
+use rmcp::service::{ClientInitializeError, RunningService};
 use rmcp::transport::IntoTransport;
 use rmcp::{Peer, RoleClient};
 
@@ -22,15 +22,24 @@ pub(crate) struct McpConnection {
 pub(crate) enum HandshakeFailure {
     Refused(String),
     TimedOut,
+    /// The transport failed (an HTTP status, a refused connection): the error itself, so a
+    /// remote connection can tell an older server or a login request from a failure.
+    Transport(Box<dyn std::error::Error + Send + Sync>),
 }
 
 // A named async function over owned values keeps the future `Send` for any caller.
-async fn handshake<T, E, A>(relay: Relay, transport: T) -> Result<RunningService<RoleClient, Relay>, String>
+async fn handshake<T, E, A>(
+    relay: Relay,
+    transport: T,
+) -> Result<RunningService<RoleClient, Relay>, HandshakeFailure>
 where
     T: IntoTransport<RoleClient, E, A> + Send + 'static,
     E: std::error::Error + Send + Sync + 'static,
 {
-    rmcp::serve_client(relay, transport).await.map_err(|e| e.to_string())
+    rmcp::serve_client(relay, transport).await.map_err(|e| match e {
+        ClientInitializeError::TransportError { error, .. } => HandshakeFailure::Transport(error.error),
+        other => HandshakeFailure::Refused(other.to_string()),
+    })
 }
 
 async fn cancel(service: RunningService<RoleClient, Relay>) {
@@ -55,7 +64,7 @@ impl McpConnection {
         .await;
         let service = match outcome {
             Ok(Ok(Ok(s))) => s,
-            Ok(Ok(Err(reason))) => return Err(HandshakeFailure::Refused(reason)),
+            Ok(Ok(Err(failure))) => return Err(failure),
             Ok(Err(_)) => return Err(HandshakeFailure::TimedOut),
             Err(join) => return Err(HandshakeFailure::Refused(join.to_string())),
         };
@@ -64,6 +73,11 @@ impl McpConnection {
 
     pub(crate) fn peer(&self) -> &Peer<RoleClient> {
         &self.peer
+    }
+
+    /// The protocol version the server agreed to.
+    pub(crate) fn protocol_version(&self) -> String {
+        self.peer.peer_info().map(|i| i.protocol_version.to_string()).unwrap_or_default()
     }
 
     /// Ends the MCP session; closing twice is harmless.

@@ -11,9 +11,11 @@ mod connection;
 mod error;
 mod exit;
 mod key;
+mod legacy_sse;
 mod plan;
 mod questions;
 mod relay;
+mod remote;
 #[cfg(test)]
 mod send_probe;
 mod supervisor;
@@ -28,4 +30,5 @@ pub use plan::{
 };
 pub use questions::{ANSWER_TIMEOUT, Call, Questions, Round, STATE_PREFIX};
 pub use relay::{ProgressGuard, Relay, service_error};
+pub use remote::{RemoteInfo, RemoteTarget, RemoteTransport};
 pub use supervisor::{CallOutcome, ProgressFn, RuntimeSource, StartEvent, Supervisor, ToolInfo};

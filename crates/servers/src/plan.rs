@@ -20,11 +20,14 @@ pub struct ServerSettings {
     pub memory_mb: u32,
     /// Honour `:rw` on the catalog's bind mounts. Off by default: every mount is read-only.
     pub allow_writable_mounts: bool,
+    /// Let a remote server be on a private-network or link-local address. Off by default.
+    #[serde(default)]
+    pub allow_private_network: bool,
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        Self { cpus: 1.0, memory_mb: 2048, allow_writable_mounts: false }
+        Self { cpus: 1.0, memory_mb: 2048, allow_writable_mounts: false, allow_private_network: false }
     }
 }
 
@@ -55,10 +58,11 @@ impl ServerSettings {
     }
 }
 
-/// What a plan runs: a container today; a remote endpoint joins it later.
+/// What a plan runs: a container, or a connection to a remote endpoint.
 #[derive(Clone, Debug)]
 pub enum LaunchTarget {
     Container(RunSpec),
+    Remote(crate::RemoteTarget),
 }
 
 /// Everything needed to start one server.
@@ -279,11 +283,14 @@ impl LaunchPlan {
         let default_settings = ServerSettings::default();
         let settings = settings.unwrap_or(&default_settings);
         let owner = owner.unwrap_or_else(Owner::current);
+        if let Launch::Remote(r) = &item.launch {
+            validate_config(item, config)?;
+            let target = crate::remote::target(item, r, secrets, settings.allow_private_network)?;
+            let key = ServerKey { session, server: item.name.clone() };
+            return Ok(Self { key, target: LaunchTarget::Remote(target) });
+        }
         let Launch::Container(c) = &item.launch else {
-            let reason = match item.launch {
-                Launch::Remote(_) => "it is a remote server; connect to it instead of running it",
-                _ => "it is only published as a package (npm, PyPI, ...), not as a container image",
-            };
+            let reason = "it is only published as a package (npm, PyPI, ...), not as a container image";
             return Err(ServerError::NotRunnable { name: item.name.clone(), reason: reason.into() });
         };
         validate_config(item, config)?;
@@ -336,10 +343,11 @@ impl LaunchPlan {
         Ok(Self { key, target: LaunchTarget::Container(spec) })
     }
 
-    /// The container this plan creates.
-    pub fn container(&self) -> &RunSpec {
+    /// The container this plan creates, if it runs one.
+    pub fn container(&self) -> Option<&RunSpec> {
         match &self.target {
-            LaunchTarget::Container(spec) => spec,
+            LaunchTarget::Container(spec) => Some(spec),
+            LaunchTarget::Remote(_) => None,
         }
     }
 }
@@ -373,7 +381,7 @@ mod tests {
         let config = serde_json::json!({"path": "/srv/data", "mode": "ro"});
         let secrets = HashMap::from([("fs.token".to_owned(), "tok-abcdef".to_owned())]);
         let plan = LaunchPlan::build(LaunchRequest::new(&item, &config).secrets(&secrets)).unwrap();
-        let s = plan.container();
+        let s = plan.container().unwrap();
         assert_eq!(s.command, ["/srv/data"]);
         assert_eq!(s.network, NetworkMode::None);
         assert_eq!(s.mounts[0].host, PathBuf::from("/srv/data"));
@@ -384,7 +392,7 @@ mod tests {
         let plan =
             LaunchPlan::build(LaunchRequest::new(&item, &config).secrets(&secrets).settings(&writable))
                 .unwrap();
-        assert!(plan.container().mounts[0].writable);
+        assert!(plan.container().unwrap().mounts[0].writable);
     }
 
     #[test]
@@ -430,7 +438,7 @@ mod tests {
         assert!(e.to_string().contains("root folder"), "{e}");
         let fine = serde_json::json!({"path": "/srv/data/../projects", "mode": "ro"});
         let plan = LaunchPlan::build(LaunchRequest::new(&item, &fine).secrets(&secrets)).unwrap();
-        assert_eq!(plan.container().mounts[0].host, PathBuf::from("/srv/projects"));
+        assert_eq!(plan.container().unwrap().mounts[0].host, PathBuf::from("/srv/projects"));
     }
 
     #[test]
@@ -439,13 +447,17 @@ mod tests {
             "registry:\n  e:\n    image: x/y\n    config:\n      - name: e\n        type: object\n        properties:\n          greeting: {type: string}\n    env: [{name: GREETING, value: '{{e.greeting}}'}]\n",
         );
         let plan = LaunchPlan::build(LaunchRequest::new(&item, &Value::Null)).unwrap();
-        assert!(!plan.container().env.iter().any(|e| e.name == "GREETING"), "{:?}", plan.container().env);
+        assert!(
+            !plan.container().unwrap().env.iter().any(|e| e.name == "GREETING"),
+            "{:?}",
+            plan.container().unwrap().env
+        );
         let config = serde_json::json!({"greeting": "hi"});
         let plan = LaunchPlan::build(LaunchRequest::new(&item, &config)).unwrap();
-        assert!(plan.container().env.iter().any(|e| e.name == "GREETING" && e.value == "hi"));
+        assert!(plan.container().unwrap().env.iter().any(|e| e.name == "GREETING" && e.value == "hi"));
         let in_session = LaunchPlan::build(LaunchRequest::new(&item, &config).session("s1")).unwrap();
         assert_eq!(in_session.key, ServerKey::in_session("s1", "e"));
-        assert_eq!(in_session.container().session.as_deref(), Some("s1"));
+        assert_eq!(in_session.container().unwrap().session.as_deref(), Some("s1"));
     }
 
     #[test]

@@ -177,6 +177,15 @@ impl Supervisor {
             LaunchTarget::Container(spec) => {
                 self.start_container(&key, spec, &on_event, relay, &cancel).await
             }
+            LaunchTarget::Remote(target) => {
+                on_event(StartEvent::Initializing);
+                let name = key.server.clone();
+                tokio::select! {
+                    connected = crate::remote::connect(&name, &target, relay) => connected
+                        .map(|(connection, info)| Running { connection, backing: Backing::Remote(info) }),
+                    _ = cancel.cancelled() => Err(ServerError::Cancelled(key.to_string())),
+                }
+            }
         };
         let result = match result {
             Ok(running) => {
@@ -248,6 +257,7 @@ impl Supervisor {
             Err(failure) => {
                 let reason = match failure {
                     HandshakeFailure::Refused(reason) => reason,
+                    HandshakeFailure::Transport(error) => error.to_string(),
                     HandshakeFailure::TimedOut => {
                         format!("no answer within {} s", HANDSHAKE_TIMEOUT.as_secs())
                     }

@@ -104,7 +104,7 @@ async fn failed_starts_leave_no_container() {
     // A container that starts but exits before the MCP handshake: the error carries its stderr.
     let name = format!("crash{}", std::process::id());
     let mut p = plan(&item(&name, &image));
-    let LaunchTarget::Container(spec) = &mut p.target;
+    let LaunchTarget::Container(spec) = &mut p.target else { unreachable!("a container entry") };
     spec.command = vec!["--crash".into()];
     let e = supervisor.start(p, Arc::new(|_| {})).await.unwrap_err();
     match &e {

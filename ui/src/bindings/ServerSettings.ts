@@ -7,4 +7,8 @@ export type ServerSettings = { cpus: number, memory_mb: number,
 /**
  * Honour `:rw` on the catalog's bind mounts. Off by default: every mount is read-only.
  */
-allow_writable_mounts: boolean, };
+allow_writable_mounts: boolean, 
+/**
+ * Let a remote server be on a private-network or link-local address. Off by default.
+ */
+allow_private_network: boolean, };

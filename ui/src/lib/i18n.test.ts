@@ -40,7 +40,7 @@ describe("translations", () => {
 
   it("cover every error code", () => {
     const codes = ["validation", "not_found", "conflict", "docker_unavailable", "keychain_unavailable", "storage",
-      "state_mismatch", "signature_invalid", "url_not_allowed", "network", "timeout", "unsupported", "internal"];
+      "state_mismatch", "auth_required", "signature_invalid", "url_not_allowed", "network", "timeout", "unsupported", "internal"];
     for (const code of codes) {
       const e = toApiError({ code, message: "m", detail: null, retryable: false });
       expect(e.code).toBe(code);

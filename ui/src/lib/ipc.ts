@@ -14,6 +14,9 @@ import type { Locale } from "../bindings/Locale";
 import type { RefreshOutcome } from "../bindings/RefreshOutcome";
 import type { InstallRequest } from "../bindings/InstallRequest";
 import type { MountView } from "../bindings/MountView";
+import type { RemoteRequest } from "../bindings/RemoteRequest";
+import type { RemoteTestReport } from "../bindings/RemoteTestReport";
+import type { TestTarget } from "../bindings/TestTarget";
 import type { ConfigureRequest } from "../bindings/ConfigureRequest";
 import type { EventQuery } from "../bindings/EventQuery";
 import type { EventView } from "../bindings/EventView";
@@ -61,6 +64,8 @@ export const ipc = {
   catalogRefresh: (id: string | null) => call<RefreshOutcome[]>("catalog_refresh", { id }),
   serverInstall: (request: InstallRequest) => call<ServerView>("server_install", { request }),
   serverMounts: (request: InstallRequest) => call<MountView[]>("server_mounts", { request }),
+  serverAddUrl: (request: RemoteRequest) => call<ServerView>("server_add_url", { request }),
+  serverTest: (target: TestTarget) => call<RemoteTestReport>("server_test", { target }),
   serverConfigure: (name: string, request: ConfigureRequest) =>
     call<ServerView>("server_configure", { name, request }),
   serverAcceptChange: (name: string, seen: EntryChange[]) =>

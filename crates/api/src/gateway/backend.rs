@@ -39,6 +39,9 @@ pub struct GatewayBackend {
     ending: AtomicBool,
     /// Set once the session has ended: a second close waits for the first to finish.
     closed: tokio::sync::OnceCell<()>,
+    /// A bridge: its servers are fixed (no `mcp-*` tools), and it may run an entry of its own (a
+    /// URL) with secret values given for this run only.
+    bridge: Option<Option<(CatalogItem, HashMap<String, String>)>>,
 }
 
 pub(crate) use super::failure::backend_error;
@@ -79,7 +82,16 @@ impl GatewayBackend {
             starting: Vec::new(),
             recorded: Vec::new(),
             started: Default::default(),
+            bridge: None,
         })
+    }
+
+    /// Makes this session a bridge to its starting servers: no `mcp-*` tools; `entry`, when
+    /// given, is the server it runs (one not installed or in the catalog) with secret values
+    /// that are used for this run and stored nowhere.
+    pub(crate) fn bridging(mut self, entry: Option<(CatalogItem, HashMap<String, String>)>) -> Self {
+        self.bridge = Some(entry);
+        self
     }
 
     /// The servers this session starts with: installed servers with their configuration and
@@ -174,6 +186,11 @@ impl GatewayBackend {
     }
 
     async fn item(&self, name: &str) -> Result<CatalogItem, BackendError> {
+        if let Some(Some((item, _))) = &self.bridge
+            && item.name == name
+        {
+            return Ok(item.clone());
+        }
         self.berth.entry_to_run(name).await.map_err(|mut e| {
             e.message = format!("No catalog server is named {name:?}. Use mcp-find to search for one.");
             backend_error(e)
@@ -187,10 +204,10 @@ impl GatewayBackend {
         config: &Value,
         settings: &ServerSettings,
     ) -> Result<LaunchPlan, BackendError> {
-        if !matches!(item.launch, Launch::Container(_)) {
+        if matches!(item.launch, Launch::Package(_)) {
             return Err(said(
                 ErrorCode::Unsupported,
-                crate::msg!("msg.session.not_container", name = &item.name),
+                crate::msg!("msg.session.not_runnable", name = &item.name),
             ));
         }
         // Folders a catalog names itself are shared only once the user has seen them, which
@@ -207,7 +224,15 @@ impl GatewayBackend {
                 return Err(said(ErrorCode::Validation, m));
             }
         }
-        let secrets = self.berth.resolve_secrets(item).await.map_err(backend_error)?;
+        let mut secrets = self.berth.resolve_secrets(item).await.map_err(backend_error)?;
+        if let Some(Some((own, given))) = &self.bridge
+            && own.name == item.name
+        {
+            secrets.values.extend(given.iter().map(|(k, v)| (k.clone(), v.clone())));
+            if item.secrets.iter().filter(|s| s.required).all(|s| secrets.values.contains_key(&s.name)) {
+                secrets.missing.clear();
+            }
+        }
         if !secrets.missing.is_empty() {
             let m = crate::msg!(
                 "msg.session.missing_secrets",
@@ -317,6 +342,10 @@ impl SessionBackend for GatewayBackend {
 
     fn state(&self) -> &SessionState {
         &self.gateway_state
+    }
+
+    fn manages_servers(&self) -> bool {
+        self.bridge.is_none()
     }
 
     async fn add(&self, server: &str, config: Value) -> Result<Vec<SessionTool>, BackendError> {

@@ -17,4 +17,5 @@ pub use backend::GatewayBackend;
 pub use host::{GatewayHost, StartingServers};
 pub use hosted::HostedGateway;
 pub use settings::{DEFAULT_GATEWAY_PORT, GatewayStatus};
+pub use stdio::BridgeTarget;
 pub use token::{cli_gateway_token, new_gateway_token};

@@ -1,7 +1,7 @@
 //! Importers: bytes in one of the supported formats → catalog items plus per-entry rejections.
 
 mod budget;
-mod common;
+pub(crate) mod common;
 pub mod docker;
 pub mod folder;
 pub mod mcp_registry;

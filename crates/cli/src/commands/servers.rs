@@ -10,10 +10,14 @@ use crate::output::Output;
 
 #[derive(Subcommand)]
 pub enum ServerCommand {
-    /// Install a server from the catalog. Store its secrets first with `berth secret set`.
+    /// Install a server from the catalog, or register a remote server by --url. Store its secrets
+    /// first with `berth secret set`.
     Add {
         /// The catalog entry's name.
-        name: String,
+        #[arg(required_unless_present = "url", conflicts_with = "url")]
+        name: Option<String>,
+        #[command(flatten)]
+        remote: super::remote::RemoteArgs,
         /// Configuration as a JSON object, checked against the entry's schema.
         #[arg(long)]
         config: Option<String>,
@@ -54,6 +58,15 @@ pub enum ServerCommand {
     },
     /// List installed servers and their status.
     Ls,
+    /// Connect to a remote server (installed, or at --url), ping it and report the latency and
+    /// the protocol version.
+    Test {
+        #[arg(required_unless_present = "url", conflicts_with = "url")]
+        name: Option<String>,
+        /// Test this URL without registering it.
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// One server's status, secrets and configuration.
     Show { name: String },
     /// Run a server in the foreground until Ctrl-C; its container is removed when this ends.
@@ -77,12 +90,31 @@ pub enum ServerCommand {
 
 pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<ExitCode, ApiError> {
     match cmd {
-        ServerCommand::Add { name, config, allow_writes, cpus, memory_mb, accept_mounts } => {
+        ServerCommand::Add { name: None, remote, .. } => {
+            let view = berth.server_add_url(remote.request()?).await?;
+            out.done(&view, &out.said(berth_api::msg!("cli.server.registered", name = &view.name)));
+        }
+        ServerCommand::Test { name, url } => {
+            let target = match (name, url) {
+                (_, Some(url)) => berth_api::TestTarget::Url(url),
+                (Some(name), None) => berth_api::TestTarget::Server(name),
+                (None, None) => unreachable!("clap requires one"),
+            };
+            let report = berth.server_test(target).await?;
+            out.remote_test(&report);
+            if !matches!(report.state, berth_api::RemoteState::Connected) {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        ServerCommand::Add {
+            name: Some(name), config, allow_writes, cpus, memory_mb, accept_mounts, ..
+        } => {
             let config = match config {
                 Some(c) => super::sessions::json_arg("--config", &c)?,
                 None => serde_json::Value::Null,
             };
-            let settings = ServerSettings { allow_writable_mounts: allow_writes, cpus, memory_mb };
+            let settings =
+                ServerSettings { allow_writable_mounts: allow_writes, cpus, memory_mb, ..Default::default() };
             let view = berth
                 .server_install(InstallRequest {
                     catalog_name: name,

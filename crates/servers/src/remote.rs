@@ -1,0 +1,269 @@
+//! Remote MCP servers: the endpoint, headers and transport a catalog entry names, resolved with
+//! the user's secrets into a `RemoteTarget`, and the MCP connection to it: streamable HTTP
+//! (rmcp's client, which also speaks the stateless 2026-07-28 protocol) or, when the server
+//! answers that with a 4xx, the legacy HTTP+SSE transport of 2024-11-05.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use berth_catalog::{CatalogItem, RemoteSpec, Transport as CatalogTransport};
+use berth_net::{HttpClient, UrlPolicy};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::{StreamableHttpClientTransportConfig, StreamableHttpError};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use url::Url;
+
+use crate::connection::{HandshakeFailure, McpConnection};
+use crate::legacy_sse::{LegacySse, LegacySseError};
+use crate::{Relay, ServerError};
+
+/// Which transport to use for a remote server.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum RemoteTransport {
+    /// Streamable HTTP first; the legacy SSE transport when the server answers that with a 4xx.
+    #[default]
+    Auto,
+    StreamableHttp,
+    Sse,
+}
+
+impl From<CatalogTransport> for RemoteTransport {
+    fn from(t: CatalogTransport) -> Self {
+        match t {
+            CatalogTransport::StreamableHttp => Self::Auto,
+            CatalogTransport::Sse => Self::Sse,
+        }
+    }
+}
+
+/// A remote endpoint with everything needed to connect: header values are resolved secrets, so
+/// `Debug` shows only their names.
+#[derive(Clone)]
+pub struct RemoteTarget {
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub transport: RemoteTransport,
+    /// Allow private-network and link-local addresses (a server on the office LAN).
+    pub allow_private: bool,
+}
+
+impl std::fmt::Debug for RemoteTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteTarget")
+            .field("url", &berth_net::redacted(&self.url))
+            .field("headers", &self.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+            .field("transport", &self.transport)
+            .field("allow_private", &self.allow_private)
+            .finish()
+    }
+}
+
+/// What a connection ended up using.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+pub struct RemoteInfo {
+    /// `streamable-http` or `sse`.
+    pub transport: RemoteTransport,
+    pub protocol_version: String,
+    pub latency_ms: u64,
+}
+
+/// Expands `${NAME}` in a header value: `NAME` is one of the entry's secrets, by its variable
+/// name or as `secret.<name>`. Nothing else is read: a catalog cannot make Berth send the host's
+/// environment anywhere.
+fn header_value(
+    item: &CatalogItem,
+    raw: &str,
+    secrets: &HashMap<String, String>,
+) -> Result<String, ServerError> {
+    let mut out = String::new();
+    let mut rest = raw;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or_else(|| {
+            ServerError::Template(format!("{}: a header value has an unclosed ${{", item.name))
+        })?;
+        let reference = &after[..end];
+        let spec = item
+            .secrets
+            .iter()
+            .find(|s| s.env == reference || reference.strip_prefix("secret.") == Some(s.name.as_str()))
+            .ok_or_else(|| {
+                ServerError::Template(format!(
+                    "{}: a header refers to {reference}, which is not one of its secrets",
+                    item.name
+                ))
+            })?;
+        match secrets.get(&spec.name) {
+            Some(v) => out.push_str(v),
+            None => {
+                return Err(ServerError::Template(format!(
+                    "{} needs the secret {} for its headers; store it with `berth secret set berth/server/{}/{}` or in the install form",
+                    item.name, spec.name, item.name, spec.name
+                )));
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The endpoint of a remote entry, checked against the URL policy, with its headers resolved.
+pub(crate) fn target(
+    item: &CatalogItem,
+    remote: &RemoteSpec,
+    secrets: &HashMap<String, String>,
+    allow_private: bool,
+) -> Result<RemoteTarget, ServerError> {
+    let url = Url::parse(&remote.url).map_err(|e| {
+        ServerError::Template(format!("{}: the URL {:?} is not valid: {e}", item.name, remote.url))
+    })?;
+    policy(allow_private)
+        .check(&url)
+        .map_err(|e| ServerError::NotRunnable { name: item.name.clone(), reason: e.to_string() })?;
+    let mut headers = Vec::new();
+    for (name, raw) in &remote.headers {
+        HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            ServerError::Template(format!("{}: {name:?} is not a valid header name", item.name))
+        })?;
+        let value = header_value(item, raw, secrets)?;
+        HeaderValue::from_str(&value).map_err(|_| {
+            ServerError::Template(format!("{}: the value of the header {name} is not valid", item.name))
+        })?;
+        headers.push((name.clone(), value));
+    }
+    Ok(RemoteTarget { url, headers, transport: remote.transport.into(), allow_private })
+}
+
+fn policy(allow_private: bool) -> UrlPolicy {
+    UrlPolicy { allow_private, allowed_hosts: None }
+}
+
+fn header_map(target: &RemoteTarget) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, value) in &target.headers {
+        if let (Ok(n), Ok(mut v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+            v.set_sensitive(true);
+            map.insert(n, v);
+        }
+    }
+    map
+}
+
+/// Why a connection attempt failed, in the terms the caller acts on.
+enum Attempt {
+    /// The server wants credentials (401 with `WWW-Authenticate`).
+    NeedsAuth(String),
+    /// A 4xx other than 401: the server does not speak this transport.
+    WrongTransport(String),
+    Failed(String),
+}
+
+fn classify(failure: HandshakeFailure) -> Attempt {
+    match failure {
+        HandshakeFailure::TimedOut => Attempt::Failed("no answer to the MCP handshake".into()),
+        HandshakeFailure::Refused(reason) => Attempt::Failed(reason),
+        HandshakeFailure::Transport(error) => {
+            let text = error.to_string();
+            if let Some(e) = error.downcast_ref::<StreamableHttpError<reqwest::Error>>() {
+                return match e {
+                    StreamableHttpError::AuthRequired(a) => {
+                        Attempt::NeedsAuth(a.www_authenticate_header.clone())
+                    }
+                    StreamableHttpError::HttpStatus(s) if s.status == 401 => {
+                        Attempt::NeedsAuth(String::new())
+                    }
+                    StreamableHttpError::HttpStatus(s) if (400..500).contains(&s.status) => {
+                        Attempt::WrongTransport(text)
+                    }
+                    StreamableHttpError::UnexpectedContentType(_) => Attempt::WrongTransport(text),
+                    // rmcp reports some statuses only in words: `HTTP 404 Not Found: ...`.
+                    StreamableHttpError::UnexpectedServerResponse(m) => {
+                        match m
+                            .strip_prefix("HTTP ")
+                            .and_then(|r| r.get(..3))
+                            .and_then(|c| c.parse::<u16>().ok())
+                        {
+                            Some(401) => Attempt::NeedsAuth(String::new()),
+                            Some(status) if (400..500).contains(&status) => Attempt::WrongTransport(text),
+                            _ => Attempt::Failed(text),
+                        }
+                    }
+                    _ => Attempt::Failed(text),
+                };
+            }
+            if let Some(LegacySseError::Status { status: 401, www_authenticate }) = error.downcast_ref() {
+                return Attempt::NeedsAuth(www_authenticate.clone().unwrap_or_default());
+            }
+            Attempt::Failed(text)
+        }
+    }
+}
+
+async fn streamable(target: &RemoteTarget, relay: Relay) -> Result<McpConnection, HandshakeFailure> {
+    let client = HttpClient::streaming(policy(target.allow_private)).into_reqwest();
+    let mut custom = HashMap::new();
+    for (name, value) in header_map(target) {
+        if let Some(name) = name {
+            custom.insert(name, value);
+        }
+    }
+    let config = StreamableHttpClientTransportConfig::with_uri(target.url.as_str())
+        .custom_headers(custom)
+        .reinit_on_expired_session(true);
+    McpConnection::open(relay, StreamableHttpClientTransport::with_client(client, config)).await
+}
+
+async fn legacy(target: &RemoteTarget, relay: Relay) -> Result<McpConnection, HandshakeFailure> {
+    let client = HttpClient::streaming(policy(target.allow_private)).into_reqwest();
+    let transport = LegacySse::connect(client, target.url.clone(), header_map(target))
+        .await
+        .map_err(|e| HandshakeFailure::Transport(Box::new(e)))?;
+    McpConnection::open(relay, transport).await
+}
+
+/// Connects to `target` and completes the MCP handshake.
+pub(crate) async fn connect(
+    name: &str,
+    target: &RemoteTarget,
+    relay: Relay,
+) -> Result<(McpConnection, RemoteInfo), ServerError> {
+    let started = Instant::now();
+    let failed = |attempt: Attempt| match attempt {
+        Attempt::NeedsAuth(challenge) => ServerError::NeedsAuth { name: name.to_owned(), challenge },
+        Attempt::WrongTransport(reason) | Attempt::Failed(reason) => {
+            ServerError::Transport { name: name.to_owned(), reason }
+        }
+    };
+    let (connection, used) = match target.transport {
+        RemoteTransport::Sse => {
+            (legacy(target, relay).await.map_err(|f| failed(classify(f)))?, RemoteTransport::Sse)
+        }
+        RemoteTransport::StreamableHttp => (
+            streamable(target, relay).await.map_err(|f| failed(classify(f)))?,
+            RemoteTransport::StreamableHttp,
+        ),
+        RemoteTransport::Auto => match streamable(target, relay.clone()).await {
+            Ok(c) => (c, RemoteTransport::StreamableHttp),
+            Err(f) => match classify(f) {
+                // The backwards-compatibility rule of the spec: a 4xx to the POST means an older
+                // server; try its event stream.
+                Attempt::WrongTransport(first) => match legacy(target, relay).await {
+                    Ok(c) => (c, RemoteTransport::Sse),
+                    Err(f) => match classify(f) {
+                        Attempt::WrongTransport(_) => return Err(failed(Attempt::Failed(first))),
+                        other => return Err(failed(other)),
+                    },
+                },
+                other => return Err(failed(other)),
+            },
+        },
+    };
+    let protocol_version = connection.protocol_version();
+    let latency_ms = started.elapsed().as_millis() as u64;
+    Ok((connection, RemoteInfo { transport: used, protocol_version, latency_ms }))
+}
