@@ -90,6 +90,50 @@ async fn a_legacy_sse_server_is_detected_and_answers() {
     register_test_and_call("sse", RemoteTransport::Sse).await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_remote_that_dies_mid_call_fails_the_call_and_the_next_call_reconnects() {
+    let started = berth_testkit::everything_http("streamableHttp");
+    let why = started.as_ref().err().cloned().unwrap_or_default();
+    if !berth_testkit::require("remote servers", started.is_ok(), &why) {
+        return;
+    }
+    let (mut server, url) = started.unwrap();
+    let port: u16 = url::Url::parse(&url).unwrap().port().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let b = open(dir.path(), Arc::new(MemoryStore::default())).await;
+    b.server_add_url(RemoteRequest { url: url.clone(), name: Some("flaky".into()), ..Default::default() })
+        .await
+        .unwrap();
+    b.server_start("flaky", Arc::new(|_| {})).await.unwrap();
+
+    // A call that takes 10 s; the server is killed half a second in.
+    let mut args = serde_json::Map::new();
+    args.insert("duration".into(), 10.into());
+    args.insert("steps".into(), 10.into());
+    let call = b.server_call("flaky", "trigger-long-running-operation", args);
+    let kill = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        server.0.kill().unwrap();
+        let _ = server.0.wait();
+    };
+    let clock = std::time::Instant::now();
+    let (outcome, ()) = tokio::join!(call, kill);
+    // An error, not a hang, and well before the call would have finished.
+    match outcome {
+        Ok(o) => assert!(o.is_error, "the call succeeded after its server died: {o:?}"),
+        Err(e) => assert_eq!(e.code, ErrorCode::Network, "{e:?}"),
+    }
+    assert!(clock.elapsed() < std::time::Duration::from_secs(9), "the call hung for {:?}", clock.elapsed());
+
+    // Back on the same port, the next call connects again and succeeds.
+    let (_again, _) = berth_testkit::everything_http_at("streamableHttp", port).unwrap();
+    let mut args = serde_json::Map::new();
+    args.insert("message".into(), "after the restart".into());
+    let out = b.server_call("flaky", "echo", args).await.unwrap();
+    assert!(out.text.contains("after the restart") && !out.is_error, "{out:?}");
+    b.close().await;
+}
+
 #[tokio::test]
 async fn hostile_urls_are_refused_before_anything_is_stored() {
     let dir = tempfile::tempdir().unwrap();

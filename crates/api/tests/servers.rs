@@ -70,11 +70,16 @@ async fn install_start_call_stop_remove() {
     assert!(e.message.contains("/greeting"), "{}", e.message);
     assert!(b.server_list().await.unwrap().is_empty());
     assert!(b.list_secrets().await.unwrap().is_empty(), "no secret stored by a refused install");
-    let e = b
+    // A remote catalog entry installs as a remote server: nothing to run, an endpoint to reach.
+    let remote = b
         .server_install(InstallRequest { catalog_name: "notion-remote".into(), ..Default::default() })
         .await
-        .unwrap_err();
-    assert_eq!(e.code, ErrorCode::Unsupported);
+        .unwrap();
+    assert_eq!(
+        (remote.kind, remote.endpoint.as_deref()),
+        (berth_api::ItemKind::Remote, Some("https://mcp.notion.com/mcp"))
+    );
+    assert!(b.server_remove("notion-remote").await.unwrap());
 
     let installed = b
         .server_install(InstallRequest {

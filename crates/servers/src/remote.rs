@@ -4,12 +4,14 @@
 //! answers that with a 4xx, the legacy HTTP+SSE transport of 2024-11-05.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use berth_catalog::{CatalogItem, RemoteSpec, Transport as CatalogTransport};
 use berth_net::{HttpClient, UrlPolicy};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::common::client_side_sse::ExponentialBackoff;
 use rmcp::transport::streamable_http_client::{StreamableHttpClientTransportConfig, StreamableHttpError};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -18,6 +20,9 @@ use url::Url;
 use crate::connection::{HandshakeFailure, McpConnection};
 use crate::legacy_sse::{LegacySse, LegacySseError};
 use crate::{Relay, ServerError};
+
+/// How many times a dropped event stream is resumed before its request fails.
+const RESUME_ATTEMPTS: usize = 3;
 
 /// Which transport to use for a remote server.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -212,9 +217,16 @@ async fn streamable(target: &RemoteTarget, relay: Relay) -> Result<McpConnection
             custom.insert(name, value);
         }
     }
-    let config = StreamableHttpClientTransportConfig::with_uri(target.url.as_str())
+    // A dropped event stream is resumed (`Last-Event-ID`, after the server's `retry` when it
+    // gave one) a few times with backoff; then the request fails instead of waiting for ever.
+    let mut resume = ExponentialBackoff::default();
+    resume.max_times = Some(RESUME_ATTEMPTS);
+    resume.base_duration = Duration::from_millis(250);
+    resume.max_delay = Some(Duration::from_secs(2));
+    let mut config = StreamableHttpClientTransportConfig::with_uri(target.url.as_str())
         .custom_headers(custom)
         .reinit_on_expired_session(true);
+    config.retry_config = Arc::new(resume);
     McpConnection::open(relay, StreamableHttpClientTransport::with_client(client, config)).await
 }
 

@@ -63,7 +63,31 @@ pub enum RuntimeSource {
 struct Running {
     connection: McpConnection,
     backing: Backing,
+    /// A remote server's endpoint and relay, to connect again when the connection drops.
+    remote: Option<(crate::RemoteTarget, Relay)>,
+    /// Set when a request failed in transport: the next one connects again first.
+    broken: std::sync::atomic::AtomicBool,
+    /// Held while connecting again, so concurrent requests share one attempt.
+    reconnecting: tokio::sync::Mutex<()>,
 }
+
+impl Running {
+    fn new(
+        connection: McpConnection,
+        backing: Backing,
+        remote: Option<(crate::RemoteTarget, Relay)>,
+    ) -> Self {
+        Self { connection, backing, remote, broken: Default::default(), reconnecting: Default::default() }
+    }
+
+    fn is_down(&self) -> bool {
+        self.broken.load(std::sync::atomic::Ordering::Acquire) || self.connection.peer().is_transport_closed()
+    }
+}
+
+/// How often, and after how long, a dropped remote is connected again before a request fails.
+const RECONNECT_ATTEMPTS: u32 = 3;
+const RECONNECT_FIRST_DELAY: Duration = Duration::from_millis(250);
 
 /// A start in flight: a stop cancels it and waits until it has undone what it did.
 struct Starting {
@@ -181,8 +205,10 @@ impl Supervisor {
                 on_event(StartEvent::Initializing);
                 let name = key.server.clone();
                 tokio::select! {
-                    connected = crate::remote::connect(&name, &target, relay) => connected
-                        .map(|(connection, info)| Running { connection, backing: Backing::Remote(info) }),
+                    connected = crate::remote::connect(&name, &target, relay.clone()) => connected
+                        .map(|(connection, info)| {
+                            Running::new(connection, Backing::Remote(info), Some((target, relay)))
+                        }),
                     _ = cancel.cancelled() => Err(ServerError::Cancelled(key.to_string())),
                 }
             }
@@ -270,7 +296,7 @@ impl Supervisor {
             connection.close().await;
             return Err(discard(cancelled()).await);
         }
-        Ok(Running { connection, backing: Backing::Container { id, stderr } })
+        Ok(Running::new(connection, Backing::Container { id, stderr }, None))
     }
 
     /// Stops one server and releases its backing. A server still starting is stopped too: its
@@ -352,7 +378,53 @@ impl Supervisor {
     }
 
     async fn get(&self, key: &ServerKey) -> Result<Arc<Running>, ServerError> {
-        self.running.read().await.get(key).cloned().ok_or_else(|| ServerError::NotRunning(key.to_string()))
+        let running = self
+            .running
+            .read()
+            .await
+            .get(key)
+            .cloned()
+            .ok_or_else(|| ServerError::NotRunning(key.to_string()))?;
+        if running.remote.is_some() && running.is_down() {
+            return self.reconnect(key, running).await;
+        }
+        Ok(running)
+    }
+
+    /// Connects a remote server whose connection dropped again, with backoff; requests that
+    /// arrive meanwhile wait for this one attempt.
+    async fn reconnect(&self, key: &ServerKey, stale: Arc<Running>) -> Result<Arc<Running>, ServerError> {
+        let _one = stale.reconnecting.lock().await;
+        let current = self.running.read().await.get(key).cloned();
+        match current {
+            Some(c) if !Arc::ptr_eq(&c, &stale) => return Ok(c),
+            None => return Err(ServerError::NotRunning(key.to_string())),
+            Some(_) => {}
+        }
+        let (target, relay) = stale.remote.clone().expect("a remote server");
+        let mut delay = RECONNECT_FIRST_DELAY;
+        let mut last = None;
+        for attempt in 1..=RECONNECT_ATTEMPTS {
+            match crate::remote::connect(&key.server, &target, relay.clone()).await {
+                Ok((connection, info)) => {
+                    tracing::info!(server = %key, attempt, "connected to the remote server again");
+                    let fresh =
+                        Arc::new(Running::new(connection, Backing::Remote(info), Some((target, relay))));
+                    self.running.write().await.insert(key.clone(), fresh.clone());
+                    stale.connection.close().await;
+                    return Ok(fresh);
+                }
+                Err(e) => {
+                    tracing::warn!(server = %key, attempt, "the remote server is still unreachable: {e}");
+                    last = Some(e);
+                    if attempt < RECONNECT_ATTEMPTS {
+                        tokio::time::sleep(delay).await;
+                        delay *= 2;
+                    }
+                }
+            }
+        }
+        Err(last.expect("at least one attempt"))
     }
 
     /// The MCP connection to a running server, for requests passed on as they are.
@@ -407,7 +479,11 @@ impl Supervisor {
             Err(rmcp::ServiceError::McpError(e)) => {
                 Ok(CallOutcome { text: e.message.to_string(), content: Vec::new(), is_error: true })
             }
-            Err(e) => Err(transport(format!("{e}{}", r.backing.last_output()))),
+            Err(e) => {
+                // The next request connects a remote server again.
+                r.broken.store(true, std::sync::atomic::Ordering::Release);
+                Err(transport(format!("{e}{}", r.backing.last_output())))
+            }
         }
     }
 }
