@@ -42,7 +42,7 @@ pub enum RemoteState {
     Error,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, Serialize, TS)]
 pub struct RemoteTestReport {
     pub state: RemoteState,
     /// `streamable-http` or `sse`, when connected.
@@ -51,6 +51,8 @@ pub struct RemoteTestReport {
     /// Handshake plus one ping, in milliseconds.
     pub latency_ms: Option<u64>,
     pub tools: Option<usize>,
+    /// The result of the tool call asked for with the test, if any.
+    pub call: Option<berth_servers::CallOutcome>,
     /// Why it did not connect, in English and by key.
     pub error: Option<ApiError>,
 }
@@ -162,6 +164,15 @@ impl Berth {
 
     /// Connects to a remote server, pings it and disconnects; a failure is a report, not an error.
     pub async fn server_test(&self, target: TestTarget) -> Result<RemoteTestReport, ApiError> {
+        self.server_test_calling(target, None).await
+    }
+
+    /// [`Berth::server_test`], calling one tool (`name`, arguments) once connected.
+    pub async fn server_test_calling(
+        &self,
+        target: TestTarget,
+        call: Option<(String, serde_json::Map<String, serde_json::Value>)>,
+    ) -> Result<RemoteTestReport, ApiError> {
         let (item, config, settings) = match target {
             TestTarget::Server(name) => {
                 let row =
@@ -199,12 +210,16 @@ impl Berth {
                 .map_err(|e| ServerError::Transport { name: item.name.clone(), reason: e.to_string() })?;
             let latency = started.elapsed().as_millis() as u64;
             let tools = self.supervisor.mcp_tools(&key).await.map(|t| t.len()).ok();
-            Ok::<_, ServerError>((backing, latency, tools))
+            let called = match call {
+                Some((tool, args)) => Some(self.supervisor.call(&key, &tool, args).await?),
+                None => None,
+            };
+            Ok::<_, ServerError>((backing, latency, tools, called))
         }
         .await;
         let _ = self.supervisor.stop(&key).await;
         Ok(match outcome {
-            Ok((backing, latency, tools)) => {
+            Ok((backing, latency, tools, called)) => {
                 let info = backing.remote().cloned();
                 RemoteTestReport {
                     state: RemoteState::Connected,
@@ -212,6 +227,7 @@ impl Berth {
                     protocol_version: info.map(|i| i.protocol_version),
                     latency_ms: Some(latency),
                     tools,
+                    call: called,
                     error: None,
                 }
             }
@@ -227,6 +243,7 @@ impl Berth {
                     protocol_version: None,
                     latency_ms: None,
                     tools: None,
+                    call: None,
                     error: Some(e.into()),
                 }
             }

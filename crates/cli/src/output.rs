@@ -249,6 +249,9 @@ impl Output {
                     tools = r.tools.unwrap_or(0)
                 );
                 say!("{}", self.said(m));
+                if let Some(call) = &r.call {
+                    say!("{}", call.text);
+                }
             }
             (_, Some(e)) => say!("{}", e.text(locale)),
             (_, None) => {}

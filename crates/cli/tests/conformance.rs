@@ -1,7 +1,9 @@
 //! Transparency: the official MCP server conformance suite runs against the reference server
-//! (`server-everything`) directly and then against Berth's HTTP gateway fronting the same server
-//! (in a container, started for each session with `--server`). Every check that passes directly
-//! must pass through the gateway. Both tallies are printed.
+//! (`server-everything`) directly and then against Berth's HTTP gateway fronting the same server,
+//! once in a container started for each session with `--server`, once as a remote server Berth
+//! connects to over streamable HTTP. Every check that passes directly must pass through the
+//! gateway. Both tallies are printed. The suite's client scenarios `initialize`, `tools_call` and
+//! `sse-retry` run with `berth server test` as the client under test.
 //!
 //! The suite cannot send a bearer token, so it talks to the gateway through a small proxy in this
 //! test that adds the token, as a configured client would; Host and Origin pass through as sent
@@ -26,9 +28,10 @@ type Tally = BTreeMap<String, String>;
 type Reasons = BTreeMap<String, String>;
 
 /// Runs the suite against `url` and reads every scenario's `checks.json`.
-fn run_suite(peers: &berth_testkit::Peers, url: &str, out: &Path) -> (Tally, Reasons) {
-    let run = Command::new(&peers.node)
-        .arg(peers.module("@modelcontextprotocol/conformance/dist/index.js"))
+fn run_suite(url: &str, out: &Path) -> (Tally, Reasons) {
+    let (node, dir) = berth_testkit::node_peers().expect("the reference peers");
+    let run = Command::new(node)
+        .arg(dir.join("node_modules/@modelcontextprotocol/conformance/dist/index.js"))
         .args(["server", "--url", url, "-o"])
         .arg(out)
         .output()
@@ -131,6 +134,98 @@ async fn forward(
     response.body(BodyExt::boxed(StreamBody::new(stream))).unwrap()
 }
 
+/// Runs the suite through `gateway` and fails on any check that passes directly but not there.
+async fn compare(label: &str, direct: &Tally, gateway: &berth_testkit::CliGateway, out: &Path) {
+    let (gateway_port, token) = (gateway.port, gateway.token.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_port = listener.local_addr().unwrap().port();
+    tokio::spawn(proxy(listener, gateway_port, token));
+    let out = out.to_owned();
+    let (through, why) =
+        tokio::task::spawn_blocking(move || run_suite(&format!("http://127.0.0.1:{proxy_port}/mcp"), &out))
+            .await
+            .unwrap();
+    println!(
+        "conformance checks passed ({label}): direct {} of {}, through Berth {} of {}",
+        passed(direct),
+        direct.len(),
+        passed(&through),
+        through.len()
+    );
+    for (id, status) in direct {
+        println!(
+            "  {id:60} direct {status:8} gateway {}",
+            through.get(id).map(String::as_str).unwrap_or("-")
+        );
+    }
+    let lost: Vec<String> = direct
+        .iter()
+        .filter(|(id, s)| *s == "SUCCESS" && through.get(*id).map(String::as_str) != Some("SUCCESS"))
+        .map(|(id, _)| format!("{id}: {}", why.get(id).map(String::as_str).unwrap_or("not run")))
+        .collect();
+    assert!(passed(direct) >= 10, "the reference server should pass most basic checks directly: {direct:?}");
+    assert!(lost.is_empty(), "{label}: checks that pass directly but not through the gateway: {lost:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_remote_server_through_the_gateway_passes_every_check_it_passes_directly() {
+    let started = berth_testkit::everything_http("streamableHttp");
+    let ready = started.is_ok() && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    let why = started.as_ref().err().cloned().unwrap_or_else(|| "needs a Secret Service".into());
+    if !berth_testkit::require("remote conformance", ready, &why) {
+        return;
+    }
+    let (_server, url) = started.unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let (direct, _) = run_suite(&url, &work.path().join("direct"));
+    let data = work.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), &data);
+    let added = berth
+        .command()
+        .args(["server", "add", "--url", &url, "--name", "everything-remote"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let gateway = berth.http_gateway(&["--server", "everything-remote"]);
+    compare("remote", &direct, &gateway, &work.path().join("gateway")).await;
+}
+
+/// The suite's client scenarios with `berth server test` as the client under test; the suite
+/// appends the scenario's server URL to the command.
+#[test]
+fn berth_passes_the_client_scenarios_initialize_tools_call_and_sse_retry() {
+    let peers = berth_testkit::node_peers();
+    let why = peers.as_ref().err().cloned().unwrap_or_default();
+    if !berth_testkit::require("client conformance", peers.is_ok(), &why) {
+        return;
+    }
+    let (node, dir) = peers.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let berth = env!("CARGO_BIN_EXE_berth");
+    for (scenario, command) in [
+        ("initialize", format!("{berth} server test --url")),
+        ("tools_call", format!("{berth} server test --call 'add_numbers={{\"a\":2,\"b\":3}}' --url")),
+        ("sse-retry", format!("{berth} server test --call test_reconnection --url")),
+    ] {
+        let out = data.path().join(scenario);
+        let run = Command::new(node)
+            .arg(dir.join("node_modules/@modelcontextprotocol/conformance/dist/index.js"))
+            .args(["client", "--command", &command, "--scenario", scenario, "-o"])
+            .arg(&out)
+            .env("BERTH_DATA_DIR", data.path())
+            .output()
+            .unwrap();
+        // The suite prints its results on stdout and stderr.
+        let text =
+            format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+        let summary = text.lines().find(|l| l.starts_with("Passed:")).unwrap_or("no summary");
+        println!("client scenario {scenario}: {summary}");
+        assert!(run.status.success() && text.contains("OVERALL: PASSED"), "{scenario}:\n{text}");
+        assert!(!summary.starts_with("Passed: 0/"), "{scenario} ran no check: {summary}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_gateway_passes_every_conformance_check_the_server_passes_directly() {
     let ready = berth_testkit::docker_available() && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
@@ -159,7 +254,7 @@ async fn the_gateway_passes_every_conformance_check_the_server_passes_directly()
             .unwrap(),
     );
     berth_testkit::wait_for_port(port, Duration::from_secs(30));
-    let (direct, _) = run_suite(peers, &format!("http://127.0.0.1:{port}/mcp"), &work.path().join("direct"));
+    let (direct, _) = run_suite(&format!("http://127.0.0.1:{port}/mcp"), &work.path().join("direct"));
 
     // Through Berth: the same server over stdio in a container, one per gateway session.
     let data = work.path().join("data");
@@ -168,38 +263,7 @@ async fn the_gateway_passes_every_conformance_check_the_server_passes_directly()
     let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), &data);
     berth.add_catalog(&berth_testkit::catalog_entry(&server, "Everything", &peers.everything_image));
     let mut gateway = berth.http_gateway(&["--server", &server]);
-    let (gateway_port, token) = (gateway.port, gateway.token.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let proxy_port = listener.local_addr().unwrap().port();
-    tokio::spawn(proxy(listener, gateway_port, token));
-    let peers_ref = peers;
-    let out = work.path().join("gateway");
-    let (through, why) = tokio::task::spawn_blocking(move || {
-        run_suite(peers_ref, &format!("http://127.0.0.1:{proxy_port}/mcp"), &out)
-    })
-    .await
-    .unwrap();
-
-    println!(
-        "conformance checks passed: direct {} of {}, through Berth {} of {}",
-        passed(&direct),
-        direct.len(),
-        passed(&through),
-        through.len()
-    );
-    for (id, status) in &direct {
-        println!(
-            "  {id:60} direct {status:8} gateway {}",
-            through.get(id).map(String::as_str).unwrap_or("-")
-        );
-    }
-    let lost: Vec<String> = direct
-        .iter()
-        .filter(|(id, s)| *s == "SUCCESS" && through.get(*id).map(String::as_str) != Some("SUCCESS"))
-        .map(|(id, _)| format!("{id}: {}", why.get(id).map(String::as_str).unwrap_or("not run")))
-        .collect();
-    assert!(passed(&direct) >= 10, "the reference server should pass most basic checks directly: {direct:?}");
-    assert!(lost.is_empty(), "checks that pass directly but not through the gateway: {lost:?}");
+    compare("container", &direct, &gateway, &work.path().join("gateway")).await;
 
     // Ending the gateway ends its sessions and their containers.
     gateway.process.terminate(Duration::from_secs(30));

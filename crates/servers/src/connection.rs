@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use rmcp::service::{ClientInitializeError, RunningService};
+use rmcp::service::{ClientInitializeError, ClientLifecycleMode, RunningService};
 use rmcp::transport::IntoTransport;
 use rmcp::{Peer, RoleClient};
 
@@ -25,19 +25,28 @@ pub(crate) enum HandshakeFailure {
     /// The transport failed (an HTTP status, a refused connection): the error itself, so a
     /// remote connection can tell an older server or a login request from a failure.
     Transport(Box<dyn std::error::Error + Send + Sync>),
+    /// The server answered the handshake with a JSON-RPC error (a 2026-07-28 server that has no
+    /// `initialize`, say).
+    Rejected(String),
 }
 
 // A named async function over owned values keeps the future `Send` for any caller.
 async fn handshake<T, E, A>(
     relay: Relay,
     transport: T,
+    lifecycle: ClientLifecycleMode,
 ) -> Result<RunningService<RoleClient, Relay>, HandshakeFailure>
 where
     T: IntoTransport<RoleClient, E, A> + Send + 'static,
     E: std::error::Error + Send + Sync + 'static,
 {
-    rmcp::serve_client(relay, transport).await.map_err(|e| match e {
+    rmcp::serve_client_with_lifecycle(relay, transport, lifecycle).await.map_err(|e| match e {
+        ClientInitializeError::LegacyFallbackFailed { fallback, .. } => match *fallback {
+            ClientInitializeError::TransportError { error, .. } => HandshakeFailure::Transport(error.error),
+            other => HandshakeFailure::Refused(other.to_string()),
+        },
         ClientInitializeError::TransportError { error, .. } => HandshakeFailure::Transport(error.error),
+        ClientInitializeError::JsonRpcError(e) => HandshakeFailure::Rejected(e.message.to_string()),
         other => HandshakeFailure::Refused(other.to_string()),
     })
 }
@@ -55,11 +64,26 @@ impl McpConnection {
         E: std::error::Error + Send + Sync + 'static,
         A: 'static,
     {
+        Self::open_with(relay, transport, ClientLifecycleMode::Initialize).await
+    }
+
+    /// [`McpConnection::open`] with a chosen lifecycle: a remote server may be a stateless
+    /// 2026-07-28 one, found with `server/discover`, or one that needs `initialize`.
+    pub(crate) async fn open_with<T, E, A>(
+        relay: Relay,
+        transport: T,
+        lifecycle: ClientLifecycleMode,
+    ) -> Result<Self, HandshakeFailure>
+    where
+        T: IntoTransport<RoleClient, E, A> + Send + 'static,
+        E: std::error::Error + Send + Sync + 'static,
+        A: 'static,
+    {
         // rmcp's handshake future is not `Send` for every lifetime, which a Tauri command needs;
         // driving it on a blocking thread sidesteps that, and what it returns is `Send`.
         let handle = tokio::runtime::Handle::current();
         let outcome = tokio::task::spawn_blocking(move || {
-            handle.block_on(tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(relay, transport)))
+            handle.block_on(tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(relay, transport, lifecycle)))
         })
         .await;
         let service = match outcome {

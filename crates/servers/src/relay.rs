@@ -16,7 +16,7 @@ use rmcp::model::{
     ClientCapabilities, ClientConfig, CreateMessageRequest, CreateMessageRequestParams, CreateMessageResult,
     ElicitRequest, ElicitRequestParams, ElicitResult, ErrorCode, Implementation, InputRequest,
     ListRootsRequest, ListRootsResult, LoggingMessageNotificationParam, ProgressNotificationParam,
-    ProgressToken, ResourceUpdatedNotificationParam,
+    ProgressToken, ProtocolVersion, ResourceUpdatedNotificationParam,
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ClientHandler, ErrorData, Peer, RoleClient, RoleServer};
@@ -171,6 +171,9 @@ impl ClientHandler for Relay {
                 Implementation::new("berth", env!("CARGO_PKG_VERSION")),
             ),
         }
+        // `initialize` offers the newest version that has it; 2026-07-28 servers are reached
+        // by `server/discover`, which sets its own version.
+        .with_protocol_version(ProtocolVersion::LATEST_WITH_INITIALIZE)
     }
 
     async fn create_message(

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use berth_catalog::{CatalogItem, RemoteSpec, Transport as CatalogTransport};
 use berth_net::{HttpClient, UrlPolicy};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use rmcp::model::ProtocolVersion;
+use rmcp::service::ClientLifecycleMode;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::common::client_side_sse::ExponentialBackoff;
 use rmcp::transport::streamable_http_client::{StreamableHttpClientTransportConfig, StreamableHttpError};
@@ -165,6 +167,8 @@ enum Attempt {
     NeedsAuth(String),
     /// A 4xx other than 401: the server does not speak this transport.
     WrongTransport(String),
+    /// A JSON-RPC error to `initialize`: perhaps a stateless 2026-07-28 server.
+    Rejected(String),
     Failed(String),
 }
 
@@ -172,6 +176,7 @@ fn classify(failure: HandshakeFailure) -> Attempt {
     match failure {
         HandshakeFailure::TimedOut => Attempt::Failed("no answer to the MCP handshake".into()),
         HandshakeFailure::Refused(reason) => Attempt::Failed(reason),
+        HandshakeFailure::Rejected(reason) => Attempt::Rejected(reason),
         HandshakeFailure::Transport(error) => {
             let text = error.to_string();
             if let Some(e) = error.downcast_ref::<StreamableHttpError<reqwest::Error>>() {
@@ -209,7 +214,25 @@ fn classify(failure: HandshakeFailure) -> Attempt {
     }
 }
 
+/// Streamable HTTP: `initialize` (the newest version that has it) first, which every server
+/// before 2026-07-28 needs and newer ones may still accept; a server that refuses it with a
+/// JSON-RPC error is asked `server/discover`, as a stateless 2026-07-28 server expects.
 async fn streamable(target: &RemoteTarget, relay: Relay) -> Result<McpConnection, HandshakeFailure> {
+    match streamable_with(target, relay.clone(), ClientLifecycleMode::Initialize).await {
+        Err(HandshakeFailure::Rejected(first)) => {
+            let discover =
+                ClientLifecycleMode::Discover { preferred_versions: vec![ProtocolVersion::V_2026_07_28] };
+            streamable_with(target, relay, discover).await.map_err(|_| HandshakeFailure::Refused(first))
+        }
+        other => other,
+    }
+}
+
+async fn streamable_with(
+    target: &RemoteTarget,
+    relay: Relay,
+    lifecycle: ClientLifecycleMode,
+) -> Result<McpConnection, HandshakeFailure> {
     let client = HttpClient::streaming(policy(target.allow_private)).into_reqwest();
     let mut custom = HashMap::new();
     for (name, value) in header_map(target) {
@@ -227,7 +250,8 @@ async fn streamable(target: &RemoteTarget, relay: Relay) -> Result<McpConnection
         .custom_headers(custom)
         .reinit_on_expired_session(true);
     config.retry_config = Arc::new(resume);
-    McpConnection::open(relay, StreamableHttpClientTransport::with_client(client, config)).await
+    McpConnection::open_with(relay, StreamableHttpClientTransport::with_client(client, config), lifecycle)
+        .await
 }
 
 async fn legacy(target: &RemoteTarget, relay: Relay) -> Result<McpConnection, HandshakeFailure> {
@@ -247,7 +271,7 @@ pub(crate) async fn connect(
     let started = Instant::now();
     let failed = |attempt: Attempt| match attempt {
         Attempt::NeedsAuth(challenge) => ServerError::NeedsAuth { name: name.to_owned(), challenge },
-        Attempt::WrongTransport(reason) | Attempt::Failed(reason) => {
+        Attempt::WrongTransport(reason) | Attempt::Failed(reason) | Attempt::Rejected(reason) => {
             ServerError::Transport { name: name.to_owned(), reason }
         }
     };

@@ -282,7 +282,7 @@ impl Supervisor {
             Ok(c) => c,
             Err(failure) => {
                 let reason = match failure {
-                    HandshakeFailure::Refused(reason) => reason,
+                    HandshakeFailure::Refused(reason) | HandshakeFailure::Rejected(reason) => reason,
                     HandshakeFailure::Transport(error) => error.to_string(),
                     HandshakeFailure::TimedOut => {
                         format!("no answer within {} s", HANDSHAKE_TIMEOUT.as_secs())

@@ -66,6 +66,9 @@ pub enum ServerCommand {
         /// Test this URL without registering it.
         #[arg(long)]
         url: Option<String>,
+        /// Then call one tool (`tool` or `tool={"arg":1}`) and print its result.
+        #[arg(long)]
+        call: Option<String>,
     },
     /// One server's status, secrets and configuration.
     Show { name: String },
@@ -94,15 +97,17 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
             let view = berth.server_add_url(remote.request()?).await?;
             out.done(&view, &out.said(berth_api::msg!("cli.server.registered", name = &view.name)));
         }
-        ServerCommand::Test { name, url } => {
+        ServerCommand::Test { name, url, call } => {
             let target = match (name, url) {
                 (_, Some(url)) => berth_api::TestTarget::Url(url),
                 (Some(name), None) => berth_api::TestTarget::Server(name),
                 (None, None) => unreachable!("clap requires one"),
             };
-            let report = berth.server_test(target).await?;
+            let call = call.map(|c| tool_call(&c)).transpose()?;
+            let report = berth.server_test_calling(target, call).await?;
             out.remote_test(&report);
-            if !matches!(report.state, berth_api::RemoteState::Connected) {
+            let failed = report.call.as_ref().is_some_and(|c| c.is_error);
+            if failed || !matches!(report.state, berth_api::RemoteState::Connected) {
                 return Ok(ExitCode::FAILURE);
             }
         }
@@ -183,20 +188,12 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
                 .await?;
             let tools = berth.server_tools(&name).await;
             let result = match (call, tools) {
-                (Some(call), Ok(_)) => {
-                    let (tool, args) = call.split_once('=').unwrap_or((call.as_str(), "{}"));
-                    let args: Result<serde_json::Map<String, serde_json::Value>, ApiError> =
-                        serde_json::from_str(args).map_err(|_| {
-                            let m = berth_api::msg!("cli.json_not_object", what = "--call");
-                            ApiError::msg(berth_api::ErrorCode::Validation, m)
-                        });
-                    match args {
-                        Ok(args) => berth.server_call(&name, tool, args).await.map(|o| {
-                            out.done(&o, &o.text);
-                        }),
-                        Err(e) => Err(e),
-                    }
-                }
+                (Some(call), Ok(_)) => match tool_call(&call) {
+                    Ok((tool, args)) => berth.server_call(&name, &tool, args).await.map(|o| {
+                        out.done(&o, &o.text);
+                    }),
+                    Err(e) => Err(e),
+                },
                 (None, Ok(tools)) => {
                     out.done(
                         &view,
@@ -236,4 +233,14 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `tool` or `tool={"arg":1}`: a tool's name and its arguments.
+fn tool_call(call: &str) -> Result<(String, serde_json::Map<String, serde_json::Value>), ApiError> {
+    let (tool, args) = call.split_once('=').unwrap_or((call, "{}"));
+    let args = serde_json::from_str(args).map_err(|_| {
+        let m = berth_api::msg!("cli.json_not_object", what = "--call");
+        ApiError::msg(berth_api::ErrorCode::Validation, m)
+    })?;
+    Ok((tool.to_owned(), args))
 }
