@@ -1,7 +1,8 @@
 //! A remote server in the real window: added from a test catalog whose entry points at the
 //! reference server (`server-everything` over streamable HTTP, started here), tested from its card
 //! (connected, with the latency and the protocol), and its tool called through the gateway the
-//! desktop app hosts. No Docker engine is involved.
+//! desktop app hosts; then the same server registered by its URL from the Servers page, its
+//! header value kept out of the database. No Docker engine is involved.
 
 use std::time::Duration;
 
@@ -55,6 +56,29 @@ async fn a_remote_server_is_added_tested_and_called_through_the_desktop_gateway(
         "{text}"
     );
     crate::support::screenshot(&c, "remote-tested").await;
+
+    // The same server by its URL, with a header whose value goes to the keychain.
+    by_testid(&c, "remote-open").await.click().await.unwrap();
+    by_testid(&c, "remote-url").await.send_keys(&url).await.unwrap();
+    by_testid(&c, "remote-name").await.send_keys("by-url").await.unwrap();
+    by_testid(&c, "remote-header-name").await.send_keys("X-Api-Key").await.unwrap();
+    by_testid(&c, "remote-header-value").await.send_keys("typed-in-the-window").await.unwrap();
+    by_testid(&c, "remote-submit").await.click().await.unwrap();
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let cards =
+            c.find_all(fantoccini::Locator::Css("[data-testid=server][data-name=by-url]")).await.unwrap();
+        if !cards.is_empty() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the server added by URL is not listed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let db = std::fs::read(data.path().join("berth.db")).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&db).contains("typed-in-the-window"),
+        "a header value reached the database"
+    );
 
     // Through the desktop gateway, which starts every session with it: its tool answers.
     by_testid(&c, "nav-settings").await.click().await.unwrap();
