@@ -11,4 +11,5 @@ status=0
 cargo bench --locked -p berth-store -p berth-catalog -p berth-servers || status=1
 # The gateway benchmark runs Berth's CLI gateway, which opens the keychain.
 with_keychain cargo bench --locked -p berth-cli --bench gateway || status=1
+with_keychain cargo bench --locked -p berth-cli --bench bridge || status=1
 exit $status
