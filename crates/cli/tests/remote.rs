@@ -1,8 +1,9 @@
 //! Remote servers from the command line against the reference server `server-everything`,
 //! started here over streamable HTTP and over the legacy SSE transport: `berth server add --url`
 //! (a header value kept in the real keychain), `berth server test`, `berth server ls`, and its
-//! tools listed and called through `berth gateway run --stdio --server` and through
-//! `berth bridge`, which shows the server's own tools and nothing else. No Docker engine is used:
+//! tools listed and called through `berth gateway run --stdio --server`, the HTTP gateway, a
+//! session's `mcp-add` of a remote catalog entry, and `berth bridge`, which shows the server's own
+//! tools and nothing else. No Docker engine is used:
 //! `DOCKER_HOST` points nowhere.
 
 use std::process::Stdio;
@@ -86,6 +87,36 @@ async fn one_mode(mode: &str, transport: &str) {
     assert!(tools.contains(&"echo".to_owned()) && tools.contains(&"mcp-add".to_owned()), "{tools:?}");
     assert!(echo(&gw, "through the gateway").await.contains("through the gateway"));
     gw.cancel().await.unwrap();
+
+    // Through the HTTP gateway too.
+    let gateway = berth.http_gateway(&["--server", &name]);
+    let mut auth = reqwest::header::HeaderMap::new();
+    auth.insert("authorization", format!("Bearer {}", gateway.token).parse().unwrap());
+    let http = reqwest::Client::builder().default_headers(auth).build().unwrap();
+    let transport = rmcp::transport::StreamableHttpClientTransport::with_client(
+        http,
+        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(format!(
+            "http://127.0.0.1:{}/mcp",
+            gateway.port
+        )),
+    );
+    let over_http = rmcp::serve_client((), transport).await.expect("MCP handshake over HTTP");
+    assert!(echo(&over_http, "over the HTTP gateway").await.contains("over the HTTP gateway"));
+    over_http.cancel().await.unwrap();
+    drop(gateway);
+
+    // A remote catalog entry added to a session with mcp-add, exactly as a container server is.
+    let catalog_name = format!("cat{name}");
+    berth.add_catalog(&format!(
+        "  {catalog_name}:\n    title: Catalog Remote\n    type: remote\n    remote: {{url: '{url}', transport_type: {}}}\n",
+        if mode == "sse" { "sse" } else { "streamable-http" }
+    ));
+    let dynamic = client(data.path(), &["gateway", "run", "--stdio"]).await;
+    let args = json!({"name": catalog_name}).as_object().unwrap().clone();
+    let added = dynamic.call_tool(CallToolRequestParams::new("mcp-add").with_arguments(args)).await.unwrap();
+    assert_ne!(added.is_error, Some(true), "{}", text(&added));
+    assert!(echo(&dynamic, "added with mcp-add").await.contains("added with mcp-add"));
+    dynamic.cancel().await.unwrap();
 
     // Through the bridge, by URL and by name: the server's own tools, nothing else.
     let direct = client(data.path(), &["bridge", &url]).await;

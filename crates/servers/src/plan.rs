@@ -474,10 +474,15 @@ mod tests {
         let relative = serde_json::json!({"path": "relative", "mode": "ro"});
         let e = LaunchPlan::build(LaunchRequest::new(&item, &relative).secrets(&secrets)).unwrap_err();
         assert!(e.to_string().contains("absolute"), "{e}");
+        // A remote entry plans a connection; one on plain http to another computer is refused.
         let remote =
             self::item("registry:\n  r:\n    type: remote\n    remote: {url: 'https://x.example/mcp'}\n");
+        let plan = LaunchPlan::build(LaunchRequest::new(&remote, &Value::Null)).unwrap();
+        assert!(matches!(plan.target, LaunchTarget::Remote(_)) && plan.container().is_none());
+        let plain =
+            self::item("registry:\n  r:\n    type: remote\n    remote: {url: 'http://x.example/mcp'}\n");
         assert!(matches!(
-            LaunchPlan::build(LaunchRequest::new(&remote, &Value::Null)),
+            LaunchPlan::build(LaunchRequest::new(&plain, &Value::Null)),
             Err(ServerError::NotRunnable { .. })
         ));
     }

@@ -172,13 +172,33 @@ enum Attempt {
     Failed(String),
 }
 
+/// An error with its innermost cause, which says most (a refused redirect's reason, say).
+fn explained(error: &(dyn std::error::Error + 'static)) -> String {
+    // rmcp keeps reqwest's error without naming it as the source.
+    if let Some(StreamableHttpError::Client(inner)) =
+        error.downcast_ref::<StreamableHttpError<reqwest::Error>>()
+    {
+        return format!("{error}: {}", explained(inner));
+    }
+    let mut innermost = None;
+    let mut source = error.source();
+    while let Some(s) = source {
+        innermost = Some(s.to_string());
+        source = s.source();
+    }
+    match innermost {
+        Some(cause) if !error.to_string().contains(&cause) => format!("{error}: {cause}"),
+        _ => error.to_string(),
+    }
+}
+
 fn classify(failure: HandshakeFailure) -> Attempt {
     match failure {
         HandshakeFailure::TimedOut => Attempt::Failed("no answer to the MCP handshake".into()),
         HandshakeFailure::Refused(reason) => Attempt::Failed(reason),
         HandshakeFailure::Rejected(reason) => Attempt::Rejected(reason),
         HandshakeFailure::Transport(error) => {
-            let text = error.to_string();
+            let text = explained(error.as_ref());
             if let Some(e) = error.downcast_ref::<StreamableHttpError<reqwest::Error>>() {
                 return match e {
                     StreamableHttpError::AuthRequired(a) => {
