@@ -19,6 +19,7 @@ mod error;
 mod events;
 mod gateway;
 pub mod messages;
+mod oauth;
 pub mod paths;
 mod pull_error;
 mod remote_servers;

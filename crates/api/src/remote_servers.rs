@@ -173,32 +173,78 @@ impl Berth {
         target: TestTarget,
         call: Option<(String, serde_json::Map<String, serde_json::Value>)>,
     ) -> Result<RemoteTestReport, ApiError> {
-        let (item, config, settings) = match target {
+        self.server_test_with(target, call, None).await
+    }
+
+    /// [`Berth::server_test_calling`]; with `login`, a server that asks to sign in is signed in
+    /// to through the loopback redirect (`login` gets the authorization URL to open) and tested
+    /// again. An installed server's tokens go to the keychain; a bare URL's last for the test.
+    pub async fn server_test_with(
+        &self,
+        target: TestTarget,
+        call: Option<(String, serde_json::Map<String, serde_json::Value>)>,
+        login: Option<&(dyn Fn(&str) + Send + Sync)>,
+    ) -> Result<RemoteTestReport, ApiError> {
+        let (item, config, settings, credentials) = match target {
             TestTarget::Server(name) => {
                 let row =
                     self.store.server(&name).await?.ok_or_else(|| crate::servers::not_installed(&name))?;
                 let installed = crate::servers::Installed::from_row(&row)?;
-                (installed.item, installed.config, installed.settings)
+                let credentials = self.oauth_credentials(&name)?;
+                (installed.item, installed.config, installed.settings, credentials)
             }
             TestTarget::Url(url) => {
                 let req = RemoteRequest { url, ..Default::default() };
                 let (item, _) = entry(&req)?;
-                (item, serde_json::Value::Null, ServerSettings::default())
+                let throwaway = rmcp::transport::auth::InMemoryCredentialStore::new();
+                let credentials = berth_servers::oauth::SharedCredentials(std::sync::Arc::new(throwaway));
+                (item, serde_json::Value::Null, ServerSettings::default(), credentials)
             }
         };
-        if !matches!(item.launch, Launch::Remote(_)) {
+        let Launch::Remote(remote) = &item.launch else {
             return Err(ApiError::msg(
                 ErrorCode::Unsupported,
                 msg!("msg.remote.not_remote", name = &item.name),
             ));
+        };
+        let (report, challenge) =
+            self.test_once(&item, &config, &settings, &credentials, call.clone()).await?;
+        match (login, &report.state) {
+            (Some(open), RemoteState::NeedsAuth) => {
+                let endpoint = url::Url::parse(&remote.url).map_err(|e| ApiError::internal(e.to_string()))?;
+                let private = settings.allow_private_network;
+                self.oauth_login_loopback(
+                    &item.name,
+                    &endpoint,
+                    challenge.as_deref(),
+                    credentials.clone(),
+                    private,
+                    open,
+                )
+                .await?;
+                Ok(self.test_once(&item, &config, &settings, &credentials, call).await?.0)
+            }
+            _ => Ok(report),
         }
-        let secrets = self.resolve_secrets(&item).await?;
+    }
+
+    /// One connection test; with a `WWW-Authenticate` challenge when the server asked to sign in.
+    async fn test_once(
+        &self,
+        item: &CatalogItem,
+        config: &serde_json::Value,
+        settings: &ServerSettings,
+        credentials: &berth_servers::oauth::SharedCredentials,
+        call: Option<(String, serde_json::Map<String, serde_json::Value>)>,
+    ) -> Result<(RemoteTestReport, Option<String>), ApiError> {
+        let secrets = self.resolve_secrets(item).await?;
         let plan = LaunchPlan::build(
-            LaunchRequest::new(&item, &config)
+            LaunchRequest::new(item, config)
                 .secrets(&secrets.values)
-                .settings(&settings)
+                .settings(settings)
                 .session(format!("test-{}", std::process::id())),
-        )?;
+        )?
+        .with_oauth(credentials.clone());
         drop(secrets);
         let key: ServerKey = plan.key.clone();
         let started = Instant::now();
@@ -218,7 +264,11 @@ impl Berth {
         }
         .await;
         let _ = self.supervisor.stop(&key).await;
-        Ok(match outcome {
+        let challenge = match &outcome {
+            Err(ServerError::NeedsAuth { challenge, .. }) => Some(challenge.clone()),
+            _ => None,
+        };
+        let report = match outcome {
             Ok((backing, latency, tools, called)) => {
                 let info = backing.remote().cloned();
                 RemoteTestReport {
@@ -247,6 +297,7 @@ impl Berth {
                     error: Some(e.into()),
                 }
             }
-        })
+        };
+        Ok((report, challenge))
     }
 }

@@ -12,6 +12,7 @@ mod error;
 mod exit;
 mod key;
 mod legacy_sse;
+pub mod oauth;
 mod plan;
 mod questions;
 mod relay;

@@ -55,6 +55,19 @@ pub struct RemoteTarget {
     pub transport: RemoteTransport,
     /// Allow private-network and link-local addresses (a server on the office LAN).
     pub allow_private: bool,
+    /// Where the server's OAuth tokens are kept, when it signs in; the connection sends them and
+    /// refreshes them as needed.
+    pub oauth: Option<crate::oauth::SharedCredentials>,
+}
+
+impl crate::LaunchPlan {
+    /// A remote plan that signs in with the tokens `credentials` hold.
+    pub fn with_oauth(mut self, credentials: crate::oauth::SharedCredentials) -> Self {
+        if let crate::LaunchTarget::Remote(t) = &mut self.target {
+            t.oauth = Some(credentials);
+        }
+        self
+    }
 }
 
 impl std::fmt::Debug for RemoteTarget {
@@ -64,6 +77,7 @@ impl std::fmt::Debug for RemoteTarget {
             .field("headers", &self.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
             .field("transport", &self.transport)
             .field("allow_private", &self.allow_private)
+            .field("oauth", &self.oauth.is_some())
             .finish()
     }
 }
@@ -143,7 +157,7 @@ pub(crate) fn target(
         })?;
         headers.push((name.clone(), value));
     }
-    Ok(RemoteTarget { url, headers, transport: remote.transport.into(), allow_private })
+    Ok(RemoteTarget { url, headers, transport: remote.transport.into(), allow_private, oauth: None })
 }
 
 fn policy(allow_private: bool) -> UrlPolicy {
@@ -270,6 +284,13 @@ async fn streamable_with(
         .custom_headers(custom)
         .reinit_on_expired_session(true);
     config.retry_config = Arc::new(resume);
+    if let Some(credentials) = &target.oauth
+        && let Some(signed_in) =
+            crate::oauth::authorised(&target.url, credentials, target.allow_private).await
+    {
+        let transport = StreamableHttpClientTransport::with_client(signed_in, config);
+        return McpConnection::open_with(relay, transport, lifecycle).await;
+    }
     McpConnection::open_with(relay, StreamableHttpClientTransport::with_client(client, config), lifecycle)
         .await
 }

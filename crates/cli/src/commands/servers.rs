@@ -69,6 +69,13 @@ pub enum ServerCommand {
         /// Then call one tool (`tool` or `tool={"arg":1}`) and print its result.
         #[arg(long)]
         call: Option<String>,
+        /// When the server asks to sign in, sign in: the authorization URL opens in the browser
+        /// (`$BROWSER`, or the system's opener) and the redirect comes back to this computer.
+        #[arg(long)]
+        login: bool,
+        /// With --login: print the authorization URL instead of opening a browser.
+        #[arg(long, requires = "login")]
+        no_browser: bool,
     },
     /// One server's status, secrets and configuration.
     Show { name: String },
@@ -97,14 +104,16 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
             let view = berth.server_add_url(remote.request()?).await?;
             out.done(&view, &out.said(berth_api::msg!("cli.server.registered", name = &view.name)));
         }
-        ServerCommand::Test { name, url, call } => {
+        ServerCommand::Test { name, url, call, login, no_browser } => {
             let target = match (name, url) {
                 (_, Some(url)) => berth_api::TestTarget::Url(url),
                 (Some(name), None) => berth_api::TestTarget::Server(name),
                 (None, None) => unreachable!("clap requires one"),
             };
             let call = call.map(|c| tool_call(&c)).transpose()?;
-            let report = berth.server_test_calling(target, call).await?;
+            let open = move |url: &str| super::remote::open_browser(url, no_browser);
+            let login: Option<&(dyn Fn(&str) + Send + Sync)> = if login { Some(&open) } else { None };
+            let report = berth.server_test_with(target, call, login).await?;
             out.remote_test(&report);
             let failed = report.call.as_ref().is_some_and(|c| c.is_error);
             if failed || !matches!(report.state, berth_api::RemoteState::Connected) {

@@ -1,0 +1,148 @@
+//! Signing in to remote servers: each server's OAuth tokens in the OS keychain
+//! (`berth/oauth/<server>`; the database never sees them), pending sign-ins in the store (ten
+//! minutes, used once), and the loopback sign-in `berth server test --login` runs: the
+//! authorization URL goes to the browser, the redirect comes back to 127.0.0.1 on a fresh port.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use berth_secrets::{SecretKey, SecretStore, SecretValue};
+use berth_servers::oauth::{Authorization, SharedCredentials, SharedStates};
+use rmcp::transport::auth::{
+    AuthError, CredentialStore, StateStore, StoredAuthorizationState, StoredCredentials,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::{ApiError, Berth, ErrorCode, msg};
+
+/// How long the loopback sign-in waits for the browser to come back.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A server's tokens in the keychain, as one JSON value.
+struct KeychainCredentials {
+    secrets: Arc<dyn SecretStore>,
+    key: SecretKey,
+}
+
+fn store_error(e: impl std::fmt::Display) -> AuthError {
+    AuthError::InternalError(e.to_string())
+}
+
+#[async_trait]
+impl CredentialStore for KeychainCredentials {
+    async fn load(&self) -> Result<Option<StoredCredentials>, AuthError> {
+        let (secrets, key) = (self.secrets.clone(), self.key.clone());
+        let value = tokio::task::spawn_blocking(move || secrets.get(&key)).await.map_err(store_error)?;
+        match value.map_err(store_error)? {
+            Some(v) => serde_json::from_str(v.expose()).map(Some).map_err(store_error),
+            None => Ok(None),
+        }
+    }
+
+    async fn save(&self, credentials: StoredCredentials) -> Result<(), AuthError> {
+        let text = serde_json::to_string(&credentials).map_err(store_error)?;
+        let (secrets, key) = (self.secrets.clone(), self.key.clone());
+        tokio::task::spawn_blocking(move || secrets.set(&key, &SecretValue::new(text)))
+            .await
+            .map_err(store_error)?
+            .map_err(store_error)
+    }
+
+    async fn clear(&self) -> Result<(), AuthError> {
+        let (secrets, key) = (self.secrets.clone(), self.key.clone());
+        tokio::task::spawn_blocking(move || secrets.delete(&key))
+            .await
+            .map_err(store_error)?
+            .map_err(store_error)?;
+        Ok(())
+    }
+}
+
+/// Pending sign-ins in the store.
+struct StoredStates {
+    store: berth_store::Store,
+}
+
+#[async_trait]
+impl StateStore for StoredStates {
+    async fn save(&self, csrf_token: &str, state: StoredAuthorizationState) -> Result<(), AuthError> {
+        let text = serde_json::to_string(&state).map_err(store_error)?;
+        self.store.put_oauth_state(csrf_token, &text).await.map_err(store_error)
+    }
+
+    async fn load(&self, csrf_token: &str) -> Result<Option<StoredAuthorizationState>, AuthError> {
+        match self.store.take_oauth_state(csrf_token).await.map_err(store_error)? {
+            Some(text) => serde_json::from_str(&text).map(Some).map_err(store_error),
+            None => Ok(None),
+        }
+    }
+
+    async fn delete(&self, _csrf_token: &str) -> Result<(), AuthError> {
+        // Taken when loaded: a state is used once.
+        Ok(())
+    }
+}
+
+/// Reads one HTTP request on `listener` and answers it; returns the URL it asked for.
+async fn one_redirect(listener: &tokio::net::TcpListener, port: u16) -> Result<String, std::io::Error> {
+    let (mut stream, _) = listener.accept().await?;
+    let mut buf = vec![0u8; 16 * 1024];
+    let n = stream.read(&mut buf).await?;
+    let head = String::from_utf8_lossy(&buf[..n]);
+    let target = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let body =
+        "<!doctype html><title>Berth</title><p>Signed in. You can close this window and return to Berth.</p>";
+    let reply = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(reply.as_bytes()).await?;
+    Ok(format!("http://127.0.0.1:{port}{target}"))
+}
+
+impl Berth {
+    /// Where `server`'s tokens are kept.
+    pub(crate) fn oauth_credentials(&self, server: &str) -> Result<SharedCredentials, ApiError> {
+        let key = SecretKey::new("oauth", server)?;
+        Ok(SharedCredentials(Arc::new(KeychainCredentials { secrets: self.secrets()?, key })))
+    }
+
+    /// Signs in to `server` at `endpoint` through the loopback redirect: `open` gets the
+    /// authorization URL (to open in the browser, or print), and this waits for the redirect.
+    pub(crate) async fn oauth_login_loopback(
+        &self,
+        server: &str,
+        endpoint: &url::Url,
+        challenge: Option<&str>,
+        credentials: SharedCredentials,
+        allow_private: bool,
+        open: &(dyn Fn(&str) + Send + Sync),
+    ) -> Result<(), ApiError> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| ApiError::msg(ErrorCode::Network, msg!("msg.oauth.loopback", reason = e)))?;
+        let port = listener.local_addr().map_err(|e| ApiError::internal(e.to_string()))?.port();
+        let redirect = format!("http://127.0.0.1:{port}/callback");
+        let states = SharedStates(Arc::new(StoredStates { store: self.store.clone() }));
+        let authorization =
+            Authorization::begin(server, endpoint, challenge, &redirect, credentials, states, allow_private)
+                .await?;
+        open(&authorization.url);
+        let callback = tokio::time::timeout(LOGIN_TIMEOUT, one_redirect(&listener, port))
+            .await
+            .map_err(|_| {
+                ApiError::msg(
+                    ErrorCode::Timeout,
+                    msg!("msg.oauth.timeout", name = server, seconds = LOGIN_TIMEOUT.as_secs()),
+                )
+            })?
+            .map_err(|e| ApiError::msg(ErrorCode::Network, msg!("msg.oauth.loopback", reason = e)))?;
+        authorization.finish(&callback).await.map_err(|e| {
+            ApiError::msg(ErrorCode::StateMismatch, msg!("msg.oauth.callback", name = server, reason = e))
+                .retryable()
+        })?;
+        tracing::info!(server, "signed in");
+        Ok(())
+    }
+}
