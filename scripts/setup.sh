@@ -9,7 +9,7 @@ APT_PACKAGES=(
   # Building the desktop app (Tauri v2 on WebKitGTK 4.1)
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev pkg-config
   # Desktop tests: a virtual display, WebDriver for WebKitGTK, a D-Bus session
-  xvfb webkit2gtk-driver dbus-x11 xdg-utils desktop-file-utils x11-utils
+  xvfb webkit2gtk-driver dbus-x11 xdg-utils desktop-file-utils x11-utils curl
   # A Japanese font, so the window's Japanese text renders (and wraps) as on a user's desktop
   fonts-ipafont-gothic
   # The OS keychain (Secret Service) and a client to check it independently

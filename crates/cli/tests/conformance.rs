@@ -269,3 +269,50 @@ async fn the_gateway_passes_every_conformance_check_the_server_passes_directly()
     gateway.process.terminate(Duration::from_secs(30));
     assert_eq!(berth_testkit::containers(&format!("label=berth.server={server}")), 0);
 }
+
+/// The suite's authorization scenarios with `berth server test --login` as the client and a
+/// `$BROWSER` that approves as a browser would (`tests/fixtures/browser.sh`). The scenarios that
+/// pass must keep passing; the tally is printed.
+#[test]
+fn berth_signs_in_as_the_auth_scenarios_expect() {
+    let peers = berth_testkit::node_peers();
+    let why = peers.as_ref().err().cloned().unwrap_or_default();
+    if !berth_testkit::require("auth conformance", peers.is_ok(), &why) {
+        return;
+    }
+    let (node, dir) = peers.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let browser = berth_testkit::workspace_root().join("tests/fixtures/browser.sh");
+    let command = format!("{} server test --login --url", env!("CARGO_BIN_EXE_berth"));
+    let run = Command::new(node)
+        .arg(dir.join("node_modules/@modelcontextprotocol/conformance/dist/index.js"))
+        .args(["client", "--command", &command, "--suite", "auth"])
+        .env("BERTH_DATA_DIR", data.path())
+        .env("BROWSER", &browser)
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    let summary: Vec<&str> = text.lines().filter(|l| l.starts_with('✓') || l.starts_with('✗')).collect();
+    println!("auth scenarios:\n{}", summary.join("\n"));
+    if let Some(total) = text.lines().find(|l| l.starts_with("Total:")) {
+        println!("{total}");
+    }
+    for scenario in [
+        "metadata-default",
+        "metadata-var1",
+        "metadata-var2",
+        "metadata-var3",
+        "scope-from-www-authenticate",
+        "scope-from-scopes-supported",
+        "scope-omitted-when-undefined",
+        "token-endpoint-auth-basic",
+        "token-endpoint-auth-post",
+        "token-endpoint-auth-none",
+    ] {
+        let line = summary.iter().find(|l| l.contains(&format!("auth/{scenario}:")));
+        assert!(
+            line.is_some_and(|l| l.starts_with('✓') && !l.contains(" 0 passed")),
+            "auth/{scenario} did not pass: {line:?}\n{text}"
+        );
+    }
+}
