@@ -39,6 +39,7 @@ pub use app_info::AppInfo;
 pub use berth::{Berth, BerthOptions};
 pub use berth_catalog::{CatalogItem, EntryChange, ItemKind, Launch, Rejection, SearchFilters};
 pub use berth_gateway::{HttpLimits as GatewayLimits, IDLE_TIMEOUT as GATEWAY_IDLE_TIMEOUT};
+pub use berth_servers::oauth::Preregistered;
 pub use berth_servers::{CallExit, CallOutcome, RemoteTransport, ServerKey, ServerSettings, ToolInfo};
 pub use catalog::{CatalogHit, CatalogItemView, CatalogQuery, SecretStatus};
 pub use catalog_sources::{
@@ -56,6 +57,7 @@ pub use gateway::{
     BridgeTarget, DEFAULT_GATEWAY_PORT, GatewayBackend, GatewayHost, GatewayStatus, SessionAction,
     SessionActionOutcome, StartingServers, cli_gateway_token, new_gateway_token,
 };
+pub use oauth::Login;
 pub use remote_servers::{RemoteRequest, RemoteState, RemoteTestReport, TestTarget};
 pub use secrets::SecretInfo;
 pub use server_config::ConfigureRequest;

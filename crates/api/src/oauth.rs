@@ -16,6 +16,17 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{ApiError, Berth, ErrorCode, msg};
 
+/// How a sign-in reaches the user and who Berth is to the authorization server.
+pub struct Login<'a> {
+    /// Gets the authorization URL: opens it in the browser, or prints it.
+    pub open: &'a (dyn Fn(&str) + Send + Sync),
+    /// A client registered by hand; Berth registers itself otherwise.
+    pub client: Option<berth_servers::oauth::Preregistered>,
+    /// The URL of Berth's client ID metadata document, used where an authorization server
+    /// accepts one instead of registration.
+    pub client_metadata_url: Option<String>,
+}
+
 /// How long the loopback sign-in waits for the browser to come back.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -117,7 +128,7 @@ impl Berth {
         challenge: Option<&str>,
         credentials: SharedCredentials,
         allow_private: bool,
-        open: &(dyn Fn(&str) + Send + Sync),
+        login: &Login<'_>,
     ) -> Result<(), ApiError> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -125,10 +136,20 @@ impl Berth {
         let port = listener.local_addr().map_err(|e| ApiError::internal(e.to_string()))?.port();
         let redirect = format!("http://127.0.0.1:{port}/callback");
         let states = SharedStates(Arc::new(StoredStates { store: self.store.clone() }));
-        let authorization =
-            Authorization::begin(server, endpoint, challenge, &redirect, credentials, states, allow_private)
-                .await?;
-        open(&authorization.url);
+        let client = login.client.as_ref();
+        let authorization = Authorization::begin(
+            server,
+            endpoint,
+            challenge,
+            &redirect,
+            credentials,
+            states,
+            allow_private,
+            client,
+            login.client_metadata_url.as_deref(),
+        )
+        .await?;
+        (login.open)(&authorization.url);
         let callback = tokio::time::timeout(LOGIN_TIMEOUT, one_redirect(&listener, port))
             .await
             .map_err(|_| {

@@ -183,7 +183,7 @@ impl Berth {
         &self,
         target: TestTarget,
         call: Option<(String, serde_json::Map<String, serde_json::Value>)>,
-        login: Option<&(dyn Fn(&str) + Send + Sync)>,
+        login: Option<&crate::oauth::Login<'_>>,
     ) -> Result<RemoteTestReport, ApiError> {
         let (item, config, settings, credentials) = match target {
             TestTarget::Server(name) => {
@@ -210,7 +210,7 @@ impl Berth {
         let (report, challenge) =
             self.test_once(&item, &config, &settings, &credentials, call.clone()).await?;
         match (login, &report.state) {
-            (Some(open), RemoteState::NeedsAuth) => {
+            (Some(login), RemoteState::NeedsAuth) => {
                 let endpoint = url::Url::parse(&remote.url).map_err(|e| ApiError::internal(e.to_string()))?;
                 let private = settings.allow_private_network;
                 self.oauth_login_loopback(
@@ -219,7 +219,7 @@ impl Berth {
                     challenge.as_deref(),
                     credentials.clone(),
                     private,
-                    open,
+                    login,
                 )
                 .await?;
                 Ok(self.test_once(&item, &config, &settings, &credentials, call).await?.0)

@@ -270,8 +270,9 @@ async fn the_gateway_passes_every_conformance_check_the_server_passes_directly()
     assert_eq!(berth_testkit::containers(&format!("label=berth.server={server}")), 0);
 }
 
-/// The suite's authorization scenarios with `berth server test --login` as the client and a
-/// `$BROWSER` that approves as a browser would (`tests/fixtures/browser.sh`). The scenarios that
+/// The suite's authorization scenarios with `berth server test --login` as the client (through
+/// `tests/fixtures/conformance-client.sh`, which passes on a scenario's pre-registered client) and
+/// a `$BROWSER` that approves as a browser would (`tests/fixtures/browser.sh`). The scenarios that
 /// pass must keep passing; the tally is printed.
 #[test]
 fn berth_signs_in_as_the_auth_scenarios_expect() {
@@ -283,7 +284,8 @@ fn berth_signs_in_as_the_auth_scenarios_expect() {
     let (node, dir) = peers.unwrap();
     let data = tempfile::tempdir().unwrap();
     let browser = berth_testkit::workspace_root().join("tests/fixtures/browser.sh");
-    let command = format!("{} server test --login --url", env!("CARGO_BIN_EXE_berth"));
+    let wrapper = berth_testkit::workspace_root().join("tests/fixtures/conformance-client.sh");
+    let command = format!("{} {}", wrapper.display(), env!("CARGO_BIN_EXE_berth"));
     let run = Command::new(node)
         .arg(dir.join("node_modules/@modelcontextprotocol/conformance/dist/index.js"))
         .args(["client", "--command", &command, "--suite", "auth"])
@@ -302,16 +304,18 @@ fn berth_signs_in_as_the_auth_scenarios_expect() {
         "metadata-var1",
         "metadata-var2",
         "metadata-var3",
+        "basic-cimd",
         "scope-from-www-authenticate",
         "scope-from-scopes-supported",
         "scope-omitted-when-undefined",
         "token-endpoint-auth-basic",
         "token-endpoint-auth-post",
         "token-endpoint-auth-none",
+        "pre-registration",
     ] {
         let line = summary.iter().find(|l| l.contains(&format!("auth/{scenario}:")));
         assert!(
-            line.is_some_and(|l| l.starts_with('✓') && !l.contains(" 0 passed")),
+            line.is_some_and(|l| l.starts_with('✓') && !l.contains(" 0 passed") && !l.contains("warning")),
             "auth/{scenario} did not pass: {line:?}\n{text}"
         );
     }

@@ -53,8 +53,22 @@ fn failed(name: &str, e: impl std::fmt::Display) -> ServerError {
     ServerError::Transport { name: name.to_owned(), reason: format!("sign-in failed: {e}") }
 }
 
-fn client(allow_private: bool) -> reqwest::Client {
+fn http(allow_private: bool) -> reqwest::Client {
     HttpClient::streaming(UrlPolicy { allow_private, allowed_hosts: None }).into_reqwest()
+}
+
+/// A client the authorization server already knows Berth as (registered by hand), with its secret
+/// when it has one; without it Berth uses a client ID metadata document or registers itself.
+#[derive(Clone, Default)]
+pub struct Preregistered {
+    pub client_id: String,
+    pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for Preregistered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Preregistered").field("client_id", &self.client_id).finish_non_exhaustive()
+    }
 }
 
 /// A sign-in in progress: the browser has (or is given) `url`; [`Authorization::finish`] takes
@@ -77,15 +91,27 @@ impl Authorization {
         credentials: SharedCredentials,
         states: SharedStates,
         allow_private: bool,
+        client: Option<&Preregistered>,
+        client_metadata_url: Option<&str>,
     ) -> Result<Self, ServerError> {
         let mut manager = AuthorizationManager::new(endpoint.as_str()).await.map_err(|e| failed(name, e))?;
-        manager.with_client(client(allow_private)).map_err(|e| failed(name, e))?;
+        manager.with_client(http(allow_private)).map_err(|e| failed(name, e))?;
         manager.set_credential_store(credentials);
         manager.set_state_store(states);
         let mut state = OAuthState::Unauthorized(manager);
         let mut request = AuthorizationRequest::new(redirect_uri).with_client_name("Berth");
         if let Some(c) = challenge.filter(|c| !c.is_empty()) {
             request = request.with_challenge(c);
+        }
+        // Used only when the authorization server says it takes client ID metadata documents.
+        if let Some(url) = client_metadata_url {
+            request = request.with_client_metadata_url(url);
+        }
+        if let Some(client) = client {
+            request = request.with_preregistered_client(&client.client_id);
+            if let Some(secret) = &client.client_secret {
+                request = request.with_client_secret(secret);
+            }
         }
         state.start_authorization(request).await.map_err(|e| failed(name, e))?;
         let url = state.get_authorization_url().await.map_err(|e| failed(name, e))?;
@@ -106,7 +132,7 @@ pub(crate) async fn authorised(
     allow_private: bool,
 ) -> Option<rmcp::transport::auth::AuthClient<reqwest::Client>> {
     let mut manager = AuthorizationManager::new(endpoint.as_str()).await.ok()?;
-    let http = client(allow_private);
+    let http = self::http(allow_private);
     manager.with_client(http.clone()).ok()?;
     manager.set_credential_store(credentials.clone());
     match manager.initialize_from_store().await {

@@ -46,7 +46,7 @@ pub async fn run(berth: &Berth, command: SecretCommand, out: &Output) -> Result<
 /// Reads the secret from stdin: one line typed at a terminal, or everything piped in (a PEM key
 /// has many lines) less one final line break. Secrets never go through argv, where other users'
 /// `ps` would see them.
-fn read_secret_value(prompt: &str) -> Result<String, ApiError> {
+pub(crate) fn read_secret_value(prompt: &str) -> Result<String, ApiError> {
     let stdin = std::io::stdin();
     let unreadable = |e: std::io::Error| {
         ApiError::msg(berth_api::ErrorCode::Validation, berth_api::msg!("cli.secret.unreadable"))

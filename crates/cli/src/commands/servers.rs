@@ -76,6 +76,17 @@ pub enum ServerCommand {
         /// With --login: print the authorization URL instead of opening a browser.
         #[arg(long, requires = "login")]
         no_browser: bool,
+        /// With --login: the client ID the authorization server knows Berth by (registered by
+        /// hand); Berth registers itself otherwise.
+        #[arg(long, requires = "login")]
+        client_id: Option<String>,
+        /// With --client-id: read the client's secret from standard input.
+        #[arg(long, requires = "client_id")]
+        client_secret_stdin: bool,
+        /// With --login: the URL of Berth's client ID metadata document, used where the
+        /// authorization server accepts one instead of registration.
+        #[arg(long, requires = "login")]
+        client_metadata_url: Option<String>,
     },
     /// One server's status, secrets and configuration.
     Show { name: String },
@@ -104,7 +115,16 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
             let view = berth.server_add_url(remote.request()?).await?;
             out.done(&view, &out.said(berth_api::msg!("cli.server.registered", name = &view.name)));
         }
-        ServerCommand::Test { name, url, call, login, no_browser } => {
+        ServerCommand::Test {
+            name,
+            url,
+            call,
+            login,
+            no_browser,
+            client_id,
+            client_secret_stdin,
+            client_metadata_url,
+        } => {
             let target = match (name, url) {
                 (_, Some(url)) => berth_api::TestTarget::Url(url),
                 (Some(name), None) => berth_api::TestTarget::Server(name),
@@ -112,8 +132,14 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
             };
             let call = call.map(|c| tool_call(&c)).transpose()?;
             let open = move |url: &str| super::remote::open_browser(url, no_browser);
-            let login: Option<&(dyn Fn(&str) + Send + Sync)> = if login { Some(&open) } else { None };
-            let report = berth.server_test_with(target, call, login).await?;
+            let client_secret = if client_secret_stdin {
+                Some(super::secrets::read_secret_value("client secret:")?)
+            } else {
+                None
+            };
+            let client = client_id.map(|client_id| berth_api::Preregistered { client_id, client_secret });
+            let sign_in = berth_api::Login { open: &open, client, client_metadata_url };
+            let report = berth.server_test_with(target, call, login.then_some(&sign_in)).await?;
             out.remote_test(&report);
             let failed = report.call.as_ref().is_some_and(|c| c.is_error);
             if failed || !matches!(report.state, berth_api::RemoteState::Connected) {
