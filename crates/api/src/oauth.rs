@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use berth_secrets::{SecretKey, SecretStore, SecretValue};
-use berth_servers::oauth::{Authorization, SharedCredentials, SharedStates};
+use berth_servers::oauth::{Authorization, SharedCredentials, SharedStates, SignIn};
 use rmcp::transport::auth::{
     AuthError, CredentialStore, StateStore, StoredAuthorizationState, StoredCredentials,
 };
@@ -137,18 +137,16 @@ impl Berth {
         let redirect = format!("http://127.0.0.1:{port}/callback");
         let states = SharedStates(Arc::new(StoredStates { store: self.store.clone() }));
         let client = login.client.as_ref();
-        let authorization = Authorization::begin(
-            server,
+        let sign_in = SignIn {
+            name: server,
             endpoint,
             challenge,
-            &redirect,
-            credentials,
-            states,
+            redirect_uri: &redirect,
             allow_private,
             client,
-            login.client_metadata_url.as_deref(),
-        )
-        .await?;
+            client_metadata_url: login.client_metadata_url.as_deref(),
+        };
+        let authorization = Authorization::begin(sign_in, credentials, states).await?;
         (login.open)(&authorization.url);
         let callback = tokio::time::timeout(LOGIN_TIMEOUT, one_redirect(&listener, port))
             .await

@@ -71,6 +71,19 @@ impl std::fmt::Debug for Preregistered {
     }
 }
 
+/// What a sign-in starts from.
+pub struct SignIn<'a> {
+    /// The server's name, for messages.
+    pub name: &'a str,
+    pub endpoint: &'a Url,
+    /// The server's `WWW-Authenticate`, which names its metadata and scopes.
+    pub challenge: Option<&'a str>,
+    pub redirect_uri: &'a str,
+    pub allow_private: bool,
+    pub client: Option<&'a Preregistered>,
+    pub client_metadata_url: Option<&'a str>,
+}
+
 /// A sign-in in progress: the browser has (or is given) `url`; [`Authorization::finish`] takes
 /// the redirect it comes back with.
 pub struct Authorization {
@@ -84,16 +97,12 @@ impl Authorization {
     /// Berth as a client where needed, and makes the authorization URL with a fresh `state` and
     /// PKCE verifier, which `states` keeps until the redirect comes back.
     pub async fn begin(
-        name: &str,
-        endpoint: &Url,
-        challenge: Option<&str>,
-        redirect_uri: &str,
+        sign_in: SignIn<'_>,
         credentials: SharedCredentials,
         states: SharedStates,
-        allow_private: bool,
-        client: Option<&Preregistered>,
-        client_metadata_url: Option<&str>,
     ) -> Result<Self, ServerError> {
+        let SignIn { name, endpoint, challenge, redirect_uri, allow_private, client, client_metadata_url } =
+            sign_in;
         let mut manager = AuthorizationManager::new(endpoint.as_str()).await.map_err(|e| failed(name, e))?;
         manager.with_client(http(allow_private)).map_err(|e| failed(name, e))?;
         manager.set_credential_store(credentials);
