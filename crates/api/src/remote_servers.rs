@@ -12,6 +12,9 @@ use ts_rs::TS;
 
 use crate::{ApiError, Berth, ErrorCode, ServerView, msg};
 
+/// Sign-ins one test may run: the first, and wider scopes a server asks for afterwards.
+const MAX_SIGN_INS: usize = 3;
+
 /// A remote server to register by its URL.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, TS)]
 pub struct RemoteRequest {
@@ -207,25 +210,30 @@ impl Berth {
                 msg!("msg.remote.not_remote", name = &item.name),
             ));
         };
-        let (report, challenge) =
+        let (mut report, mut challenge) =
             self.test_once(&item, &config, &settings, &credentials, call.clone()).await?;
-        match (login, &report.state) {
-            (Some(login), RemoteState::NeedsAuth) => {
-                let endpoint = url::Url::parse(&remote.url).map_err(|e| ApiError::internal(e.to_string()))?;
-                let private = settings.allow_private_network;
-                self.oauth_login_loopback(
-                    &item.name,
-                    &endpoint,
-                    challenge.as_deref(),
-                    credentials.clone(),
-                    private,
-                    login,
-                )
-                .await?;
-                Ok(self.test_once(&item, &config, &settings, &credentials, call).await?.0)
+        let Some(login) = login else { return Ok(report) };
+        // A sign-in, then one for each wider scope the server asks for, up to a limit: a server
+        // that is never satisfied does not send the user round for ever.
+        for _ in 0..MAX_SIGN_INS {
+            if !matches!(report.state, RemoteState::NeedsAuth) {
+                break;
             }
-            _ => Ok(report),
+            let endpoint = url::Url::parse(&remote.url).map_err(|e| ApiError::internal(e.to_string()))?;
+            let private = settings.allow_private_network;
+            self.oauth_login_loopback(
+                &item.name,
+                &endpoint,
+                challenge.as_deref(),
+                credentials.clone(),
+                private,
+                login,
+            )
+            .await?;
+            (report, challenge) =
+                self.test_once(&item, &config, &settings, &credentials, call.clone()).await?;
         }
+        Ok(report)
     }
 
     /// One connection test; with a `WWW-Authenticate` challenge when the server asked to sign in.
@@ -251,11 +259,16 @@ impl Berth {
         let outcome = async {
             let backing = self.supervisor.start(plan, std::sync::Arc::new(|_| {})).await?;
             let peer = self.supervisor.peer(&key).await?;
-            peer.send_request(rmcp::model::ClientRequest::PingRequest(Default::default()))
-                .await
-                .map_err(|e| ServerError::Transport { name: item.name.clone(), reason: e.to_string() })?;
+            peer.send_request(rmcp::model::ClientRequest::PingRequest(Default::default())).await.map_err(
+                |e| {
+                    berth_servers::sign_in_failure(&item.name, &e).unwrap_or_else(|| ServerError::Transport {
+                        name: item.name.clone(),
+                        reason: e.to_string(),
+                    })
+                },
+            )?;
             let latency = started.elapsed().as_millis() as u64;
-            let tools = self.supervisor.mcp_tools(&key).await.map(|t| t.len()).ok();
+            let tools = Some(self.supervisor.mcp_tools(&key).await?.len());
             let called = match call {
                 Some((tool, args)) => Some(self.supervisor.call(&key, &tool, args).await?),
                 None => None,
@@ -265,7 +278,9 @@ impl Berth {
         .await;
         let _ = self.supervisor.stop(&key).await;
         let challenge = match &outcome {
-            Err(ServerError::NeedsAuth { challenge, .. }) => Some(challenge.clone()),
+            Err(
+                ServerError::NeedsAuth { challenge, .. } | ServerError::InsufficientScope { challenge, .. },
+            ) => Some(challenge.clone()),
             _ => None,
         };
         let report = match outcome {
@@ -282,11 +297,12 @@ impl Berth {
                 }
             }
             Err(e) => {
-                let state = if matches!(e, ServerError::NeedsAuth { .. }) {
-                    RemoteState::NeedsAuth
-                } else {
-                    RemoteState::Error
-                };
+                let state =
+                    if matches!(e, ServerError::NeedsAuth { .. } | ServerError::InsufficientScope { .. }) {
+                        RemoteState::NeedsAuth
+                    } else {
+                        RemoteState::Error
+                    };
                 RemoteTestReport {
                     state,
                     transport: None,

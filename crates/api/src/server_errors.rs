@@ -47,6 +47,9 @@ impl From<ServerError> for ApiError {
                 };
                 ApiError::msg(ErrorCode::Internal, m).with_detail(text)
             }
+            ServerError::InsufficientScope { name, .. } => {
+                ApiError::msg(ErrorCode::AuthRequired, msg!("msg.server.insufficient_scope", name = name))
+            }
             ServerError::NeedsAuth { name, .. } => {
                 ApiError::msg(ErrorCode::AuthRequired, msg!("msg.server.needs_auth", name = name))
             }

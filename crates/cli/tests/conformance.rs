@@ -308,6 +308,7 @@ fn berth_signs_in_as_the_auth_scenarios_expect() {
         "scope-from-www-authenticate",
         "scope-from-scopes-supported",
         "scope-omitted-when-undefined",
+        "scope-retry-limit",
         "token-endpoint-auth-basic",
         "token-endpoint-auth-post",
         "token-endpoint-auth-none",

@@ -30,6 +30,10 @@ pub enum ServerError {
     /// A remote server asks for credentials (HTTP 401); `challenge` is its `WWW-Authenticate`.
     #[error("{name} asks to sign in before it can be used")]
     NeedsAuth { name: String, challenge: String },
+    /// A remote server refused a request for want of a scope (HTTP 403 `insufficient_scope`);
+    /// `challenge` names the scopes it wants.
+    #[error("{name} needs a wider sign-in for this request")]
+    InsufficientScope { name: String, challenge: String },
     /// A request to a running server failed at the transport level.
     #[error("{name} did not answer: {reason}")]
     Transport { name: String, reason: String },

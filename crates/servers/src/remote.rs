@@ -186,6 +186,24 @@ enum Attempt {
     Failed(String),
 }
 
+/// A request's failure as the server's sign-in rules see it: a 401 is `NeedsAuth`, a 403
+/// `insufficient_scope` is `InsufficientScope` (each with the server's challenge); anything else
+/// is `None`.
+pub fn sign_in_failure(name: &str, error: &rmcp::ServiceError) -> Option<ServerError> {
+    let rmcp::ServiceError::TransportSend(e) = error else { return None };
+    match e.error.downcast_ref::<StreamableHttpError<reqwest::Error>>()? {
+        StreamableHttpError::InsufficientScope(e) => Some(ServerError::InsufficientScope {
+            name: name.to_owned(),
+            challenge: e.www_authenticate_header.clone(),
+        }),
+        StreamableHttpError::AuthRequired(e) => Some(ServerError::NeedsAuth {
+            name: name.to_owned(),
+            challenge: e.www_authenticate_header.clone(),
+        }),
+        _ => None,
+    }
+}
+
 /// An error with its innermost cause, which says most (a refused redirect's reason, say).
 fn explained(error: &(dyn std::error::Error + 'static)) -> String {
     // rmcp keeps reqwest's error without naming it as the source.

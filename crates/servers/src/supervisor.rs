@@ -435,9 +435,10 @@ impl Supervisor {
     /// The server's tools as MCP describes them, every field kept.
     pub async fn mcp_tools(&self, key: &ServerKey) -> Result<Vec<rmcp::model::Tool>, ServerError> {
         let r = self.get(key).await?;
-        list_tools(r.connection.peer().clone())
-            .await
-            .map_err(|e| ServerError::Transport { name: key.to_string(), reason: e.to_string() })
+        list_tools(r.connection.peer().clone()).await.map_err(|e| {
+            crate::remote::sign_in_failure(&key.server, &e)
+                .unwrap_or_else(|| ServerError::Transport { name: key.to_string(), reason: e.to_string() })
+        })
     }
 
     pub async fn tools(&self, key: &ServerKey) -> Result<Vec<ToolInfo>, ServerError> {
@@ -478,6 +479,9 @@ impl Supervisor {
             // A JSON-RPC error from the server is the tool failing, not the transport.
             Err(rmcp::ServiceError::McpError(e)) => {
                 Ok(CallOutcome { text: e.message.to_string(), content: Vec::new(), is_error: true })
+            }
+            Err(e) if crate::remote::sign_in_failure(&key.server, &e).is_some() => {
+                Err(crate::remote::sign_in_failure(&key.server, &e).expect("checked"))
             }
             Err(e) => {
                 // The next request connects a remote server again.
