@@ -108,7 +108,10 @@ impl Authorization {
         manager.set_credential_store(credentials);
         manager.set_state_store(states);
         let mut state = OAuthState::Unauthorized(manager);
-        let mut request = AuthorizationRequest::new(redirect_uri).with_client_name("Berth");
+        // The scopes the server's challenge names, else the ones it lists: no more than the
+        // request needs; a 403 `insufficient_scope` later asks for the rest.
+        let mut request =
+            AuthorizationRequest::new(redirect_uri).with_client_name("Berth").with_initial_scope_selection();
         if let Some(c) = challenge.filter(|c| !c.is_empty()) {
             request = request.with_challenge(c);
         }
