@@ -57,7 +57,7 @@ pub use gateway::{
     BridgeTarget, DEFAULT_GATEWAY_PORT, GatewayBackend, GatewayHost, GatewayStatus, SessionAction,
     SessionActionOutcome, StartingServers, cli_gateway_token, new_gateway_token,
 };
-pub use oauth::Login;
+pub use oauth::{Login, OAuthStatus, SignInState};
 pub use remote_servers::{RemoteRequest, RemoteState, RemoteTestReport, TestTarget};
 pub use secrets::SecretInfo;
 pub use server_config::ConfigureRequest;

@@ -165,3 +165,65 @@ impl Berth {
         Ok(())
     }
 }
+
+/// Whether a server's sign-in is usable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInState {
+    Connected,
+    /// The token expires within a day and cannot be refreshed: sign in again.
+    ReauthRequired,
+    NotConnected,
+}
+
+/// A server's sign-in as the Connections page and `berth oauth status` show it; never a token.
+#[derive(Clone, Debug, serde::Serialize, ts_rs::TS)]
+pub struct OAuthStatus {
+    pub server: String,
+    pub state: SignInState,
+    /// When the access token expires, in Unix milliseconds, when the server said.
+    pub expires_at_ms: Option<i64>,
+    pub scopes: Vec<String>,
+    /// Whether a refresh token is held, so expiry renews by itself.
+    pub refreshable: bool,
+}
+
+/// How close to expiry an unrefreshable token counts as needing a new sign-in.
+const REAUTH_WINDOW_MS: i64 = 24 * 3600 * 1000;
+
+impl Berth {
+    /// `server`'s sign-in: connected, needing a new sign-in soon, or none.
+    pub async fn oauth_status(&self, server: &str) -> Result<OAuthStatus, ApiError> {
+        use oauth2::TokenResponse;
+        let stored =
+            self.oauth_credentials(server)?.0.load().await.map_err(|e| ApiError::internal(e.to_string()))?;
+        let none = OAuthStatus {
+            server: server.to_owned(),
+            state: SignInState::NotConnected,
+            expires_at_ms: None,
+            scopes: Vec::new(),
+            refreshable: false,
+        };
+        let Some(stored) = stored else { return Ok(none) };
+        let Some(token) = &stored.token_response else { return Ok(none) };
+        let refreshable = token.refresh_token().is_some();
+        let expires_at_ms = match (stored.token_received_at, token.expires_in()) {
+            (Some(at), Some(life)) => Some((at as i64) * 1000 + life.as_millis() as i64),
+            _ => None,
+        };
+        let soon = expires_at_ms.is_some_and(|t| t - self.now_ms() < REAUTH_WINDOW_MS);
+        let state = if soon && !refreshable { SignInState::ReauthRequired } else { SignInState::Connected };
+        Ok(OAuthStatus { state, expires_at_ms, scopes: stored.granted_scopes.clone(), refreshable, ..none })
+    }
+
+    /// Forgets `server`'s sign-in: its tokens leave the keychain. Returns whether there was one.
+    pub async fn oauth_revoke(&self, server: &str) -> Result<bool, ApiError> {
+        let had = self.oauth_status(server).await?.state != SignInState::NotConnected;
+        self.oauth_credentials(server)?.0.clear().await.map_err(|e| ApiError::internal(e.to_string()))?;
+        if had {
+            self.record_event("signed_out", Some(server), None, &msg!("msg.event.signed_out", name = server))
+                .await;
+        }
+        Ok(had)
+    }
+}

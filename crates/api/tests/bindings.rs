@@ -30,6 +30,7 @@ fn export_all(cfg: &Config) {
     RemoteRequest::export_all(cfg).unwrap();
     TestTarget::export_all(cfg).unwrap();
     RemoteTestReport::export_all(cfg).unwrap();
+    OAuthStatus::export_all(cfg).unwrap();
     EntryChange::export_all(cfg).unwrap();
     ServerProgress::export_all(cfg).unwrap();
     ToolInfo::export_all(cfg).unwrap();

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use berth_api::{ApiError, Berth, BerthOptions, Redactor};
-use commands::{app, catalog, clients, gateway, remote, secrets, servers, sessions, settings};
+use commands::{app, catalog, clients, gateway, oauth, remote, secrets, servers, sessions, settings};
 use output::Output;
 
 #[derive(Parser)]
@@ -54,6 +54,9 @@ enum Command {
     /// Connect a stdio-only AI client to one server, a remote one say: stdio on one side, the
     /// server on the other, with no other tools.
     Bridge(remote::BridgeArgs),
+    /// A remote server's sign-in: status and revoke.
+    #[command(subcommand)]
+    Oauth(oauth::OAuthCommand),
     /// Gateway client sessions and the servers each added.
     #[command(subcommand)]
     Session(sessions::SessionCommand),
@@ -138,6 +141,7 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
         Command::Server(command) => servers::run(&berth, command, out).await,
         Command::Gateway(command) => gateway::run(&berth, command).await,
         Command::Bridge(args) => remote::bridge(&berth, args).await,
+        Command::Oauth(command) => oauth::run(&berth, command, out).await,
         Command::Session(command) => sessions::run(&berth, command, out).await,
         Command::Client(command) => clients::run(&berth, command, out).await,
         Command::Calls { limit } => sessions::calls(&berth, limit, out).await,

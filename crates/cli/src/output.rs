@@ -232,6 +232,21 @@ impl Output {
         }
     }
 
+    /// A server's sign-in, without its tokens.
+    pub fn oauth_status(&self, s: &berth_api::OAuthStatus) {
+        if self.json {
+            return self.print_json(s);
+        }
+        let state = serde_json::to_value(s.state).unwrap_or_default();
+        say!("{}: {}", s.server, state.as_str().unwrap_or("?"));
+        if let Some(at) = s.expires_at_ms {
+            say!("expires:  {at} (Unix ms){}", if s.refreshable { ", refreshed automatically" } else { "" });
+        }
+        if !s.scopes.is_empty() {
+            say!("scopes:   {}", s.scopes.join(" "));
+        }
+    }
+
     /// How a connection test went.
     pub fn remote_test(&self, r: &berth_api::RemoteTestReport) {
         if self.json {

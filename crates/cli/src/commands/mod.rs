@@ -5,6 +5,7 @@ pub mod app;
 pub mod catalog;
 pub mod clients;
 pub mod gateway;
+pub mod oauth;
 pub mod remote;
 pub mod secrets;
 pub mod servers;

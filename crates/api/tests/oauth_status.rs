@@ -1,0 +1,57 @@
+//! A remote server's sign-in as Berth reports it, from what the keychain holds: none, connected
+//! (a refresh token renews it), needing a new sign-in (expiring within a day with nothing to
+//! renew it), and revoked (the keychain entry is gone). The status never carries a token.
+
+use std::sync::Arc;
+
+use berth_api::{Berth, BerthOptions, Redactor, SignInState};
+use berth_secrets::{MemoryStore, SecretKey, SecretStore, SecretValue};
+
+fn stored(refresh: bool, expires_in: u64, received_at_s: u64) -> String {
+    let refresh = if refresh { r#","refresh_token":"refresh-secret-1""# } else { "" };
+    format!(
+        r#"{{"client_id":"berth-client","token_response":{{"access_token":"access-secret-1","token_type":"bearer","expires_in":{expires_in}{refresh}}},"granted_scopes":["mcp:read"],"token_received_at":{received_at_s}}}"#
+    )
+}
+
+#[tokio::test]
+async fn status_reflects_the_keychain_and_revoke_empties_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::default());
+    let b = Berth::open(BerthOptions {
+        data_dir: dir.path().to_owned(),
+        redactor: Redactor::new(),
+        system_locale: None,
+        secrets: Some(secrets.clone() as Arc<dyn SecretStore>),
+        runtime: None,
+        clock: None,
+    })
+    .await
+    .unwrap();
+    let key = SecretKey::new("oauth", "notion-remote").unwrap();
+    assert_eq!(b.oauth_status("notion-remote").await.unwrap().state, SignInState::NotConnected);
+
+    let now_s = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    secrets.set(&key, &SecretValue::new(stored(true, 3600, now_s))).unwrap();
+    let s = b.oauth_status("notion-remote").await.unwrap();
+    assert_eq!(
+        (s.state, s.refreshable, s.scopes.clone()),
+        (SignInState::Connected, true, vec!["mcp:read".into()])
+    );
+    assert_eq!(s.expires_at_ms, Some((now_s as i64 + 3600) * 1000));
+    let shown = serde_json::to_string(&s).unwrap();
+    assert!(!shown.contains("secret-1"), "a token in the status: {shown}");
+
+    // An hour left and nothing to renew it with: sign in again.
+    secrets.set(&key, &SecretValue::new(stored(false, 3600, now_s))).unwrap();
+    assert_eq!(b.oauth_status("notion-remote").await.unwrap().state, SignInState::ReauthRequired);
+    // Far from expiry without a refresh token is still fine.
+    secrets.set(&key, &SecretValue::new(stored(false, 7 * 24 * 3600, now_s))).unwrap();
+    assert_eq!(b.oauth_status("notion-remote").await.unwrap().state, SignInState::Connected);
+
+    assert!(b.oauth_revoke("notion-remote").await.unwrap());
+    assert!(secrets.get(&key).unwrap().is_none(), "revoke left the keychain entry");
+    assert_eq!(b.oauth_status("notion-remote").await.unwrap().state, SignInState::NotConnected);
+    assert!(!b.oauth_revoke("notion-remote").await.unwrap());
+    b.close().await;
+}
