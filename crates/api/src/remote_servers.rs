@@ -258,15 +258,7 @@ impl Berth {
         let started = Instant::now();
         let outcome = async {
             let backing = self.supervisor.start(plan, std::sync::Arc::new(|_| {})).await?;
-            let peer = self.supervisor.peer(&key).await?;
-            peer.send_request(rmcp::model::ClientRequest::PingRequest(Default::default())).await.map_err(
-                |e| {
-                    berth_servers::sign_in_failure(&item.name, &e).unwrap_or_else(|| ServerError::Transport {
-                        name: item.name.clone(),
-                        reason: e.to_string(),
-                    })
-                },
-            )?;
+            self.supervisor.ping(&key).await?;
             let latency = started.elapsed().as_millis() as u64;
             let tools = Some(self.supervisor.mcp_tools(&key).await?.len());
             let called = match call {

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -242,19 +242,9 @@ async fn the_gateway_passes_every_conformance_check_the_server_passes_directly()
     let work = tempfile::tempdir().unwrap();
 
     // Directly: the reference server's own streamable HTTP transport.
-    let port = berth_testkit::free_port();
-    let _direct = berth_testkit::Process(
-        Command::new(&peers.node)
-            .arg(peers.module("@modelcontextprotocol/server-everything/dist/index.js"))
-            .arg("streamableHttp")
-            .env("PORT", port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    berth_testkit::wait_for_port(port, Duration::from_secs(30));
-    let (direct, _) = run_suite(&format!("http://127.0.0.1:{port}/mcp"), &work.path().join("direct"));
+    let (_direct, url) =
+        berth_testkit::everything_http("streamableHttp").expect("server-everything over HTTP");
+    let (direct, _) = run_suite(&url, &work.path().join("direct"));
 
     // Through Berth: the same server over stdio in a container, one per gateway session.
     let data = work.path().join("data");

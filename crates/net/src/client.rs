@@ -160,13 +160,8 @@ fn classify(url: &str, e: reqwest::Error) -> NetError {
     if e.is_timeout() {
         return NetError::Timeout { url: url.to_owned(), seconds: TOTAL_TIMEOUT.as_secs() };
     }
-    // Walk the source chain: the policy's own refusals surface from inside reqwest.
-    let mut reason = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        reason = s.to_string();
-        source = s.source();
-    }
+    // The policy's own refusals surface from inside reqwest.
+    let reason = crate::innermost_cause(&e);
     if e.is_redirect() || reason.contains("is not allowed") || reason.contains("private-network") {
         return NetError::UrlNotAllowed { url: url.to_owned(), reason };
     }

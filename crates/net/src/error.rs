@@ -14,3 +14,15 @@ pub enum NetError {
     #[error("{url} sent more than {limit} bytes")]
     TooLarge { url: String, limit: usize },
 }
+
+/// The innermost cause of `error`, which says most (a refused address, the policy's own reason
+/// for a redirect it stopped), or the error itself when it has none.
+pub fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut reason = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        reason = s.to_string();
+        source = s.source();
+    }
+    reason
+}

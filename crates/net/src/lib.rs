@@ -8,6 +8,6 @@ mod error;
 mod policy;
 
 pub use client::{Conditional, Fetched, HttpClient};
-pub use error::NetError;
+pub use error::{NetError, innermost_cause};
 pub use policy::{UrlPolicy, is_loopback, is_private, redacted};
 pub use url::Url;

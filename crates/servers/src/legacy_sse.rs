@@ -42,14 +42,7 @@ pub enum LegacySseError {
 
 impl From<reqwest::Error> for LegacySseError {
     fn from(e: reqwest::Error) -> Self {
-        // The innermost cause says most (a refused address, a reset connection).
-        let mut reason = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            reason = s.to_string();
-            source = s.source();
-        }
-        Self::Http(reason)
+        Self::Http(berth_net::innermost_cause(&e))
     }
 }
 

@@ -31,5 +31,5 @@ pub use plan::{
 };
 pub use questions::{ANSWER_TIMEOUT, Call, Questions, Round, STATE_PREFIX};
 pub use relay::{ProgressGuard, Relay, service_error};
-pub use remote::{RemoteInfo, RemoteTarget, RemoteTransport, sign_in_failure};
+pub use remote::{RemoteInfo, RemoteTarget, RemoteTransport};
 pub use supervisor::{CallOutcome, ProgressFn, RuntimeSource, StartEvent, Supervisor, ToolInfo};

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use berth_net::{HttpClient, UrlPolicy};
 use rmcp::transport::auth::{
     AuthError, AuthorizationManager, AuthorizationRequest, CredentialStore, OAuthState, StateStore,
     StoredAuthorizationState, StoredCredentials,
@@ -51,10 +50,6 @@ impl StateStore for SharedStates {
 
 fn failed(name: &str, e: impl std::fmt::Display) -> ServerError {
     ServerError::Transport { name: name.to_owned(), reason: format!("sign-in failed: {e}") }
-}
-
-fn http(allow_private: bool) -> reqwest::Client {
-    HttpClient::streaming(UrlPolicy { allow_private, allowed_hosts: None }).into_reqwest()
 }
 
 /// A client the authorization server already knows Berth as (registered by hand), with its secret
@@ -104,7 +99,7 @@ impl Authorization {
         let SignIn { name, endpoint, challenge, redirect_uri, allow_private, client, client_metadata_url } =
             sign_in;
         let mut manager = AuthorizationManager::new(endpoint.as_str()).await.map_err(|e| failed(name, e))?;
-        manager.with_client(http(allow_private)).map_err(|e| failed(name, e))?;
+        manager.with_client(crate::remote::http_client(allow_private)).map_err(|e| failed(name, e))?;
         manager.set_credential_store(credentials);
         manager.set_state_store(states);
         let mut state = OAuthState::Unauthorized(manager);
@@ -144,7 +139,7 @@ pub(crate) async fn authorised(
     allow_private: bool,
 ) -> Option<rmcp::transport::auth::AuthClient<reqwest::Client>> {
     let mut manager = AuthorizationManager::new(endpoint.as_str()).await.ok()?;
-    let http = self::http(allow_private);
+    let http = crate::remote::http_client(allow_private);
     manager.with_client(http.clone()).ok()?;
     manager.set_credential_store(credentials.clone());
     match manager.initialize_from_store().await {

@@ -164,6 +164,8 @@ fn policy(allow_private: bool) -> UrlPolicy {
     UrlPolicy { allow_private, allowed_hosts: None }
 }
 
+/// The headers as the HTTP client sends them, values marked sensitive (checked when the plan
+/// was built).
 fn header_map(target: &RemoteTarget) -> HeaderMap {
     let mut map = HeaderMap::new();
     for (name, value) in &target.headers {
@@ -173,6 +175,12 @@ fn header_map(target: &RemoteTarget) -> HeaderMap {
         }
     }
     map
+}
+
+/// An HTTP client for a remote server's connection: the URL policy (private addresses only when
+/// the server allows them) in its resolver and redirects, no overall timeout.
+pub(crate) fn http_client(allow_private: bool) -> reqwest::Client {
+    HttpClient::streaming(policy(allow_private)).into_reqwest()
 }
 
 /// Why a connection attempt failed, in the terms the caller acts on.
@@ -189,7 +197,7 @@ enum Attempt {
 /// A request's failure as the server's sign-in rules see it: a 401 is `NeedsAuth`, a 403
 /// `insufficient_scope` is `InsufficientScope` (each with the server's challenge); anything else
 /// is `None`.
-pub fn sign_in_failure(name: &str, error: &rmcp::ServiceError) -> Option<ServerError> {
+pub(crate) fn sign_in_failure(name: &str, error: &rmcp::ServiceError) -> Option<ServerError> {
     let rmcp::ServiceError::TransportSend(e) = error else { return None };
     match e.error.downcast_ref::<StreamableHttpError<reqwest::Error>>()? {
         StreamableHttpError::InsufficientScope(e) => Some(ServerError::InsufficientScope {
@@ -212,16 +220,8 @@ fn explained(error: &(dyn std::error::Error + 'static)) -> String {
     {
         return format!("{error}: {}", explained(inner));
     }
-    let mut innermost = None;
-    let mut source = error.source();
-    while let Some(s) = source {
-        innermost = Some(s.to_string());
-        source = s.source();
-    }
-    match innermost {
-        Some(cause) if !error.to_string().contains(&cause) => format!("{error}: {cause}"),
-        _ => error.to_string(),
-    }
+    let (text, cause) = (error.to_string(), berth_net::innermost_cause(error));
+    if text.contains(&cause) { text } else { format!("{text}: {cause}") }
 }
 
 fn classify(failure: HandshakeFailure) -> Attempt {
@@ -285,13 +285,8 @@ async fn streamable_with(
     relay: Relay,
     lifecycle: ClientLifecycleMode,
 ) -> Result<McpConnection, HandshakeFailure> {
-    let client = HttpClient::streaming(policy(target.allow_private)).into_reqwest();
-    let mut custom = HashMap::new();
-    for (name, value) in header_map(target) {
-        if let Some(name) = name {
-            custom.insert(name, value);
-        }
-    }
+    let custom: HashMap<HeaderName, HeaderValue> =
+        header_map(target).into_iter().filter_map(|(n, v)| Some((n?, v))).collect();
     // A dropped event stream is resumed (`Last-Event-ID`, after the server's `retry` when it
     // gave one) a few times with backoff; then the request fails instead of waiting for ever.
     let mut resume = ExponentialBackoff::default();
@@ -309,12 +304,13 @@ async fn streamable_with(
         let transport = StreamableHttpClientTransport::with_client(signed_in, config);
         return McpConnection::open_with(relay, transport, lifecycle).await;
     }
+    let client = http_client(target.allow_private);
     McpConnection::open_with(relay, StreamableHttpClientTransport::with_client(client, config), lifecycle)
         .await
 }
 
 async fn legacy(target: &RemoteTarget, relay: Relay) -> Result<McpConnection, HandshakeFailure> {
-    let client = HttpClient::streaming(policy(target.allow_private)).into_reqwest();
+    let client = http_client(target.allow_private);
     let transport = LegacySse::connect(client, target.url.clone(), header_map(target))
         .await
         .map_err(|e| HandshakeFailure::Transport(Box::new(e)))?;

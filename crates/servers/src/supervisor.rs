@@ -114,6 +114,10 @@ async fn list_tools(peer: Peer<RoleClient>) -> Result<Vec<rmcp::model::Tool>, rm
     peer.list_all_tools().await
 }
 
+async fn ping(peer: Peer<RoleClient>) -> Result<(), rmcp::ServiceError> {
+    peer.send_request(rmcp::model::ClientRequest::PingRequest(Default::default())).await.map(|_| ())
+}
+
 async fn call_tool(
     peer: Peer<RoleClient>,
     params: CallToolRequestParams,
@@ -432,13 +436,22 @@ impl Supervisor {
         Ok(self.get(key).await?.connection.peer().clone())
     }
 
+    /// A request's failure: a sign-in a remote server asks for, or the transport.
+    fn request_failed(key: &ServerKey, e: rmcp::ServiceError) -> ServerError {
+        crate::remote::sign_in_failure(&key.server, &e)
+            .unwrap_or_else(|| ServerError::Transport { name: key.to_string(), reason: e.to_string() })
+    }
+
+    /// An MCP ping, answered.
+    pub async fn ping(&self, key: &ServerKey) -> Result<(), ServerError> {
+        let peer = self.get(key).await?.connection.peer().clone();
+        ping(peer).await.map_err(|e| Self::request_failed(key, e))
+    }
+
     /// The server's tools as MCP describes them, every field kept.
     pub async fn mcp_tools(&self, key: &ServerKey) -> Result<Vec<rmcp::model::Tool>, ServerError> {
         let r = self.get(key).await?;
-        list_tools(r.connection.peer().clone()).await.map_err(|e| {
-            crate::remote::sign_in_failure(&key.server, &e)
-                .unwrap_or_else(|| ServerError::Transport { name: key.to_string(), reason: e.to_string() })
-        })
+        list_tools(r.connection.peer().clone()).await.map_err(|e| Self::request_failed(key, e))
     }
 
     pub async fn tools(&self, key: &ServerKey) -> Result<Vec<ToolInfo>, ServerError> {
@@ -480,10 +493,10 @@ impl Supervisor {
             Err(rmcp::ServiceError::McpError(e)) => {
                 Ok(CallOutcome { text: e.message.to_string(), content: Vec::new(), is_error: true })
             }
-            Err(e) if crate::remote::sign_in_failure(&key.server, &e).is_some() => {
-                Err(crate::remote::sign_in_failure(&key.server, &e).expect("checked"))
-            }
             Err(e) => {
+                if let Some(failure) = crate::remote::sign_in_failure(&key.server, &e) {
+                    return Err(failure);
+                }
                 // The next request connects a remote server again.
                 r.broken.store(true, std::sync::atomic::Ordering::Release);
                 Err(transport(format!("{e}{}", r.backing.last_output())))
