@@ -35,3 +35,34 @@ impl Store {
         Ok(taken.filter(|(_, at)| now - at <= OAUTH_STATE_TTL_MS).map(|(s, _)| s))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    use super::*;
+
+    struct Fixed(AtomicI64);
+    impl crate::Clock for Fixed {
+        fn now_ms(&self) -> i64 {
+            self.0.load(Ordering::Relaxed)
+        }
+    }
+
+    /// A redirect's `state` comes from the browser, so from anyone: one Berth never issued finds
+    /// nothing, a replayed one finds nothing the second time, and an old one finds nothing.
+    #[tokio::test]
+    async fn a_state_is_used_once_and_expires() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(Fixed(AtomicI64::new(1_000_000)));
+        let store = Store::open_in_with(dir.path(), clock.clone()).await.unwrap();
+        assert_eq!(store.take_oauth_state("forged").await.unwrap(), None);
+        store.put_oauth_state("s1", "verifier-1").await.unwrap();
+        assert_eq!(store.take_oauth_state("s1").await.unwrap().as_deref(), Some("verifier-1"));
+        assert_eq!(store.take_oauth_state("s1").await.unwrap(), None, "a replay was accepted");
+        store.put_oauth_state("s2", "verifier-2").await.unwrap();
+        clock.0.fetch_add(OAUTH_STATE_TTL_MS + 1, Ordering::Relaxed);
+        assert_eq!(store.take_oauth_state("s2").await.unwrap(), None, "an expired state was accepted");
+    }
+}
