@@ -212,6 +212,12 @@ pub(crate) fn sign_in_failure(name: &str, error: &rmcp::ServiceError) -> Option<
     }
 }
 
+/// A request's failure: a sign-in a remote server asks for, or the transport.
+pub(crate) fn request_failed(key: &crate::ServerKey, e: rmcp::ServiceError) -> ServerError {
+    sign_in_failure(&key.server, &e)
+        .unwrap_or_else(|| ServerError::Transport { name: key.to_string(), reason: e.to_string() })
+}
+
 /// An error with its innermost cause, which says most (a refused redirect's reason, say).
 fn explained(error: &(dyn std::error::Error + 'static)) -> String {
     // rmcp keeps reqwest's error without naming it as the source.

@@ -436,22 +436,16 @@ impl Supervisor {
         Ok(self.get(key).await?.connection.peer().clone())
     }
 
-    /// A request's failure: a sign-in a remote server asks for, or the transport.
-    fn request_failed(key: &ServerKey, e: rmcp::ServiceError) -> ServerError {
-        crate::remote::sign_in_failure(&key.server, &e)
-            .unwrap_or_else(|| ServerError::Transport { name: key.to_string(), reason: e.to_string() })
-    }
-
     /// An MCP ping, answered.
     pub async fn ping(&self, key: &ServerKey) -> Result<(), ServerError> {
         let peer = self.get(key).await?.connection.peer().clone();
-        ping(peer).await.map_err(|e| Self::request_failed(key, e))
+        ping(peer).await.map_err(|e| crate::remote::request_failed(key, e))
     }
 
     /// The server's tools as MCP describes them, every field kept.
     pub async fn mcp_tools(&self, key: &ServerKey) -> Result<Vec<rmcp::model::Tool>, ServerError> {
         let r = self.get(key).await?;
-        list_tools(r.connection.peer().clone()).await.map_err(|e| Self::request_failed(key, e))
+        list_tools(r.connection.peer().clone()).await.map_err(|e| crate::remote::request_failed(key, e))
     }
 
     pub async fn tools(&self, key: &ServerKey) -> Result<Vec<ToolInfo>, ServerError> {
