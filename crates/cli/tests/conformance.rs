@@ -3,7 +3,9 @@
 //! once in a container started for each session with `--server`, once as a remote server Berth
 //! connects to over streamable HTTP. Every check that passes directly must pass through the
 //! gateway. Both tallies are printed. The suite's client scenarios `initialize`, `tools_call` and
-//! `sse-retry` run with `berth server test` as the client under test.
+//! `sse-retry` run with `berth server test` as the client under test, and its authorization
+//! scenarios with `berth server test --login`: every one of the pinned 0.1 release's, and the
+//! ones the 2026-07-28 revision requires of the newest 0.2 release.
 //!
 //! The suite cannot send a bearer token, so it talks to the gateway through a small proxy in this
 //! test that adds the token, as a configured client would; Host and Origin pass through as sent
@@ -72,6 +74,10 @@ fn passed(t: &Tally) -> usize {
 }
 
 type Body = BoxBody<Bytes, std::io::Error>;
+
+/// The authorization suites each run every scenario at once; two of them together on a small
+/// machine make clients miss the suite's timeouts, so they take turns.
+static AUTH_SUITES: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Forwards HTTP from `listen` to `target` (both on 127.0.0.1), adding the bearer token.
 async fn proxy(listener: tokio::net::TcpListener, target: u16, token: String) {
@@ -266,6 +272,7 @@ async fn the_gateway_passes_every_conformance_check_the_server_passes_directly()
 /// must pass, with no warning; the tally is printed.
 #[test]
 fn berth_signs_in_as_the_auth_scenarios_expect() {
+    let _turn = AUTH_SUITES.lock().unwrap_or_else(|e| e.into_inner());
     let peers = berth_testkit::node_peers();
     let why = peers.as_ref().err().cloned().unwrap_or_default();
     if !berth_testkit::require("auth conformance", peers.is_ok(), &why) {
@@ -297,4 +304,66 @@ fn berth_signs_in_as_the_auth_scenarios_expect() {
             "{line}\n{text}"
         );
     }
+}
+
+/// The newest 0.2 release's authorization scenarios that the 2026-07-28 revision requires
+/// (`--requirements 2026-07-28`, on the stateless wire), with the same client and `$BROWSER`.
+/// The baseline lists only the revision's extension scenarios, each with its reason; every other
+/// `auth/` scenario must pass. The tally is printed.
+#[test]
+fn berth_signs_in_as_the_2026_07_28_auth_requirements_expect() {
+    let _turn = AUTH_SUITES.lock().unwrap_or_else(|e| e.into_inner());
+    let peers = berth_testkit::node_peers();
+    let why = peers.as_ref().err().cloned().unwrap_or_default();
+    if !berth_testkit::require("auth conformance", peers.is_ok(), &why) {
+        return;
+    }
+    let (node, dir) = peers.unwrap();
+    let root = berth_testkit::workspace_root();
+    let baseline_file = root.join("tests/fixtures/conformance-auth-baseline.yml");
+    let baseline: Vec<String> = std::fs::read_to_string(&baseline_file)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- ").map(str::to_owned))
+        .collect();
+    let data = tempfile::tempdir().unwrap();
+    let command = format!(
+        "{} {}",
+        root.join("tests/fixtures/conformance-client.sh").display(),
+        env!("CARGO_BIN_EXE_berth")
+    );
+    let run = Command::new(node)
+        .arg(dir.join("node_modules/conformance-next/dist/index.js"))
+        .args(["client", "--command", &command, "--requirements", "2026-07-28", "--expected-failures"])
+        .arg(&baseline_file)
+        .env("BERTH_DATA_DIR", data.path())
+        .env("BROWSER", root.join("tests/fixtures/browser.sh"))
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with('✓') || l.starts_with('✗')).collect();
+    // The revision's own list: the client scenarios it requires, and why others are not scored.
+    let set = std::fs::read_to_string(dir.join("node_modules/conformance-next/requirements/2026-07-28.yaml"))
+        .unwrap();
+    let client = set.split("\nclient:\n").nth(1).unwrap().split("\n\n").next().unwrap();
+    let required: Vec<&str> = client
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- "))
+        .filter(|s| s.starts_with("auth/"))
+        .collect();
+    for b in &baseline {
+        let entry = format!("- scenario: {b}\n    leg: client\n    reason: extension");
+        assert!(set.contains(&entry), "the baseline lists {b}, which is not an extension scenario");
+    }
+    let mut passed = 0;
+    for scenario in &required {
+        let line = lines.iter().find(|l| l[4..].starts_with(&format!("{scenario}:")));
+        println!("{}", line.unwrap_or(&"(not run)"));
+        let line = line.unwrap_or_else(|| panic!("{scenario} did not run:\n{text}"));
+        assert!(line.starts_with('✓') && !line.contains(" 0 passed"), "{line}\n{text}");
+        passed += 1;
+    }
+    println!("required 2026-07-28 auth scenarios passed: {passed} of {}", required.len());
+    // iss-*, resource-mismatch, offline-access-*, authorization-server-migration and the rest.
+    assert!(required.len() >= 20, "fewer required scenarios than the 2026-07-28 set has:\n{set}");
 }

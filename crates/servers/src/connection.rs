@@ -111,3 +111,12 @@ impl McpConnection {
         }
     }
 }
+
+/// Pings `peer`; a server that answers "method not found" (some stateless 2026-07-28 servers
+/// have no `ping`) has answered all the same.
+pub(crate) async fn ping(peer: rmcp::Peer<rmcp::RoleClient>) -> Result<(), rmcp::ServiceError> {
+    match peer.send_request(rmcp::model::ClientRequest::PingRequest(Default::default())).await {
+        Err(rmcp::ServiceError::McpError(e)) if e.code == rmcp::model::ErrorCode::METHOD_NOT_FOUND => Ok(()),
+        other => other.map(|_| ()),
+    }
+}

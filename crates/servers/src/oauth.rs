@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use rmcp::transport::auth::{
     AuthError, AuthorizationManager, AuthorizationRequest, CredentialStore, OAuthState, StateStore,
-    StoredAuthorizationState, StoredCredentials,
+    StoredAuthorizationState, StoredCredentials, WWWAuthenticateParams,
 };
 use url::Url;
 
@@ -98,6 +98,16 @@ impl Authorization {
     ) -> Result<Self, ServerError> {
         let SignIn { name, endpoint, challenge, redirect_uri, allow_private, client, client_metadata_url } =
             sign_in;
+        // A wider sign-in asks for what was granted before as well as what the server now
+        // names, so the new token does not lose what the old one could do.
+        let granted = match credentials.load().await {
+            Ok(Some(stored)) => stored.granted_scopes,
+            _ => Vec::new(),
+        };
+        let challenged = challenge
+            .and_then(|c| WWWAuthenticateParams::parse(c, endpoint).scope)
+            .map(|s| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+            .unwrap_or_default();
         let mut manager = AuthorizationManager::new(endpoint.as_str()).await.map_err(|e| failed(name, e))?;
         manager.with_client(crate::remote::http_client(allow_private)).map_err(|e| failed(name, e))?;
         manager.set_credential_store(credentials);
@@ -107,6 +117,15 @@ impl Authorization {
         // request needs; a 403 `insufficient_scope` later asks for the rest.
         let mut request =
             AuthorizationRequest::new(redirect_uri).with_client_name("Berth").with_initial_scope_selection();
+        if !granted.is_empty() && !challenged.is_empty() {
+            let mut union = granted;
+            for scope in challenged {
+                if !union.contains(&scope) {
+                    union.push(scope);
+                }
+            }
+            request = request.with_scopes(union);
+        }
         if let Some(c) = challenge.filter(|c| !c.is_empty()) {
             request = request.with_challenge(c);
         }

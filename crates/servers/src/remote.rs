@@ -230,7 +230,22 @@ fn explained(error: &(dyn std::error::Error + 'static)) -> String {
     if text.contains(&cause) { text } else { format!("{text}: {cause}") }
 }
 
+/// [`classify`] for a transport failure, without taking it.
+fn classify_ref(failure: &HandshakeFailure) -> Option<Attempt> {
+    let HandshakeFailure::Transport(error) = failure else { return None };
+    match error.downcast_ref::<StreamableHttpError<reqwest::Error>>()? {
+        StreamableHttpError::AuthRequired(a) => Some(Attempt::NeedsAuth(a.www_authenticate_header.clone())),
+        StreamableHttpError::InsufficientScope(a) => {
+            Some(Attempt::NeedsAuth(a.www_authenticate_header.clone()))
+        }
+        _ => None,
+    }
+}
+
 fn classify(failure: HandshakeFailure) -> Attempt {
+    if let Some(sign_in) = classify_ref(&failure) {
+        return sign_in;
+    }
     match failure {
         HandshakeFailure::TimedOut => Attempt::Failed("no answer to the MCP handshake".into()),
         HandshakeFailure::Refused(reason) => Attempt::Failed(reason),
@@ -280,7 +295,12 @@ async fn streamable(target: &RemoteTarget, relay: Relay) -> Result<McpConnection
         Err(HandshakeFailure::Rejected(first)) => {
             let discover =
                 ClientLifecycleMode::Discover { preferred_versions: vec![ProtocolVersion::V_2026_07_28] };
-            streamable_with(target, relay, discover).await.map_err(|_| HandshakeFailure::Refused(first))
+            match streamable_with(target, relay, discover).await {
+                // A stateless server that wants a sign-in says so only to `server/discover`.
+                Err(f) if matches!(classify_ref(&f), Some(Attempt::NeedsAuth(_))) => Err(f),
+                Err(_) => Err(HandshakeFailure::Refused(first)),
+                ok => ok,
+            }
         }
         other => other,
     }

@@ -114,10 +114,6 @@ async fn list_tools(peer: Peer<RoleClient>) -> Result<Vec<rmcp::model::Tool>, rm
     peer.list_all_tools().await
 }
 
-async fn ping(peer: Peer<RoleClient>) -> Result<(), rmcp::ServiceError> {
-    peer.send_request(rmcp::model::ClientRequest::PingRequest(Default::default())).await.map(|_| ())
-}
-
 async fn call_tool(
     peer: Peer<RoleClient>,
     params: CallToolRequestParams,
@@ -439,7 +435,7 @@ impl Supervisor {
     /// An MCP ping, answered.
     pub async fn ping(&self, key: &ServerKey) -> Result<(), ServerError> {
         let peer = self.get(key).await?.connection.peer().clone();
-        ping(peer).await.map_err(|e| crate::remote::request_failed(key, e))
+        crate::connection::ping(peer).await.map_err(|e| crate::remote::request_failed(key, e))
     }
 
     /// The server's tools as MCP describes them, every field kept.
