@@ -30,19 +30,29 @@ pub struct Login<'a> {
 /// How long the loopback sign-in waits for the browser to come back.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// A server's tokens in the keychain, as one JSON value.
+/// A server's tokens in the keychain, as one JSON value, with whether the authorization server
+/// has refused its refresh token (then the tokens are kept for the status, but not used).
 struct KeychainCredentials {
     secrets: Arc<dyn SecretStore>,
     key: SecretKey,
+    store: berth_store::Store,
+    server: String,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Kept {
+    #[serde(flatten)]
+    credentials: StoredCredentials,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    refresh_rejected: bool,
 }
 
 fn store_error(e: impl std::fmt::Display) -> AuthError {
-    AuthError::InternalError(e.to_string())
+    AuthError::CredentialStoreError(e.to_string())
 }
 
-#[async_trait]
-impl CredentialStore for KeychainCredentials {
-    async fn load(&self) -> Result<Option<StoredCredentials>, AuthError> {
+impl KeychainCredentials {
+    async fn kept(&self) -> Result<Option<Kept>, AuthError> {
         let (secrets, key) = (self.secrets.clone(), self.key.clone());
         let value = tokio::task::spawn_blocking(move || secrets.get(&key)).await.map_err(store_error)?;
         match value.map_err(store_error)? {
@@ -51,13 +61,24 @@ impl CredentialStore for KeychainCredentials {
         }
     }
 
-    async fn save(&self, credentials: StoredCredentials) -> Result<(), AuthError> {
-        let text = serde_json::to_string(&credentials).map_err(store_error)?;
+    async fn keep(&self, kept: &Kept) -> Result<(), AuthError> {
+        let text = serde_json::to_string(kept).map_err(store_error)?;
         let (secrets, key) = (self.secrets.clone(), self.key.clone());
         tokio::task::spawn_blocking(move || secrets.set(&key, &SecretValue::new(text)))
             .await
             .map_err(store_error)?
             .map_err(store_error)
+    }
+}
+
+#[async_trait]
+impl CredentialStore for KeychainCredentials {
+    async fn load(&self) -> Result<Option<StoredCredentials>, AuthError> {
+        Ok(self.kept().await?.filter(|k| !k.refresh_rejected).map(|k| k.credentials))
+    }
+
+    async fn save(&self, credentials: StoredCredentials) -> Result<(), AuthError> {
+        self.keep(&Kept { credentials, refresh_rejected: false }).await
     }
 
     async fn clear(&self) -> Result<(), AuthError> {
@@ -67,6 +88,26 @@ impl CredentialStore for KeychainCredentials {
             .map_err(store_error)?
             .map_err(store_error)?;
         Ok(())
+    }
+
+    /// The refresh token was refused: the sign-in is marked as needing the user, once (it is not
+    /// used again, so no other refresh in any process gets this far), and the event asks for it.
+    async fn on_refresh_token_rejected(&self, credentials: &StoredCredentials) -> Result<(), AuthError> {
+        self.keep(&Kept { credentials: credentials.clone(), refresh_rejected: true }).await?;
+        tracing::warn!(server = %self.server, "the authorization server refused the refresh token");
+        let m = msg!("msg.event.reauth_required", name = &self.server);
+        let params = serde_json::to_string(&m.params).expect("strings serialise");
+        let english = m.english();
+        let record = berth_store::EventRecord {
+            level: "error",
+            kind: "reauth_required",
+            server: Some(&self.server),
+            session: None,
+            key: m.key,
+            params: &params,
+            message: &english,
+        };
+        self.store.record_event(record).await.map_err(store_error)
     }
 }
 
@@ -115,8 +156,27 @@ async fn one_redirect(listener: &tokio::net::TcpListener, port: u16) -> Result<S
 impl Berth {
     /// Where `server`'s tokens are kept.
     pub(crate) fn oauth_credentials(&self, server: &str) -> Result<SharedCredentials, ApiError> {
-        let key = SecretKey::new("oauth", server)?;
-        Ok(SharedCredentials(Arc::new(KeychainCredentials { secrets: self.secrets()?, key })))
+        let lock = self.data_dir().join("locks").join(format!("oauth-{server}.lock"));
+        Ok(SharedCredentials::new(Arc::new(self.keychain_credentials(server)?)).locked_by(lock))
+    }
+
+    fn keychain_credentials(&self, server: &str) -> Result<KeychainCredentials, ApiError> {
+        Ok(KeychainCredentials {
+            secrets: self.secrets()?,
+            key: SecretKey::new("oauth", server)?,
+            store: self.store.clone(),
+            server: server.to_owned(),
+        })
+    }
+
+    /// `plan` with its server's sign-in, when it is a remote server: the connection sends the
+    /// tokens the keychain holds and renews them.
+    pub(crate) fn signed_in(&self, plan: berth_servers::LaunchPlan) -> Result<berth_servers::LaunchPlan, ApiError> {
+        if !matches!(plan.target, berth_servers::LaunchTarget::Remote(_)) {
+            return Ok(plan);
+        }
+        let credentials = self.oauth_credentials(&plan.key.server)?;
+        Ok(plan.with_oauth(credentials))
     }
 
     /// Signs in to `server` at `endpoint` through the loopback redirect: `open` gets the
@@ -186,6 +246,8 @@ pub struct OAuthStatus {
     pub scopes: Vec<String>,
     /// Whether a refresh token is held, so expiry renews by itself.
     pub refreshable: bool,
+    /// The authorization server that issued the tokens, when known.
+    pub authorization_server: Option<String>,
 }
 
 /// How close to expiry an unrefreshable token counts as needing a new sign-in.
@@ -195,35 +257,69 @@ impl Berth {
     /// `server`'s sign-in: connected, needing a new sign-in soon, or none.
     pub async fn oauth_status(&self, server: &str) -> Result<OAuthStatus, ApiError> {
         use oauth2::TokenResponse;
-        let stored =
-            self.oauth_credentials(server)?.0.load().await.map_err(|e| ApiError::internal(e.to_string()))?;
+        let kept =
+            self.keychain_credentials(server)?.kept().await.map_err(|e| ApiError::internal(e.to_string()))?;
         let none = OAuthStatus {
             server: server.to_owned(),
             state: SignInState::NotConnected,
             expires_at_ms: None,
             scopes: Vec::new(),
             refreshable: false,
+            authorization_server: None,
         };
-        let Some(stored) = stored else { return Ok(none) };
+        let Some(Kept { credentials: stored, refresh_rejected }) = kept else { return Ok(none) };
         let Some(token) = &stored.token_response else { return Ok(none) };
-        let refreshable = token.refresh_token().is_some();
+        let refreshable = token.refresh_token().is_some() && !refresh_rejected;
         let expires_at_ms = match (stored.token_received_at, token.expires_in()) {
             (Some(at), Some(life)) => Some((at as i64) * 1000 + life.as_millis() as i64),
             _ => None,
         };
         let soon = expires_at_ms.is_some_and(|t| t - self.now_ms() < REAUTH_WINDOW_MS);
-        let state = if soon && !refreshable { SignInState::ReauthRequired } else { SignInState::Connected };
-        Ok(OAuthStatus { state, expires_at_ms, scopes: stored.granted_scopes.clone(), refreshable, ..none })
+        let state = if refresh_rejected || (soon && !refreshable) {
+            SignInState::ReauthRequired
+        } else {
+            SignInState::Connected
+        };
+        Ok(OAuthStatus {
+            state,
+            expires_at_ms,
+            scopes: stored.granted_scopes.clone(),
+            refreshable,
+            authorization_server: stored.issuer.clone(),
+            ..none
+        })
     }
 
-    /// Forgets `server`'s sign-in: its tokens leave the keychain. Returns whether there was one.
+    /// Forgets `server`'s sign-in: the authorization server is asked to revoke its tokens
+    /// (RFC 7009, when it offers that) and they leave the keychain. Returns whether there was one.
     pub async fn oauth_revoke(&self, server: &str) -> Result<bool, ApiError> {
-        let had = self.oauth_status(server).await?.state != SignInState::NotConnected;
-        self.oauth_credentials(server)?.0.clear().await.map_err(|e| ApiError::internal(e.to_string()))?;
+        let kept =
+            self.keychain_credentials(server)?.kept().await.map_err(|e| ApiError::internal(e.to_string()))?;
+        let had = kept.as_ref().is_some_and(|k| k.credentials.token_response.is_some());
+        if let Some(kept) = &kept
+            && let Some((endpoint, private)) = self.remote_endpoint(server).await?
+        {
+            match berth_servers::oauth::revoke(&endpoint, &kept.credentials, private).await {
+                Ok(true) => tracing::info!(server, "tokens revoked at the authorization server"),
+                Ok(false) => tracing::info!(server, "the authorization server offers no revocation"),
+                // Forgotten here all the same: the user asked for that.
+                Err(e) => tracing::warn!(server, "the authorization server did not revoke the tokens: {e}"),
+            }
+        }
+        self.oauth_credentials(server)?.clear().await.map_err(|e| ApiError::internal(e.to_string()))?;
         if had {
             self.record_event("signed_out", Some(server), None, &msg!("msg.event.signed_out", name = server))
                 .await;
         }
         Ok(had)
+    }
+
+    /// An installed remote server's endpoint and whether it may be on a private network.
+    async fn remote_endpoint(&self, server: &str) -> Result<Option<(url::Url, bool)>, ApiError> {
+        let Some(row) = self.store.server(server).await? else { return Ok(None) };
+        let installed = crate::servers::Installed::from_row(&row)?;
+        let berth_catalog::Launch::Remote(remote) = &installed.item.launch else { return Ok(None) };
+        let url = url::Url::parse(&remote.url).map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(Some((url, installed.settings.allow_private_network)))
     }
 }

@@ -200,7 +200,7 @@ impl Berth {
                 let req = RemoteRequest { url, ..Default::default() };
                 let (item, _) = entry(&req)?;
                 let throwaway = rmcp::transport::auth::InMemoryCredentialStore::new();
-                let credentials = berth_servers::oauth::SharedCredentials(std::sync::Arc::new(throwaway));
+                let credentials = berth_servers::oauth::SharedCredentials::new(std::sync::Arc::new(throwaway));
                 (item, serde_json::Value::Null, ServerSettings::default(), credentials)
             }
         };

@@ -351,9 +351,9 @@ impl Berth {
                 crate::msg!("msg.start.missing_secrets", name = name, secrets = secrets.missing.join("; "));
             return Err(ApiError::msg(ErrorCode::Validation, m));
         }
-        let plan = LaunchPlan::build(
+        let plan = self.signed_in(LaunchPlan::build(
             LaunchRequest::new(&item, &config).secrets(&secrets.values).settings(&settings),
-        )?;
+        )?)?;
         drop(secrets);
         self.set_state(name, ServerStatus::Starting, None, None).await?;
         let server = name.to_owned();
@@ -431,6 +431,10 @@ impl Berth {
                 Err(e) if e.code == ErrorCode::DockerUnavailable => {}
                 Err(e) => return Err(e),
             }
+        }
+        // A removed server's sign-in goes with it, revoked where the server offers that.
+        if let Err(e) = self.oauth_revoke(name).await {
+            tracing::warn!(server = name, "the sign-in could not be forgotten: {}", e.message);
         }
         Ok(self.store.delete_server(name).await?)
     }

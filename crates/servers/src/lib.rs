@@ -13,6 +13,7 @@ mod exit;
 mod key;
 mod legacy_sse;
 pub mod oauth;
+mod signed_in;
 mod plan;
 mod questions;
 mod relay;

@@ -3,31 +3,137 @@
 //! credentials and pending states kept in stores the caller supplies (the keychain and the
 //! database); and the authorised HTTP client a connection uses, which refreshes as needed.
 
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use rmcp::transport::auth::{
-    AuthError, AuthorizationManager, AuthorizationRequest, CredentialStore, OAuthState, StateStore,
+    AuthError, AuthorizationManager, AuthorizationRequest, CredentialRefreshGuard, CredentialStore, OAuthState, StateStore,
     StoredAuthorizationState, StoredCredentials, WWWAuthenticateParams,
 };
 use url::Url;
 
 use crate::ServerError;
 
-/// A credential store shared by the callers that need it (the login and later connections).
+/// A server's credential store as the connections to it share it: reads come from memory until
+/// the access token nears its expiry (then from the store, where another process may have
+/// renewed it), and a refresh holds a lock file, so processes sharing the tokens (the app, CLI
+/// gateways, bridges) never refresh them at the same time.
 #[derive(Clone)]
-pub struct SharedCredentials(pub Arc<dyn CredentialStore>);
+pub struct SharedCredentials {
+    store: Arc<dyn CredentialStore>,
+    lock: Option<Arc<PathBuf>>,
+    cached: Arc<Mutex<Option<StoredCredentials>>>,
+    /// Set while [`SharedCredentials::exclusive`] holds the lock, so a refresh it runs does not
+    /// take it again.
+    held: Arc<AtomicBool>,
+}
+
+impl SharedCredentials {
+    pub fn new(store: Arc<dyn CredentialStore>) -> Self {
+        Self { store, lock: None, cached: Arc::default(), held: Arc::default() }
+    }
+
+    /// Refreshes take `path` as a lock file (created when missing).
+    pub fn locked_by(mut self, path: PathBuf) -> Self {
+        self.lock = Some(Arc::new(path));
+        self
+    }
+
+    /// The credentials as the store holds them now, not as remembered.
+    pub async fn load_fresh(&self) -> Result<Option<StoredCredentials>, AuthError> {
+        let stored = self.store.load().await?;
+        *self.cached.lock().expect("cache lock") = stored.clone();
+        Ok(stored)
+    }
+
+    async fn lock_file(&self) -> Result<Option<std::fs::File>, AuthError> {
+        let Some(path) = self.lock.clone() else { return Ok(None) };
+        tokio::task::spawn_blocking(move || {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&*path)?;
+            file.lock()?;
+            Ok::<_, std::io::Error>(Some(file))
+        })
+        .await
+        .map_err(|e| AuthError::CredentialStoreError(e.to_string()))?
+        .map_err(|e| AuthError::CredentialStoreError(format!("the sign-in lock could not be taken: {e}")))
+    }
+
+    /// Holds the refresh lock until the guard is dropped; a refresh run meanwhile (by this
+    /// holder) does not take it again.
+    pub(crate) async fn exclusive(&self) -> Result<Exclusive, AuthError> {
+        let file = self.lock_file().await?;
+        self.held.store(true, Ordering::Release);
+        Ok(Exclusive { _file: file, held: self.held.clone() })
+    }
+}
+
+/// The refresh lock, held.
+pub(crate) struct Exclusive {
+    _file: Option<std::fs::File>,
+    held: Arc<AtomicBool>,
+}
+
+impl Drop for Exclusive {
+    fn drop(&mut self) {
+        self.held.store(false, Ordering::Release);
+    }
+}
+
+/// How long before expiry a token is renewed: a minute, or a quarter of its life when that is
+/// shorter, so a short-lived token is not renewed on every request.
+pub(crate) fn renew_ahead(stored: &StoredCredentials) -> u64 {
+    use oauth2::TokenResponse;
+    let life = stored.token_response.as_ref().and_then(|t| t.expires_in()).map_or(0, |d| d.as_secs());
+    (life / 4).min(60)
+}
+
+/// Whether `stored`'s access token is due for renewal.
+pub(crate) fn due(stored: &StoredCredentials) -> bool {
+    remaining_secs(stored).is_some_and(|r| r <= renew_ahead(stored))
+}
+
+/// Seconds until `stored`'s access token expires, when it says.
+pub(crate) fn remaining_secs(stored: &StoredCredentials) -> Option<u64> {
+    use oauth2::TokenResponse;
+    let life = stored.token_response.as_ref()?.expires_in()?.as_secs();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    Some((stored.token_received_at? + life).saturating_sub(now))
+}
 
 #[async_trait]
 impl CredentialStore for SharedCredentials {
     async fn load(&self) -> Result<Option<StoredCredentials>, AuthError> {
-        self.0.load().await
+        let cached = self.cached.lock().expect("cache lock").clone();
+        match cached {
+            Some(c) if !due(&c) => Ok(Some(c)),
+            _ => self.load_fresh().await,
+        }
     }
     async fn save(&self, credentials: StoredCredentials) -> Result<(), AuthError> {
-        self.0.save(credentials).await
+        self.store.save(credentials.clone()).await?;
+        *self.cached.lock().expect("cache lock") = Some(credentials);
+        Ok(())
     }
     async fn clear(&self) -> Result<(), AuthError> {
-        self.0.clear().await
+        *self.cached.lock().expect("cache lock") = None;
+        self.store.clear().await
+    }
+    async fn on_refresh_token_rejected(&self, credentials: &StoredCredentials) -> Result<(), AuthError> {
+        *self.cached.lock().expect("cache lock") = None;
+        self.store.on_refresh_token_rejected(credentials).await
+    }
+    async fn acquire_refresh_guard(&self) -> Result<Option<CredentialRefreshGuard>, AuthError> {
+        // What is remembered may be stale by the time the lock is ours.
+        *self.cached.lock().expect("cache lock") = None;
+        if self.held.load(Ordering::Acquire) {
+            return Ok(None);
+        }
+        Ok(self.lock_file().await?.map(CredentialRefreshGuard::new))
     }
 }
 
@@ -151,22 +257,77 @@ impl Authorization {
     }
 }
 
-/// The authorised HTTP client for `endpoint` when `credentials` hold tokens, else `None`.
+/// The signed-in HTTP client for `endpoint` when `credentials` hold tokens, else `None`.
 pub(crate) async fn authorised(
     endpoint: &Url,
     credentials: &SharedCredentials,
     allow_private: bool,
-) -> Option<rmcp::transport::auth::AuthClient<reqwest::Client>> {
+) -> Option<crate::signed_in::SignedIn> {
     let mut manager = AuthorizationManager::new(endpoint.as_str()).await.ok()?;
     let http = crate::remote::http_client(allow_private);
     manager.with_client(http.clone()).ok()?;
     manager.set_credential_store(credentials.clone());
     match manager.initialize_from_store().await {
-        Ok(true) => Some(rmcp::transport::auth::AuthClient::new(http, manager)),
+        Ok(true) => Some(crate::signed_in::SignedIn {
+            auth: rmcp::transport::auth::AuthClient::new(http, manager),
+            credentials: credentials.clone(),
+        }),
         Ok(false) => None,
         Err(e) => {
             tracing::warn!("stored sign-in could not be used: {e}");
             None
         }
     }
+}
+
+/// Asks the authorization server of the server at `endpoint` to revoke `stored`'s tokens (RFC
+/// 7009), refresh token first, when its metadata advertises a revocation endpoint. Returns
+/// whether it did; the caller forgets the tokens either way. The request is one form POST, sent
+/// here because the `oauth2` crate refuses a revocation endpoint that is not https, which an
+/// authorization server on this computer (`http://localhost`) is.
+pub async fn revoke(
+    endpoint: &Url,
+    stored: &StoredCredentials,
+    allow_private: bool,
+) -> Result<bool, ServerError> {
+    use oauth2::TokenResponse;
+    let name = endpoint.host_str().unwrap_or("server").to_owned();
+    let http = crate::remote::http_client(allow_private);
+    let mut manager = AuthorizationManager::new(endpoint.as_str()).await.map_err(|e| failed(&name, e))?;
+    manager.with_client(http.clone()).map_err(|e| failed(&name, e))?;
+    let metadata = manager.resolve_metadata().await.map_err(|e| failed(&name, e))?.metadata;
+    let Some(url) = metadata.additional_fields.get("revocation_endpoint").and_then(|v| v.as_str()) else {
+        return Ok(false);
+    };
+    let url = Url::parse(url).map_err(|e| failed(&name, e))?;
+    let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if url.scheme() != "https" && !local {
+        return Err(failed(&name, format!("the revocation endpoint {url} is not https")));
+    }
+    let Some(token) = &stored.token_response else { return Ok(false) };
+    let mut tokens = Vec::new();
+    if let Some(refresh) = token.refresh_token() {
+        tokens.push((refresh.secret().as_str(), "refresh_token"));
+    }
+    tokens.push((token.access_token().secret().as_str(), "access_token"));
+    for (value, hint) in tokens {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("token", value)
+            .append_pair("token_type_hint", hint)
+            .append_pair("client_id", &stored.client_id)
+            .finish();
+        let response = http
+            .post(url.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| failed(&name, format!("the revocation failed: {e}")))?;
+        // A self-contained (JWT) access token often cannot be revoked (`unsupported_token_type`);
+        // it expires by itself, and the refresh token that would renew it is what counts.
+        if !response.status().is_success() && hint == "refresh_token" {
+            return Err(failed(&name, format!("the revocation was refused (HTTP {})", response.status())));
+        }
+    }
+    Ok(true)
 }

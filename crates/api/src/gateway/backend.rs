@@ -245,12 +245,13 @@ impl GatewayBackend {
             .secrets(&secrets.values)
             .settings(settings)
             .session(&self.session);
-        LaunchPlan::build(request).map_err(|e| match e {
+        let plan = LaunchPlan::build(request).map_err(|e| match e {
             ServerError::InvalidConfig(_) | ServerError::Template(_) => {
                 said(ErrorCode::Validation, crate::msg!("msg.session.config_invalid", reason = e))
             }
             other => backend_error(other.into()),
-        })
+        })?;
+        self.berth.signed_in(plan).map_err(backend_error)
     }
 
     async fn launch(
