@@ -1,7 +1,7 @@
 // A real OAuth authorization server (oidc-provider) in front of an MCP server that accepts only
 // its tokens, for sign-in tests. Started by the tests with Node 24 from tests/peers:
 //
-//   node tests/peers/oauth-mcp.mjs [--token-ttl SECONDS]
+//   node tests/peers/oauth-mcp.mjs [--token-ttl SECONDS] [--refuse-custom-scheme]
 //
 // prints one JSON line, {"issuer", "mcp"}, once both listen on localhost. The authorization
 // server registers clients dynamically (RFC 7591), takes resource indicators (RFC 8707), issues
@@ -10,7 +10,8 @@
 // advertises RFC 7009 revocation, and signs the user in at once (no login page): a browser that
 // follows its redirects comes back with a code. The MCP server (streamable HTTP, stateless)
 // answers 401 with its protected-resource metadata until it gets a valid token, and offers
-// `whoami` (the token's subject) and `echo`.
+// `whoami` (the token's subject) and `echo`. With --refuse-custom-scheme it refuses to register a
+// client whose redirect is not http(s), such as `berth://oauth/callback`.
 //
 // Test hooks on the authorization server, never used by Berth:
 //   GET  /test/stats            {"grants": {grant_type: count}, "revocations": n, "registrations": n}
@@ -25,7 +26,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 
-const { values: args } = parseArgs({ options: { 'token-ttl': { type: 'string', default: '30' } } });
+const { values: args } = parseArgs({
+  options: { 'token-ttl': { type: 'string', default: '30' }, 'refuse-custom-scheme': { type: 'boolean', default: false } },
+});
 const TTL = Number(args['token-ttl']);
 
 const listen = (server) =>
@@ -109,6 +112,18 @@ const provider = new Provider(issuer, {
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
 });
 provider.proxy = false;
+// An authorization server that registers only http(s) redirects, as some do.
+if (args['refuse-custom-scheme']) {
+  provider.use(async (ctx, next) => {
+    await next();
+    const uris = ctx.path === '/reg' && ctx.status === 201 ? ctx.body?.redirect_uris ?? [] : [];
+    if (uris.some((u) => !/^https?:/.test(u))) {
+      await provider.Client.adapter.destroy(ctx.body.client_id);
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_redirect_uri', error_description: 'only http(s) redirect URIs are accepted' };
+    }
+  });
+}
 provider.on('grant.success', (ctx) => {
   const type = ctx.oidc.params.grant_type;
   stats.grants[type] = (stats.grants[type] ?? 0) + 1;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::text::{is_invisible, visible};
-use crate::{ApiError, Berth, ErrorCode};
+use crate::{ApiError, Berth};
 
 /// The URL scheme Berth registers.
 pub const SCHEME: &str = "berth";
@@ -31,6 +31,8 @@ pub enum DeepLink {
 pub enum DeepLinkOutcome {
     /// A link Berth does not act on; shown to the user, nothing done.
     Ignored { route: String, reason: String },
+    /// A sign-in's callback completed it.
+    SignedIn { server: String },
 }
 
 /// Parses a `berth://` URL with a URL parser, strictly: the scheme in any case, the route as
@@ -105,10 +107,10 @@ impl Berth {
     /// Acts on a deep link the OS delivered.
     pub async fn handle_deep_link(&self, url: &str) -> Result<DeepLinkOutcome, ApiError> {
         match parse(url)? {
-            DeepLink::OAuthCallback { .. } => {
-                // A callback is only accepted for a flow this Berth started and has not finished;
-                // no such flow is pending, so whatever state it carries cannot match.
-                Err(ApiError::msg(ErrorCode::StateMismatch, crate::msg!("msg.deeplink.unknown_flow")))
+            DeepLink::OAuthCallback { state, error, .. } => {
+                // Accepted only for a sign-in this Berth started and has not finished.
+                let server = self.oauth_finish_deep_link(url, state.as_deref(), error.as_deref()).await?;
+                Ok(DeepLinkOutcome::SignedIn { server })
             }
             DeepLink::Other { route } => {
                 let route = visible(&route);

@@ -20,6 +20,7 @@ mod events;
 mod gateway;
 pub mod messages;
 mod oauth;
+mod oauth_flow;
 pub mod paths;
 mod pull_error;
 mod remote_servers;
@@ -58,6 +59,7 @@ pub use gateway::{
     SessionActionOutcome, StartingServers, cli_gateway_token, new_gateway_token,
 };
 pub use oauth::{Login, OAuthStatus, SignInState};
+pub use oauth_flow::{ConnectStarted, RedirectKind, open_in_browser};
 pub use remote_servers::{RemoteRequest, RemoteState, RemoteTestReport, TestTarget};
 pub use secrets::SecretInfo;
 pub use server_config::ConfigureRequest;

@@ -136,21 +136,49 @@ impl StateStore for StoredStates {
     }
 }
 
-/// Reads one HTTP request on `listener` and answers it; returns the URL it asked for.
-async fn one_redirect(listener: &tokio::net::TcpListener, port: u16) -> Result<String, std::io::Error> {
-    let (mut stream, _) = listener.accept().await?;
-    let mut buf = vec![0u8; 16 * 1024];
-    let n = stream.read(&mut buf).await?;
-    let head = String::from_utf8_lossy(&buf[..n]);
-    let target = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
-    let body =
-        "<!doctype html><title>Berth</title><p>Signed in. You can close this window and return to Berth.</p>";
-    let reply = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(reply.as_bytes()).await?;
-    Ok(format!("http://127.0.0.1:{port}{target}"))
+/// Waits on `listener` for the browser to come back with `state`, and answers it; any other
+/// request (a forged or stale redirect, a stray visit) gets 401 and the wait goes on. Returns
+/// the URL the browser asked for.
+async fn wait_for_redirect(
+    listener: &tokio::net::TcpListener,
+    port: u16,
+    state: &str,
+) -> Result<String, std::io::Error> {
+    loop {
+        let (mut stream, _) = listener.accept().await?;
+        let mut buf = vec![0u8; 16 * 1024];
+        let n = match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await {
+            Ok(Ok(n)) => n,
+            _ => continue,
+        };
+        let head = String::from_utf8_lossy(&buf[..n]);
+        let target = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        let url = format!("http://127.0.0.1:{port}{target}");
+        let theirs = url::Url::parse(&url)
+            .ok()
+            .and_then(|u| u.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()));
+        let ours = theirs.as_deref() == Some(state);
+        let (status, body) = if ours {
+            (
+                "200 OK",
+                "<!doctype html><title>Berth</title><p>Signed in. You can close this window and return to Berth.</p>",
+            )
+        } else {
+            (
+                "401 Unauthorized",
+                "<!doctype html><title>Berth</title><p>This sign-in link does not belong to a sign-in Berth is waiting for.</p>",
+            )
+        };
+        let reply = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.write_all(reply.as_bytes()).await;
+        if ours {
+            return Ok(url);
+        }
+        tracing::warn!("a request to the sign-in's loopback address without its state was refused");
+    }
 }
 
 impl Berth {
@@ -169,9 +197,17 @@ impl Berth {
         })
     }
 
+    /// Pending sign-ins, in the store.
+    pub(crate) fn oauth_states(&self) -> SharedStates {
+        SharedStates(Arc::new(StoredStates { store: self.store.clone() }))
+    }
+
     /// `plan` with its server's sign-in, when it is a remote server: the connection sends the
     /// tokens the keychain holds and renews them.
-    pub(crate) fn signed_in(&self, plan: berth_servers::LaunchPlan) -> Result<berth_servers::LaunchPlan, ApiError> {
+    pub(crate) fn signed_in(
+        &self,
+        plan: berth_servers::LaunchPlan,
+    ) -> Result<berth_servers::LaunchPlan, ApiError> {
         if !matches!(plan.target, berth_servers::LaunchTarget::Remote(_)) {
             return Ok(plan);
         }
@@ -195,7 +231,7 @@ impl Berth {
             .map_err(|e| ApiError::msg(ErrorCode::Network, msg!("msg.oauth.loopback", reason = e)))?;
         let port = listener.local_addr().map_err(|e| ApiError::internal(e.to_string()))?.port();
         let redirect = format!("http://127.0.0.1:{port}/callback");
-        let states = SharedStates(Arc::new(StoredStates { store: self.store.clone() }));
+        let states = self.oauth_states();
         let client = login.client.as_ref();
         let sign_in = SignIn {
             name: server,
@@ -208,7 +244,11 @@ impl Berth {
         };
         let authorization = Authorization::begin(sign_in, credentials, states).await?;
         (login.open)(&authorization.url);
-        let callback = tokio::time::timeout(LOGIN_TIMEOUT, one_redirect(&listener, port))
+        let state = url::Url::parse(&authorization.url)
+            .ok()
+            .and_then(|u| u.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()))
+            .ok_or_else(|| ApiError::internal("the authorization URL has no state"))?;
+        let callback = tokio::time::timeout(LOGIN_TIMEOUT, wait_for_redirect(&listener, port, &state))
             .await
             .map_err(|_| {
                 ApiError::msg(
@@ -312,6 +352,18 @@ impl Berth {
                 .await;
         }
         Ok(had)
+    }
+
+    /// Every installed remote server's sign-in, for the Connections page.
+    pub async fn oauth_list(&self) -> Result<Vec<OAuthStatus>, ApiError> {
+        let mut out = Vec::new();
+        for row in self.store.servers().await? {
+            let installed = crate::servers::Installed::from_row(&row)?;
+            if matches!(installed.item.launch, berth_catalog::Launch::Remote(_)) {
+                out.push(self.oauth_status(&row.name).await?);
+            }
+        }
+        Ok(out)
     }
 
     /// An installed remote server's endpoint and whether it may be on a private network.

@@ -200,7 +200,8 @@ impl Berth {
                 let req = RemoteRequest { url, ..Default::default() };
                 let (item, _) = entry(&req)?;
                 let throwaway = rmcp::transport::auth::InMemoryCredentialStore::new();
-                let credentials = berth_servers::oauth::SharedCredentials::new(std::sync::Arc::new(throwaway));
+                let credentials =
+                    berth_servers::oauth::SharedCredentials::new(std::sync::Arc::new(throwaway));
                 (item, serde_json::Value::Null, ServerSettings::default(), credentials)
             }
         };
@@ -237,7 +238,7 @@ impl Berth {
     }
 
     /// One connection test; with a `WWW-Authenticate` challenge when the server asked to sign in.
-    async fn test_once(
+    pub(crate) async fn test_once(
         &self,
         item: &CatalogItem,
         config: &serde_json::Value,

@@ -31,6 +31,7 @@ fn export_all(cfg: &Config) {
     TestTarget::export_all(cfg).unwrap();
     RemoteTestReport::export_all(cfg).unwrap();
     OAuthStatus::export_all(cfg).unwrap();
+    ConnectStarted::export_all(cfg).unwrap();
     EntryChange::export_all(cfg).unwrap();
     ServerProgress::export_all(cfg).unwrap();
     ToolInfo::export_all(cfg).unwrap();

@@ -245,6 +245,9 @@ impl Output {
         if !s.scopes.is_empty() {
             say!("scopes:   {}", s.scopes.join(" "));
         }
+        if let Some(issuer) = &s.authorization_server {
+            say!("issuer:   {issuer}");
+        }
     }
 
     /// How a connection test went.

@@ -155,7 +155,9 @@ async fn a_sign_in_lasts_through_renewals_is_asked_for_once_when_refused_and_lea
             let tokens = hook(&server, reqwest::Method::GET, "tokens").await;
             for pid in [gateway.process.0.id(), first_pid, second_pid] {
                 let args = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-                for t in tokens["access"].as_array().unwrap().iter().chain(tokens["refresh"].as_array().unwrap()) {
+                for t in
+                    tokens["access"].as_array().unwrap().iter().chain(tokens["refresh"].as_array().unwrap())
+                {
                     assert!(!contains(&args, t.as_str().unwrap()), "a token in the arguments of {pid}");
                 }
             }
@@ -166,7 +168,10 @@ async fn a_sign_in_lasts_through_renewals_is_asked_for_once_when_refused_and_lea
     let after = hook(&server, reqwest::Method::GET, "stats").await;
     let refreshes = after["grants"]["refresh_token"].as_u64().unwrap_or(0)
         - before["grants"]["refresh_token"].as_u64().unwrap_or(0);
-    println!("3 minutes, 30-second tokens: {calls} calls through a gateway and two bridges, {} failed, {refreshes} refreshes", failures.len());
+    println!(
+        "3 minutes, 30-second tokens: {calls} calls through a gateway and two bridges, {} failed, {refreshes} refreshes",
+        failures.len()
+    );
     assert!(failures.is_empty(), "failed calls: {failures:#?}");
     assert!(calls >= 3 * 150, "{calls} calls");
     // Renewed about every 23 seconds, once for all three processes (each on its own would

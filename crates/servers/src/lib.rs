@@ -13,13 +13,13 @@ mod exit;
 mod key;
 mod legacy_sse;
 pub mod oauth;
-mod signed_in;
 mod plan;
 mod questions;
 mod relay;
 mod remote;
 #[cfg(test)]
 mod send_probe;
+mod signed_in;
 mod supervisor;
 
 pub use backing::Backing;

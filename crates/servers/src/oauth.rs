@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use rmcp::transport::auth::{
-    AuthError, AuthorizationManager, AuthorizationRequest, CredentialRefreshGuard, CredentialStore, OAuthState, StateStore,
-    StoredAuthorizationState, StoredCredentials, WWWAuthenticateParams,
+    AuthError, AuthorizationManager, AuthorizationRequest, CredentialRefreshGuard, CredentialStore,
+    OAuthState, StateStore, StoredAuthorizationState, StoredCredentials, WWWAuthenticateParams,
 };
 use url::Url;
 
@@ -101,7 +101,8 @@ pub(crate) fn due(stored: &StoredCredentials) -> bool {
 pub(crate) fn remaining_secs(stored: &StoredCredentials) -> Option<u64> {
     use oauth2::TokenResponse;
     let life = stored.token_response.as_ref()?.expires_in()?.as_secs();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
     Some((stored.token_received_at? + life).saturating_sub(now))
 }
 
@@ -245,9 +246,20 @@ impl Authorization {
                 request = request.with_client_secret(secret);
             }
         }
-        state.start_authorization(request).await.map_err(|e| failed(name, e))?;
+        state.start_authorization(request).await.map_err(|e| match e {
+            AuthError::RegistrationFailed(why) => ServerError::Transport {
+                name: name.to_owned(),
+                reason: format!("{REGISTRATION_REFUSED}: {why}"),
+            },
+            other => failed(name, other),
+        })?;
         let url = state.get_authorization_url().await.map_err(|e| failed(name, e))?;
         Ok(Self { name: name.to_owned(), state, url })
+    }
+
+    /// The client ID Berth signs in as, registered or given.
+    pub async fn client_id(&self) -> Result<String, ServerError> {
+        Ok(self.state.get_credentials().await.map_err(|e| failed(&self.name, e))?.0)
     }
 
     /// Exchanges the code in the redirect for tokens (checking its `state` and, when present,
@@ -255,6 +267,57 @@ impl Authorization {
     pub async fn finish(mut self, callback_url: &str) -> Result<(), ServerError> {
         self.state.handle_callback_url(callback_url).await.map_err(|e| failed(&self.name, e))
     }
+}
+
+/// How a refused client registration starts its reason, so a caller can try another redirect.
+const REGISTRATION_REFUSED: &str = "sign-in failed: the authorization server refused to register Berth";
+
+/// Whether `e` is an authorization server refusing to register Berth (with a `berth://` redirect,
+/// say), which another redirect may get past.
+pub fn registration_refused(e: &ServerError) -> bool {
+    matches!(e, ServerError::Transport { reason, .. } if reason.starts_with(REGISTRATION_REFUSED))
+}
+
+/// A sign-in whose browser came back after the process that started it ended (a deep link after
+/// a restart): what it was started with, kept beside its `state`.
+pub struct Resume<'a> {
+    pub name: &'a str,
+    pub endpoint: &'a Url,
+    pub challenge: Option<&'a str>,
+    pub client_id: &'a str,
+    pub redirect_uri: &'a str,
+    pub allow_private: bool,
+}
+
+/// Finishes a sign-in from its redirect `callback_url` in a process that did not start it: the
+/// authorization server is found again, the PKCE verifier and expected issuer come from `states`
+/// (taken once), and the tokens go to `credentials`.
+pub async fn finish_resumed(
+    resume: Resume<'_>,
+    callback_url: &str,
+    credentials: SharedCredentials,
+    states: SharedStates,
+) -> Result<(), ServerError> {
+    let Resume { name, endpoint, challenge, client_id, redirect_uri, allow_private } = resume;
+    let callback = Url::parse(callback_url).map_err(|e| failed(name, e))?;
+    let param = |k: &str| callback.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
+    let (Some(code), Some(csrf)) = (param("code"), param("state")) else {
+        return Err(failed(name, "the redirect carries no code or state"));
+    };
+    let mut manager = AuthorizationManager::new(endpoint.as_str()).await.map_err(|e| failed(name, e))?;
+    manager.with_client(crate::remote::http_client(allow_private)).map_err(|e| failed(name, e))?;
+    manager.set_credential_store(credentials);
+    manager.set_state_store(states);
+    let metadata =
+        manager.resolve_metadata_from_challenge(challenge).await.map_err(|e| failed(name, e))?.metadata;
+    manager.set_metadata(metadata);
+    let config = rmcp::transport::auth::OAuthClientConfig::new(client_id, redirect_uri);
+    manager.configure_client(config).map_err(|e| failed(name, e))?;
+    manager
+        .exchange_code_for_token_with_issuer(&code, &csrf, param("iss").as_deref())
+        .await
+        .map_err(|e| failed(name, e))?;
+    Ok(())
 }
 
 /// The signed-in HTTP client for `endpoint` when `credentials` hold tokens, else `None`.

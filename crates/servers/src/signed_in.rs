@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderName, HeaderValue};
-use rmcp::model::ClientJsonRpcMessage;
 use oauth2::TokenResponse;
+use rmcp::model::ClientJsonRpcMessage;
 use rmcp::transport::auth::{AuthClient, AuthError, CredentialStore, StoredCredentials};
 use rmcp::transport::streamable_http_client::{
     SseError, StreamableHttpClient, StreamableHttpError, StreamableHttpPostResponse,
@@ -66,7 +66,9 @@ impl SignedIn {
                 }
                 // No refresh token, or the server refused it: the request goes out without one
                 // and the server's 401 asks for a new sign-in.
-                Err(AuthError::AuthorizationRequired | AuthError::TokenRefreshRejected(_)) => return Ok(None),
+                Err(AuthError::AuthorizationRequired | AuthError::TokenRefreshRejected(_)) => {
+                    return Ok(None);
+                }
                 Err(e) => return Err(e.into()),
             }
         }

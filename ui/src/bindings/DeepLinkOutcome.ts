@@ -3,4 +3,4 @@
 /**
  * What the UI is told about a link it received.
  */
-export type DeepLinkOutcome = { "kind": "ignored", route: string, reason: string, };
+export type DeepLinkOutcome = { "kind": "ignored", route: string, reason: string, } | { "kind": "signed_in", server: string, };

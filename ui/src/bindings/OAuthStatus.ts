@@ -12,4 +12,8 @@ expires_at_ms: number | null, scopes: Array<string>,
 /**
  * Whether a refresh token is held, so expiry renews by itself.
  */
-refreshable: boolean, };
+refreshable: boolean, 
+/**
+ * The authorization server that issued the tokens, when known.
+ */
+authorization_server: string | null, };

@@ -94,27 +94,10 @@ pub async fn bridge(berth: &Berth, args: BridgeArgs) -> Result<ExitCode, ApiErro
     Ok(ExitCode::SUCCESS)
 }
 
-/// Shows the user an authorization URL: opens it with `$BROWSER` (a command, given the URL as
-/// its last argument) or the system's opener, or prints it with `--no-browser` or when neither
-/// works.
+/// Shows the user an authorization URL: opens it in the browser (`berth_api::open_in_browser`),
+/// or prints it with `--no-browser` or when that does not work.
 pub fn open_browser(url: &str, print_only: bool) {
-    let opened = !print_only
-        && match std::env::var("BROWSER").ok().filter(|b| !b.trim().is_empty()) {
-            Some(browser) => std::process::Command::new("sh")
-                .args(["-c", &format!("{browser} \"$1\""), "browser", url])
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .is_ok(),
-            None => std::process::Command::new(if cfg!(target_os = "macos") { "open" } else { "xdg-open" })
-                .arg(url)
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .is_ok(),
-        };
-    if !opened {
+    if print_only || !berth_api::open_in_browser(url) {
         eprintln!("{url}");
     }
 }

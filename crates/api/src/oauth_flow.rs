@@ -1,0 +1,267 @@
+//! Starting and finishing sign-ins from the window and `berth oauth login`: the browser comes
+//! back through the `berth://oauth/callback` deep link (the second app instance the OS starts
+//! hands it to this one), or, when an authorization server will not register that redirect,
+//! through a loopback redirect on 127.0.0.1. What a deep-link sign-in was started with is kept
+//! beside its `state` in the store (ten minutes, taken once), so it completes even when the app
+//! was restarted in between; a callback whose `state` Berth did not issue, or already used, is
+//! refused as `state_mismatch` (401).
+
+use std::sync::Arc;
+
+use berth_catalog::Launch;
+use berth_servers::oauth::{Authorization, Resume, SignIn, finish_resumed, registration_refused};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::oauth::{Login, OAuthStatus, SignInState};
+use crate::remote_servers::RemoteState;
+use crate::{ApiError, Berth, ErrorCode, msg};
+
+/// The redirect a deep-link sign-in registers.
+pub const DEEP_LINK_REDIRECT: &str = "berth://oauth/callback";
+
+/// How the browser comes back from a sign-in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RedirectKind {
+    DeepLink,
+    Loopback,
+}
+
+/// A sign-in under way: the browser has the authorization URL.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ConnectStarted {
+    pub server: String,
+    pub url: String,
+    pub redirect: RedirectKind,
+}
+
+/// What a deep-link sign-in was started with.
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    server: String,
+    client_id: String,
+    challenge: Option<String>,
+}
+
+fn pending_key(state: &str) -> String {
+    format!("pending:{state}")
+}
+
+/// The `state` an authorization URL carries.
+fn state_of(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    url.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned())
+}
+
+/// Opens `url` in the browser: `$BROWSER` (a command, given the URL as its last argument) or
+/// the system's opener. Returns whether one could be started.
+pub fn open_in_browser(url: &str) -> bool {
+    match std::env::var("BROWSER").ok().filter(|b| !b.trim().is_empty()) {
+        Some(browser) => std::process::Command::new("sh")
+            .args(["-c", &format!("{browser} \"$1\""), "browser", url])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .is_ok(),
+        None => std::process::Command::new(if cfg!(target_os = "macos") { "open" } else { "xdg-open" })
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .is_ok(),
+    }
+}
+
+impl Berth {
+    /// An installed remote server's endpoint, whether it may be on a private network, and the
+    /// challenge it answers without a sign-in (none when it lets Berth in already).
+    async fn sign_in_target(&self, server: &str) -> Result<(url::Url, bool, Option<String>), ApiError> {
+        let row = self.store.server(server).await?.ok_or_else(|| crate::servers::not_installed(server))?;
+        let installed = crate::servers::Installed::from_row(&row)?;
+        let Launch::Remote(remote) = &installed.item.launch else {
+            return Err(ApiError::msg(ErrorCode::Unsupported, msg!("msg.remote.not_remote", name = server)));
+        };
+        let endpoint = url::Url::parse(&remote.url).map_err(|e| ApiError::internal(e.to_string()))?;
+        // Probed without the stored tokens: a new sign-in starts from what the server asks.
+        let none = berth_servers::oauth::SharedCredentials::new(Arc::new(
+            rmcp::transport::auth::InMemoryCredentialStore::new(),
+        ));
+        let (_, challenge) =
+            self.test_once(&installed.item, &installed.config, &installed.settings, &none, None).await?;
+        Ok((endpoint, installed.settings.allow_private_network, challenge))
+    }
+
+    /// Starts signing in to `server` from the window: the authorization URL opens in the browser
+    /// ([`open_in_browser`]), which comes back through the deep link, or through the loopback
+    /// redirect when the authorization server refuses to register the deep link.
+    pub async fn oauth_connect(&self, server: &str) -> Result<ConnectStarted, ApiError> {
+        self.oauth_connect_with(
+            server,
+            Arc::new(|url: &str| {
+                if !open_in_browser(url) {
+                    tracing::warn!("no browser could be opened for the sign-in");
+                }
+            }),
+        )
+        .await
+    }
+
+    /// [`Berth::oauth_connect`] with the authorization URL given to `open`: the
+    /// browser comes back through the deep link, or through the loopback redirect when the
+    /// authorization server refuses to register the deep link (then this process waits for it
+    /// in the background).
+    pub async fn oauth_connect_with(
+        &self,
+        server: &str,
+        open: Arc<dyn Fn(&str) + Send + Sync>,
+    ) -> Result<ConnectStarted, ApiError> {
+        let (endpoint, private, challenge) = self.sign_in_target(server).await?;
+        let credentials = self.oauth_credentials(server)?;
+        let sign_in = SignIn {
+            name: server,
+            endpoint: &endpoint,
+            challenge: challenge.as_deref(),
+            redirect_uri: DEEP_LINK_REDIRECT,
+            allow_private: private,
+            client: None,
+            client_metadata_url: None,
+        };
+        match Authorization::begin(sign_in, credentials.clone(), self.oauth_states()).await {
+            Ok(authorization) => {
+                let state = state_of(&authorization.url).ok_or_else(|| ApiError::internal("no state"))?;
+                let pending = Pending {
+                    server: server.to_owned(),
+                    client_id: authorization.client_id().await?,
+                    challenge,
+                };
+                let text = serde_json::to_string(&pending).expect("strings serialise");
+                self.store.put_oauth_state(&pending_key(&state), &text).await?;
+                open(&authorization.url);
+                Ok(ConnectStarted {
+                    server: server.to_owned(),
+                    url: authorization.url,
+                    redirect: RedirectKind::DeepLink,
+                })
+            }
+            Err(e) if registration_refused(&e) => {
+                tracing::info!(
+                    server,
+                    "the authorization server refused the deep link; signing in through the loopback"
+                );
+                let (tx, rx) = tokio::sync::oneshot::channel::<String>();
+                let tx = std::sync::Mutex::new(Some(tx));
+                let berth = self.clone();
+                let name = server.to_owned();
+                tokio::spawn(async move {
+                    let open = move |url: &str| {
+                        open(url);
+                        if let Some(tx) = tx.lock().expect("sender").take() {
+                            let _ = tx.send(url.to_owned());
+                        }
+                    };
+                    let login = Login { open: &open, client: None, client_metadata_url: None };
+                    let done = berth
+                        .oauth_login_loopback(
+                            &name,
+                            &endpoint,
+                            challenge.as_deref(),
+                            credentials,
+                            private,
+                            &login,
+                        )
+                        .await;
+                    match done {
+                        Ok(()) => berth.signed_in_event(&name).await,
+                        Err(e) => berth.record_failure("sign_in_failed", Some(&name), None, &e).await,
+                    }
+                });
+                let url = rx.await.map_err(|_| {
+                    ApiError::msg(
+                        ErrorCode::Network,
+                        msg!("msg.oauth.loopback", reason = "the sign-in did not start"),
+                    )
+                })?;
+                Ok(ConnectStarted { server: server.to_owned(), url, redirect: RedirectKind::Loopback })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Signs in to `server` through the loopback redirect and waits until it is done (`berth
+    /// oauth login`), even when the server lets Berth in already (a new sign-in replaces the
+    /// old); then connects to prove it.
+    pub async fn oauth_login(&self, server: &str, login: &Login<'_>) -> Result<OAuthStatus, ApiError> {
+        let (endpoint, private, challenge) = self.sign_in_target(server).await?;
+        let credentials = self.oauth_credentials(server)?;
+        self.oauth_login_loopback(server, &endpoint, challenge.as_deref(), credentials, private, login)
+            .await?;
+        self.signed_in_event(server).await;
+        let report = self.server_test(crate::TestTarget::Server(server.to_owned())).await?;
+        if !matches!(report.state, RemoteState::Connected) {
+            return Err(report
+                .error
+                .unwrap_or_else(|| ApiError::internal("the server refused the new sign-in")));
+        }
+        self.oauth_status(server).await
+    }
+
+    async fn signed_in_event(&self, server: &str) {
+        self.record_event("signed_in", Some(server), None, &msg!("msg.event.signed_in", name = server)).await;
+    }
+
+    /// Finishes a deep-link sign-in from its callback: only for a `state` this Berth issued and
+    /// has not used (else `state_mismatch`, 401). Returns the server signed in to.
+    pub(crate) async fn oauth_finish_deep_link(
+        &self,
+        url: &str,
+        state: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<String, ApiError> {
+        let unknown = || ApiError::msg(ErrorCode::StateMismatch, msg!("msg.deeplink.unknown_flow"));
+        let state = state.filter(|s| !s.is_empty()).ok_or_else(unknown)?;
+        let text = self.store.take_oauth_state(&pending_key(state)).await?.ok_or_else(unknown)?;
+        let pending: Pending = serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string()))?;
+        let server = pending.server.as_str();
+        if let Some(error) = error {
+            let _ = self.store.take_oauth_state(state).await;
+            return Err(ApiError::msg(
+                ErrorCode::AuthRequired,
+                msg!("msg.oauth.denied", name = server, reason = crate::text::visible(error)),
+            ));
+        }
+        let row = self.store.server(server).await?.ok_or_else(|| crate::servers::not_installed(server))?;
+        let installed = crate::servers::Installed::from_row(&row)?;
+        let Launch::Remote(remote) = &installed.item.launch else { return Err(unknown()) };
+        let endpoint = url::Url::parse(&remote.url).map_err(|e| ApiError::internal(e.to_string()))?;
+        let resume = Resume {
+            name: server,
+            endpoint: &endpoint,
+            challenge: pending.challenge.as_deref(),
+            client_id: &pending.client_id,
+            redirect_uri: DEEP_LINK_REDIRECT,
+            allow_private: installed.settings.allow_private_network,
+        };
+        finish_resumed(resume, url, self.oauth_credentials(server)?, self.oauth_states()).await.map_err(
+            |e| {
+                ApiError::msg(ErrorCode::StateMismatch, msg!("msg.oauth.callback", name = server, reason = e))
+                    .retryable()
+            },
+        )?;
+        tracing::info!(server, "signed in");
+        self.signed_in_event(server).await;
+        Ok(server.to_owned())
+    }
+
+    /// Whether some server's sign-in needs the user (for the banner and the tray).
+    pub async fn oauth_attention(&self) -> Result<Vec<OAuthStatus>, ApiError> {
+        let mut out = Vec::new();
+        for status in self.oauth_list().await? {
+            if status.state == SignInState::ReauthRequired {
+                out.push(status);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,151 @@
+//! A sign-in started from the window and finished by the `berth://oauth/callback` deep link,
+//! against a real authorization server (oidc-provider, `tests/peers/oauth-mcp.mjs`): Berth is
+//! closed and opened again between the authorization URL and the callback (the pending sign-in
+//! is in the database, not in memory), the callback completes it, and the same callback again, or
+//! one with a `state` Berth never issued, is refused as `state_mismatch` with status 401. An
+//! authorization server that will not register the deep link gets the loopback redirect instead,
+//! where a forged redirect gets HTTP 401 and the real one still completes the sign-in.
+
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use berth_api::{
+    Berth, BerthOptions, ErrorCode, Redactor, RedirectKind, RemoteRequest, RemoteState, SignInState,
+    TestTarget,
+};
+use berth_secrets::{MemoryStore, SecretStore};
+
+async fn open(dir: &std::path::Path, secrets: &Arc<MemoryStore>) -> Berth {
+    Berth::open(BerthOptions {
+        data_dir: dir.to_owned(),
+        redactor: Redactor::new(),
+        system_locale: None,
+        secrets: Some(secrets.clone() as Arc<dyn SecretStore>),
+        runtime: None,
+        clock: None,
+    })
+    .await
+    .unwrap()
+}
+
+/// Follows the authorization server's redirects as a browser would (cookies kept) and returns
+/// the first one that leaves it: the deep link or the loopback address.
+fn follow(url: &str) -> String {
+    let jar = tempfile::NamedTempFile::new().unwrap();
+    let mut url = url.to_owned();
+    for _ in 0..8 {
+        let out = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{redirect_url}", "-b"])
+            .arg(jar.path())
+            .arg("-c")
+            .arg(jar.path())
+            .arg(&url)
+            .output()
+            .unwrap();
+        let next = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(!next.is_empty(), "the authorization server stopped redirecting at {url}");
+        if next.starts_with("berth://") || next.starts_with("http://127.0.0.1:") {
+            return next;
+        }
+        url = next;
+    }
+    panic!("too many redirects");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deep_link_completes_a_sign_in_across_a_restart_once_and_only_for_its_own_state() {
+    let peers = berth_testkit::node_peers();
+    let why = peers.as_ref().err().cloned().unwrap_or_default();
+    if !berth_testkit::require("OAuth with a real authorization server", peers.is_ok(), &why) {
+        return;
+    }
+    let server = berth_testkit::oauth_server(300).expect("the OAuth fixture starts");
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::default());
+    let b = open(dir.path(), &secrets).await;
+    let req = RemoteRequest { url: server.mcp.clone(), name: Some("secure".into()), ..Default::default() };
+    b.server_add_url(req).await.unwrap();
+    let report = b.server_test(TestTarget::Server("secure".into())).await.unwrap();
+    assert!(matches!(report.state, RemoteState::NeedsAuth), "{report:?}");
+
+    let opened = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = opened.clone();
+    let started = b
+        .oauth_connect_with("secure", Arc::new(move |url: &str| seen.lock().unwrap().push(url.to_owned())))
+        .await
+        .unwrap();
+    assert_eq!(started.redirect, RedirectKind::DeepLink);
+    assert_eq!(*opened.lock().unwrap(), vec![started.url.clone()], "the browser got the authorization URL");
+    let callback = follow(&started.url);
+    assert!(callback.starts_with("berth://oauth/callback?"), "{callback}");
+
+    // A callback with a state Berth never issued changes nothing.
+    let forged = b.handle_deep_link("berth://oauth/callback?code=x&state=forged-state").await.unwrap_err();
+    assert_eq!((forged.code, forged.code.http_status()), (ErrorCode::StateMismatch, 401));
+
+    // The app ends before the browser comes back; the next one finishes the sign-in.
+    b.close().await;
+    let b = open(dir.path(), &secrets).await;
+    let outcome = b.handle_deep_link(&callback).await.unwrap();
+    assert_eq!(serde_json::to_value(&outcome).unwrap()["server"], "secure");
+    assert_eq!(b.oauth_status("secure").await.unwrap().state, SignInState::Connected);
+    let report = b.server_test(TestTarget::Server("secure".into())).await.unwrap();
+    assert!(matches!(report.state, RemoteState::Connected), "{report:?}");
+
+    // The same callback again is a replay.
+    let replayed = b.handle_deep_link(&callback).await.unwrap_err();
+    assert_eq!((replayed.code, replayed.code.http_status()), (ErrorCode::StateMismatch, 401));
+    let events = b.events(Default::default()).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.kind == "signed_in").count(), 1);
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_authorization_server_that_refuses_the_deep_link_gets_the_loopback_redirect() {
+    let peers = berth_testkit::node_peers();
+    let why = peers.as_ref().err().cloned().unwrap_or_default();
+    if !berth_testkit::require("OAuth with a real authorization server", peers.is_ok(), &why) {
+        return;
+    }
+    let server =
+        berth_testkit::oauth_server_with(300, &["--refuse-custom-scheme"]).expect("the OAuth fixture");
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::default());
+    let b = open(dir.path(), &secrets).await;
+    let req = RemoteRequest { url: server.mcp.clone(), name: Some("strict".into()), ..Default::default() };
+    b.server_add_url(req).await.unwrap();
+    // The browser is this test: it follows the redirects to the loopback address and opens it.
+    let browser = Arc::new(|url: &str| {
+        let url = url.to_owned();
+        std::thread::spawn(move || {
+            // A forged redirect to the loopback address is refused with 401, and the wait goes on.
+            let redirect = url::Url::parse(&url).unwrap();
+            let redirect = redirect.query_pairs().find(|(k, _)| k == "redirect_uri").unwrap().1.into_owned();
+            let forged = Command::new("curl")
+                .args([
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code}",
+                    &format!("{redirect}?code=x&state=forged"),
+                ])
+                .output()
+                .unwrap();
+            assert_eq!(String::from_utf8_lossy(&forged.stdout), "401");
+            let back = follow(&url);
+            assert!(back.starts_with("http://127.0.0.1:"), "{back}");
+            Command::new("curl").args(["-s", "-o", "/dev/null", &back]).status().unwrap();
+        });
+    });
+    let started = b.oauth_connect_with("strict", browser).await.unwrap();
+    assert_eq!(started.redirect, RedirectKind::Loopback);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while b.oauth_status("strict").await.unwrap().state != SignInState::Connected {
+        assert!(std::time::Instant::now() < deadline, "the loopback sign-in did not complete");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let report = b.server_test(TestTarget::Server("strict".into())).await.unwrap();
+    assert!(matches!(report.state, RemoteState::Connected), "{report:?}");
+    b.close().await;
+}
