@@ -38,6 +38,9 @@ const COMMANDS: &[&str] = &[
     "gateway_set_enabled",
     "gateway_token",
     "gateway_set_starting",
+    "oauth_list",
+    "oauth_connect",
+    "oauth_revoke",
 ];
 
 fn main() {

@@ -39,6 +39,9 @@ fn route(app: &AppHandle, url: &str) {
         match berth.handle_deep_link(&url).await {
             Ok(outcome) => {
                 tracing::info!(?outcome, "deep link handled");
+                if matches!(outcome, berth_api::DeepLinkOutcome::SignedIn { .. }) {
+                    let _ = app.emit(crate::commands::oauth::EVENT_OAUTH_CHANGED, ());
+                }
                 let _ = app.emit(EVENT_OUTCOME, outcome);
             }
             Err(e) => {

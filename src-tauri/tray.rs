@@ -1,5 +1,6 @@
-//! The tray icon and its menu, in the chosen language: open the window, turn the gateway on or
-//! off, start or stop each installed server, quit. A failed action shows a notification.
+//! The tray icon and its menu, in the chosen language: open the window, re-authorize a server
+//! whose sign-in ended, turn the gateway on or off, start or stop each installed server, quit.
+//! A failed action shows a notification.
 
 use berth_api::{ApiError, Berth, Locale, ServerStatus, msg};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
@@ -13,12 +14,16 @@ const GATEWAY_COPY: &str = "gateway:copy";
 const QUIT: &str = "quit";
 /// Server items carry their action and name in the id: `server:start:<name>`.
 const SERVER_PREFIX: &str = "server:";
+/// Re-authorization items carry the server's name: `oauth:<name>`.
+const OAUTH_PREFIX: &str = "oauth:";
+/// How often the menu looks again at sign-ins, which can end without any window action.
+const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub fn install(app: &AppHandle) -> tauri::Result<()> {
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(include_bytes!("../icons/tray.png"))?)
         .tooltip("Berth")
-        .menu(&base_menu(app, Locale::En, &[], None)?)
+        .menu(&base_menu(app, Locale::En, &[], None, &[])?)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .build(app)?;
     // The menu follows what changed, wherever the change was made.
@@ -26,11 +31,19 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
         crate::commands::servers::EVENT_SERVERS_CHANGED,
         crate::EVENT_GATEWAY_CHANGED,
         crate::commands::settings::EVENT_SETTINGS_CHANGED,
+        crate::commands::oauth::EVENT_OAUTH_CHANGED,
     ] {
         let handle = app.clone();
         app.listen_any(event, move |_| refresh(&handle));
     }
     refresh(app);
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(REFRESH_EVERY).await;
+            refresh(&handle);
+        }
+    });
     Ok(())
 }
 
@@ -39,12 +52,20 @@ fn base_menu(
     locale: Locale,
     servers: &[(String, ServerStatus)],
     gateway: Option<&str>,
+    reauthorize: &[String],
 ) -> tauri::Result<Menu<Wry>> {
     let item = |id: String, label: berth_api::messages::Msg, enabled: bool| {
         MenuItem::with_id(app, id, label.text(locale), enabled, None::<&str>)
     };
     let menu = Menu::new(app)?;
     menu.append(&item(OPEN.into(), msg!("tray.open"), true)?)?;
+    for name in reauthorize {
+        menu.append(&item(
+            format!("{OAUTH_PREFIX}{name}"),
+            msg!("tray.oauth.reauthorize", name = name),
+            true,
+        )?)?;
+    }
     menu.append(&PredefinedMenuItem::separator(app)?)?;
     let toggle = if gateway.is_some() { msg!("tray.gateway.off") } else { msg!("tray.gateway.on") };
     menu.append(&item(GATEWAY_TOGGLE.into(), toggle, true)?)?;
@@ -102,7 +123,9 @@ fn refresh(app: &AppHandle) {
         };
         let url = berth.gateway_status().await.ok().and_then(|s| s.url);
         let locale = berth.settings().await.map(|s| s.effective_locale).unwrap_or(Locale::En);
-        let menu = base_menu(&app, locale, &servers, url.as_deref());
+        let reauthorize: Vec<String> =
+            berth.oauth_attention().await.unwrap_or_default().into_iter().map(|s| s.server).collect();
+        let menu = base_menu(&app, locale, &servers, url.as_deref(), &reauthorize);
         if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), menu) {
             let _ = tray.set_menu(Some(menu));
         }
@@ -131,6 +154,15 @@ fn on_menu(app: &AppHandle, id: &str) {
                 let url = app.state::<Berth>().gateway_status().await.ok().and_then(|s| s.url);
                 if let Some(url) = url {
                     let _ = app.clipboard().write_text(url);
+                }
+            });
+        }
+        _ if id.starts_with(OAUTH_PREFIX) => {
+            let (app, name) = (app.clone(), id[OAUTH_PREFIX.len()..].to_owned());
+            crate::show_main_window(&app);
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = app.state::<Berth>().oauth_connect(&name).await {
+                    failed(&app, e);
                 }
             });
         }

@@ -5,6 +5,7 @@ mod app;
 mod catalog;
 mod clients;
 mod gateway;
+pub mod oauth;
 mod secrets;
 pub mod servers;
 mod sessions;
@@ -48,5 +49,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         gateway::gateway_set_enabled,
         gateway::gateway_token,
         gateway::gateway_set_starting,
+        oauth::oauth_list,
+        oauth::oauth_connect,
+        oauth::oauth_revoke,
     ]
 }

@@ -9,6 +9,7 @@ mod desktop;
 mod feedback;
 mod gateway;
 mod japanese;
+mod oauth;
 mod remote;
 mod review;
 mod secrets;

@@ -30,6 +30,11 @@ pub struct Driver {
 impl Driver {
     /// Starts tauri-driver on free ports. `data_dir` becomes the app's `BERTH_DATA_DIR`.
     pub async fn start(data_dir: &Path) -> Driver {
+        Self::start_with(data_dir, &[]).await
+    }
+
+    /// [`Driver::start`] with more variables in the app's environment (`BROWSER`, say).
+    pub async fn start_with(data_dir: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Driver {
         let (port, native) = (berth_testkit::free_port(), berth_testkit::free_port());
         std::fs::create_dir_all(data_dir.join("home/.config")).unwrap();
         let bin = std::env::var_os("BERTH_TAURI_DRIVER")
@@ -45,6 +50,7 @@ impl Driver {
             .env("LANG", "en_US.UTF-8")
             .env_remove("LC_ALL")
             .env_remove("LC_MESSAGES")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

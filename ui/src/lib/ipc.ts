@@ -33,6 +33,8 @@ import type { SessionAction } from "../bindings/SessionAction";
 import type { SessionActionOutcome } from "../bindings/SessionActionOutcome";
 import type { SessionView } from "../bindings/SessionView";
 import type { DeepLinkOutcome } from "../bindings/DeepLinkOutcome";
+import type { ConnectStarted } from "../bindings/ConnectStarted";
+import type { OAuthStatus } from "../bindings/OAuthStatus";
 import type { DoctorReport } from "../bindings/DoctorReport";
 import type { LocalePreference } from "../bindings/LocalePreference";
 import type { SecretInfo } from "../bindings/SecretInfo";
@@ -88,6 +90,9 @@ export const ipc = {
   gatewaySetEnabled: (enabled: boolean) => call<GatewayStatus>("gateway_set_enabled", { enabled }),
   gatewayToken: () => call<string>("gateway_token"),
   gatewaySetStarting: (servers: string[]) => call<GatewayStatus>("gateway_set_starting", { servers }),
+  oauthList: () => call<OAuthStatus[]>("oauth_list"),
+  oauthConnect: (server: string) => call<ConnectStarted>("oauth_connect", { server }),
+  oauthRevoke: (server: string) => call<boolean>("oauth_revoke", { server }),
 };
 
 export const events = {
@@ -102,6 +107,8 @@ export const events = {
     listen<DeepLinkOutcome>("deep-link", (e) => f(e.payload)),
   onDeepLinkError: (f: (e: ApiError) => void): Promise<UnlistenFn> =>
     listen<ApiError>("deep-link-error", (e) => f(e.payload)),
+  /** A sign-in was completed or revoked. */
+  onOAuthChanged: (f: () => void): Promise<UnlistenFn> => listen("oauth-changed", () => f()),
 };
 
 /** The system's folder picker; the chosen path is checked by the backend like a typed one. */
