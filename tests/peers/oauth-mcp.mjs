@@ -13,6 +13,10 @@
 // `whoami` (the token's subject) and `echo`. With --refuse-custom-scheme it refuses to register a
 // client whose redirect is not http(s), such as `berth://oauth/callback`.
 //
+// A client is registered by hand as well: `berth-provider-test` (public, PKCE), whose redirects
+// are the loopback address and berth://oauth/callback, for the provider sign-ins of container
+// servers.
+//
 // Test hooks on the authorization server, never used by Berth:
 //   GET  /test/stats            {"grants": {grant_type: count}, "revocations": n, "registrations": n}
 //   GET  /test/tokens           {"access": [...], "refresh": [...]}: every token presented or issued
@@ -20,7 +24,7 @@
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -86,7 +90,18 @@ const stats = { grants: {}, revocations: 0, registrations: 0 };
 
 const provider = new Provider(issuer, {
   adapter: Adapter,
-  clients: [],
+  // A client registered by hand, as a user registers one with a provider for Berth; loopback
+  // redirects may use any port (RFC 8252).
+  clients: [
+    {
+      client_id: 'berth-provider-test',
+      token_endpoint_auth_method: 'none',
+      application_type: 'native',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/callback', 'berth://oauth/callback'],
+    },
+  ],
   scopes: ['openid', 'offline_access', 'mcp'],
   cookies: { keys: ['berth-test-cookie-key'] },
   pkce: { required: () => true },
@@ -99,9 +114,11 @@ const provider = new Provider(issuer, {
       enabled: true,
       defaultResource: (_ctx, _client, oneOf) => oneOf ?? resource,
       useGrantedResource: () => true,
+      // The MCP server, or the provider itself (what a client that names no resource server
+      // gets: a token for a container's environment).
       getResourceServerInfo: (_ctx, indicator) => {
-        if (indicator !== resource) throw new Provider.errors.InvalidTarget();
-        return { scope: 'mcp', audience: resource, accessTokenTTL: TTL, accessTokenFormat: 'jwt' };
+        if (indicator !== resource && indicator.replace(/\/$/, '') !== issuer) throw new errors.InvalidTarget();
+        return { scope: 'mcp', audience: indicator, accessTokenTTL: TTL, accessTokenFormat: 'jwt' };
       },
     },
   },
@@ -127,6 +144,8 @@ if (args['refuse-custom-scheme']) {
 provider.on('grant.success', (ctx) => {
   const type = ctx.oidc.params.grant_type;
   stats.grants[type] = (stats.grants[type] ?? 0) + 1;
+  if (ctx.body?.access_token) tokens.access.add(ctx.body.access_token);
+  if (ctx.body?.refresh_token) tokens.refresh.add(ctx.body.refresh_token);
 });
 provider.on('registration_create.success', () => {
   stats.registrations += 1;

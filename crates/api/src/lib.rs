@@ -21,6 +21,7 @@ mod gateway;
 pub mod messages;
 mod oauth;
 mod oauth_flow;
+mod oauth_providers;
 pub mod paths;
 mod pull_error;
 mod remote_servers;
@@ -41,6 +42,7 @@ pub use berth::{Berth, BerthOptions};
 pub use berth_catalog::{CatalogItem, EntryChange, ItemKind, Launch, Rejection, SearchFilters};
 pub use berth_gateway::{HttpLimits as GatewayLimits, IDLE_TIMEOUT as GATEWAY_IDLE_TIMEOUT};
 pub use berth_servers::oauth::Preregistered;
+pub use berth_servers::oauth_provider::ProviderConfig;
 pub use berth_servers::{CallExit, CallOutcome, RemoteTransport, ServerKey, ServerSettings, ToolInfo};
 pub use catalog::{CatalogHit, CatalogItemView, CatalogQuery, SecretStatus};
 pub use catalog_sources::{

@@ -158,7 +158,13 @@ async fn wait_for_redirect(
             .ok()
             .and_then(|u| u.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()));
         let ours = theirs.as_deref() == Some(state);
-        let (status, body) = if ours {
+        let refused = url.contains("?error=") || url.contains("&error=");
+        let (status, body) = if ours && refused {
+            (
+                "200 OK",
+                "<!doctype html><title>Berth</title><p>The sign-in was not completed. Return to Berth to see why.</p>",
+            )
+        } else if ours {
             (
                 "200 OK",
                 "<!doctype html><title>Berth</title><p>Signed in. You can close this window and return to Berth.</p>",
@@ -181,20 +187,72 @@ async fn wait_for_redirect(
     }
 }
 
+/// A loopback address the browser comes back to (127.0.0.1, a fresh port per sign-in).
+pub(crate) struct Loopback {
+    listener: tokio::net::TcpListener,
+    port: u16,
+    pub redirect: String,
+}
+
+impl Loopback {
+    pub(crate) async fn listen() -> Result<Self, ApiError> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| ApiError::msg(ErrorCode::Network, msg!("msg.oauth.loopback", reason = e)))?;
+        let port = listener.local_addr().map_err(|e| ApiError::internal(e.to_string()))?.port();
+        Ok(Self { listener, port, redirect: format!("http://127.0.0.1:{port}/callback") })
+    }
+
+    /// Waits for the browser to come back from `authorization_url` (with its `state`); returns
+    /// the URL it came back to.
+    pub(crate) async fn wait(&self, server: &str, authorization_url: &str) -> Result<String, ApiError> {
+        let state = url::Url::parse(authorization_url)
+            .ok()
+            .and_then(|u| u.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()))
+            .ok_or_else(|| ApiError::internal("the authorization URL has no state"))?;
+        tokio::time::timeout(LOGIN_TIMEOUT, wait_for_redirect(&self.listener, self.port, &state))
+            .await
+            .map_err(|_| {
+                ApiError::msg(
+                    ErrorCode::Timeout,
+                    msg!("msg.oauth.timeout", name = server, seconds = LOGIN_TIMEOUT.as_secs()),
+                )
+            })?
+            .map_err(|e| ApiError::msg(ErrorCode::Network, msg!("msg.oauth.loopback", reason = e)))
+    }
+}
+
 impl Berth {
     /// Where `server`'s tokens are kept.
     pub(crate) fn oauth_credentials(&self, server: &str) -> Result<SharedCredentials, ApiError> {
-        let lock = self.data_dir().join("locks").join(format!("oauth-{server}.lock"));
-        Ok(SharedCredentials::new(Arc::new(self.keychain_credentials(server)?)).locked_by(lock))
+        self.credentials_at(SecretKey::new("oauth", server)?, server)
     }
 
-    fn keychain_credentials(&self, server: &str) -> Result<KeychainCredentials, ApiError> {
+    /// Tokens kept at `key`, whose events name `label`; refreshes lock a file named after it.
+    pub(crate) fn credentials_at(&self, key: SecretKey, label: &str) -> Result<SharedCredentials, ApiError> {
+        let lock = self.data_dir().join("locks").join(format!("{}-{}.lock", key.kind(), key.id()));
+        Ok(SharedCredentials::new(Arc::new(self.keychain_at(key, label)?)).locked_by(lock))
+    }
+
+    fn keychain_at(&self, key: SecretKey, label: &str) -> Result<KeychainCredentials, ApiError> {
         Ok(KeychainCredentials {
             secrets: self.secrets()?,
-            key: SecretKey::new("oauth", server)?,
+            key,
             store: self.store.clone(),
-            server: server.to_owned(),
+            server: label.to_owned(),
         })
+    }
+
+    /// Where the tokens `server` uses are: its own, or, for a container server whose entry
+    /// names a configured OAuth provider, that provider's.
+    async fn keychain_credentials(&self, server: &str) -> Result<KeychainCredentials, ApiError> {
+        if let Some(row) = self.store.server(server).await?
+            && let Some((provider, _)) =
+                self.server_provider(&crate::servers::Installed::from_row(&row)?.item).await?
+        {
+            return self.keychain_at(SecretKey::new("provider", &provider.name)?, &provider.name);
+        }
+        self.keychain_at(SecretKey::new("oauth", server)?, server)
     }
 
     /// Pending sign-ins, in the store.
@@ -202,14 +260,16 @@ impl Berth {
         SharedStates(Arc::new(StoredStates { store: self.store.clone() }))
     }
 
-    /// `plan` with its server's sign-in, when it is a remote server: the connection sends the
-    /// tokens the keychain holds and renews them.
-    pub(crate) fn signed_in(
+    /// `plan` with its server's sign-in: a remote server's connection sends the tokens the
+    /// keychain holds and renews them; a container whose entry names an OAuth provider gets the
+    /// provider's access token in its environment.
+    pub(crate) async fn with_sign_ins(
         &self,
+        item: &berth_catalog::CatalogItem,
         plan: berth_servers::LaunchPlan,
     ) -> Result<berth_servers::LaunchPlan, ApiError> {
         if !matches!(plan.target, berth_servers::LaunchTarget::Remote(_)) {
-            return Ok(plan);
+            return self.with_provider_token(item, plan).await;
         }
         let credentials = self.oauth_credentials(&plan.key.server)?;
         Ok(plan.with_oauth(credentials))
@@ -226,37 +286,21 @@ impl Berth {
         allow_private: bool,
         login: &Login<'_>,
     ) -> Result<(), ApiError> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| ApiError::msg(ErrorCode::Network, msg!("msg.oauth.loopback", reason = e)))?;
-        let port = listener.local_addr().map_err(|e| ApiError::internal(e.to_string()))?.port();
-        let redirect = format!("http://127.0.0.1:{port}/callback");
+        let loopback = Loopback::listen().await?;
         let states = self.oauth_states();
         let client = login.client.as_ref();
         let sign_in = SignIn {
             name: server,
             endpoint,
             challenge,
-            redirect_uri: &redirect,
+            redirect_uri: &loopback.redirect,
             allow_private,
             client,
             client_metadata_url: login.client_metadata_url.as_deref(),
         };
         let authorization = Authorization::begin(sign_in, credentials, states).await?;
         (login.open)(&authorization.url);
-        let state = url::Url::parse(&authorization.url)
-            .ok()
-            .and_then(|u| u.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()))
-            .ok_or_else(|| ApiError::internal("the authorization URL has no state"))?;
-        let callback = tokio::time::timeout(LOGIN_TIMEOUT, wait_for_redirect(&listener, port, &state))
-            .await
-            .map_err(|_| {
-                ApiError::msg(
-                    ErrorCode::Timeout,
-                    msg!("msg.oauth.timeout", name = server, seconds = LOGIN_TIMEOUT.as_secs()),
-                )
-            })?
-            .map_err(|e| ApiError::msg(ErrorCode::Network, msg!("msg.oauth.loopback", reason = e)))?;
+        let callback = loopback.wait(server, &authorization.url).await?;
         authorization.finish(&callback).await.map_err(|e| {
             ApiError::msg(ErrorCode::StateMismatch, msg!("msg.oauth.callback", name = server, reason = e))
                 .retryable()
@@ -297,8 +341,12 @@ impl Berth {
     /// `server`'s sign-in: connected, needing a new sign-in soon, or none.
     pub async fn oauth_status(&self, server: &str) -> Result<OAuthStatus, ApiError> {
         use oauth2::TokenResponse;
-        let kept =
-            self.keychain_credentials(server)?.kept().await.map_err(|e| ApiError::internal(e.to_string()))?;
+        let kept = self
+            .keychain_credentials(server)
+            .await?
+            .kept()
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?;
         let none = OAuthStatus {
             server: server.to_owned(),
             state: SignInState::NotConnected,
@@ -333,8 +381,12 @@ impl Berth {
     /// Forgets `server`'s sign-in: the authorization server is asked to revoke its tokens
     /// (RFC 7009, when it offers that) and they leave the keychain. Returns whether there was one.
     pub async fn oauth_revoke(&self, server: &str) -> Result<bool, ApiError> {
-        let kept =
-            self.keychain_credentials(server)?.kept().await.map_err(|e| ApiError::internal(e.to_string()))?;
+        let kept = self
+            .keychain_credentials(server)
+            .await?
+            .kept()
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?;
         let had = kept.as_ref().is_some_and(|k| k.credentials.token_response.is_some());
         if let Some(kept) = &kept
             && let Some((endpoint, private)) = self.remote_endpoint(server).await?
@@ -346,7 +398,11 @@ impl Berth {
                 Err(e) => tracing::warn!(server, "the authorization server did not revoke the tokens: {e}"),
             }
         }
-        self.oauth_credentials(server)?.clear().await.map_err(|e| ApiError::internal(e.to_string()))?;
+        self.keychain_credentials(server)
+            .await?
+            .clear()
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?;
         if had {
             self.record_event("signed_out", Some(server), None, &msg!("msg.event.signed_out", name = server))
                 .await;
@@ -354,16 +410,26 @@ impl Berth {
         Ok(had)
     }
 
-    /// Every installed remote server's sign-in, for the Connections page.
+    /// Every installed server's sign-in: remote servers, and container servers whose entry names
+    /// a configured OAuth provider. For the Connections page.
     pub async fn oauth_list(&self) -> Result<Vec<OAuthStatus>, ApiError> {
         let mut out = Vec::new();
         for row in self.store.servers().await? {
             let installed = crate::servers::Installed::from_row(&row)?;
-            if matches!(installed.item.launch, berth_catalog::Launch::Remote(_)) {
+            let remote = matches!(installed.item.launch, berth_catalog::Launch::Remote(_));
+            if remote || self.server_provider(&installed.item).await?.is_some() {
                 out.push(self.oauth_status(&row.name).await?);
             }
         }
         Ok(out)
+    }
+
+    /// A removed remote server's sign-in goes with it (a provider's stays for its other servers).
+    pub(crate) async fn forget_sign_in(&self, server: &str) -> Result<(), ApiError> {
+        if self.remote_endpoint(server).await?.is_some() {
+            self.oauth_revoke(server).await?;
+        }
+        Ok(())
     }
 
     /// An installed remote server's endpoint and whether it may be on a private network.

@@ -4,12 +4,14 @@
 //! through a loopback redirect on 127.0.0.1. What a deep-link sign-in was started with is kept
 //! beside its `state` in the store (ten minutes, taken once), so it completes even when the app
 //! was restarted in between; a callback whose `state` Berth did not issue, or already used, is
-//! refused as `state_mismatch` (401).
+//! refused as `state_mismatch` (401). A container server whose entry names an OAuth provider
+//! signs in with that provider the same ways.
 
 use std::sync::Arc;
 
 use berth_catalog::Launch;
 use berth_servers::oauth::{Authorization, Resume, SignIn, finish_resumed, registration_refused};
+use berth_servers::oauth_provider;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -42,6 +44,9 @@ struct Pending {
     server: String,
     client_id: String,
     challenge: Option<String>,
+    /// Set for a container server signing in with its entry's OAuth provider.
+    #[serde(default)]
+    provider: Option<String>,
 }
 
 fn pending_key(state: &str) -> String {
@@ -75,6 +80,16 @@ pub fn open_in_browser(url: &str) -> bool {
 }
 
 impl Berth {
+    /// The configured OAuth provider an installed container server signs in with.
+    async fn provider_of(
+        &self,
+        server: &str,
+    ) -> Result<Option<berth_servers::oauth_provider::ProviderConfig>, ApiError> {
+        let row = self.store.server(server).await?.ok_or_else(|| crate::servers::not_installed(server))?;
+        let item = crate::servers::Installed::from_row(&row)?.item;
+        Ok(self.server_provider(&item).await?.map(|(p, _)| p))
+    }
+
     /// An installed remote server's endpoint, whether it may be on a private network, and the
     /// challenge it answers without a sign-in (none when it lets Berth in already).
     async fn sign_in_target(&self, server: &str) -> Result<(url::Url, bool, Option<String>), ApiError> {
@@ -117,6 +132,22 @@ impl Berth {
         server: &str,
         open: Arc<dyn Fn(&str) + Send + Sync>,
     ) -> Result<ConnectStarted, ApiError> {
+        if let Some(provider) = self.provider_of(server).await? {
+            let credentials = self.provider_credentials(&provider)?;
+            let url = oauth_provider::begin(&provider, DEEP_LINK_REDIRECT, credentials, self.oauth_states())
+                .await?;
+            let state = state_of(&url).ok_or_else(|| ApiError::internal("no state"))?;
+            let pending = Pending {
+                server: server.to_owned(),
+                client_id: provider.client_id.clone(),
+                challenge: None,
+                provider: Some(provider.name.clone()),
+            };
+            let text = serde_json::to_string(&pending).expect("strings serialise");
+            self.store.put_oauth_state(&pending_key(&state), &text).await?;
+            open(&url);
+            return Ok(ConnectStarted { server: server.to_owned(), url, redirect: RedirectKind::DeepLink });
+        }
         let (endpoint, private, challenge) = self.sign_in_target(server).await?;
         let credentials = self.oauth_credentials(server)?;
         let sign_in = SignIn {
@@ -135,6 +166,7 @@ impl Berth {
                     server: server.to_owned(),
                     client_id: authorization.client_id().await?,
                     challenge,
+                    provider: None,
                 };
                 let text = serde_json::to_string(&pending).expect("strings serialise");
                 self.store.put_oauth_state(&pending_key(&state), &text).await?;
@@ -193,6 +225,27 @@ impl Berth {
     /// oauth login`), even when the server lets Berth in already (a new sign-in replaces the
     /// old); then connects to prove it.
     pub async fn oauth_login(&self, server: &str, login: &Login<'_>) -> Result<OAuthStatus, ApiError> {
+        if let Some(provider) = self.provider_of(server).await? {
+            let credentials = self.provider_credentials(&provider)?;
+            let loopback = crate::oauth::Loopback::listen().await?;
+            let states = self.oauth_states();
+            let url =
+                oauth_provider::begin(&provider, &loopback.redirect, credentials.clone(), states.clone())
+                    .await?;
+            (login.open)(&url);
+            let callback = loopback.wait(server, &url).await?;
+            oauth_provider::finish(&provider, &loopback.redirect, &callback, credentials, states)
+                .await
+                .map_err(|e| {
+                    ApiError::msg(
+                        ErrorCode::StateMismatch,
+                        msg!("msg.oauth.callback", name = server, reason = e),
+                    )
+                    .retryable()
+                })?;
+            self.signed_in_event(server).await;
+            return self.oauth_status(server).await;
+        }
         let (endpoint, private, challenge) = self.sign_in_target(server).await?;
         let credentials = self.oauth_credentials(server)?;
         self.oauth_login_loopback(server, &endpoint, challenge.as_deref(), credentials, private, login)
@@ -230,6 +283,20 @@ impl Berth {
                 ErrorCode::AuthRequired,
                 msg!("msg.oauth.denied", name = server, reason = crate::text::visible(error)),
             ));
+        }
+        let callback_failed = |e: berth_servers::ServerError| {
+            ApiError::msg(ErrorCode::StateMismatch, msg!("msg.oauth.callback", name = server, reason = e))
+                .retryable()
+        };
+        if let Some(name) = &pending.provider {
+            let providers = self.oauth_providers().await?;
+            let provider = providers.iter().find(|p| &p.name == name).ok_or_else(unknown)?;
+            let credentials = self.provider_credentials(provider)?;
+            oauth_provider::finish(provider, DEEP_LINK_REDIRECT, url, credentials, self.oauth_states())
+                .await
+                .map_err(callback_failed)?;
+            self.signed_in_event(server).await;
+            return Ok(server.to_owned());
         }
         let row = self.store.server(server).await?.ok_or_else(|| crate::servers::not_installed(server))?;
         let installed = crate::servers::Installed::from_row(&row)?;

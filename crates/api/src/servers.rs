@@ -351,9 +351,10 @@ impl Berth {
                 crate::msg!("msg.start.missing_secrets", name = name, secrets = secrets.missing.join("; "));
             return Err(ApiError::msg(ErrorCode::Validation, m));
         }
-        let plan = self.signed_in(LaunchPlan::build(
+        let plan = LaunchPlan::build(
             LaunchRequest::new(&item, &config).secrets(&secrets.values).settings(&settings),
-        )?)?;
+        )?;
+        let plan = self.with_sign_ins(&item, plan).await?;
         drop(secrets);
         self.set_state(name, ServerStatus::Starting, None, None).await?;
         let server = name.to_owned();
@@ -433,7 +434,7 @@ impl Berth {
             }
         }
         // A removed server's sign-in goes with it, revoked where the server offers that.
-        if let Err(e) = self.oauth_revoke(name).await {
+        if let Err(e) = self.forget_sign_in(name).await {
             tracing::warn!(server = name, "the sign-in could not be forgotten: {}", e.message);
         }
         Ok(self.store.delete_server(name).await?)

@@ -35,7 +35,7 @@ pub struct Output {
 }
 
 impl Output {
-    fn print_json<T: Serialize>(&self, value: &T) {
+    pub fn print_json<T: Serialize>(&self, value: &T) {
         // JSON escapes control characters itself.
         println!("{}", serde_json::to_string_pretty(value).expect("DTOs serialise"));
     }

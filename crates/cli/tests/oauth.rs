@@ -12,7 +12,10 @@
 //!   event, whatever the number of processes and calls, and the status says so;
 //! - `berth oauth revoke` revokes at the authorization server (RFC 7009) and leaves no keychain
 //!   entry;
-//! - no access or refresh token is in the data folder (database, logs) or any process's arguments.
+//! - no access or refresh token is in the data folder (database, logs) or any process's arguments;
+//! - a container server whose catalog entry names an OAuth provider signs in with it (`berth
+//!   oauth provider set`, `berth oauth login`) and gets its access token as the one environment
+//!   variable the entry asks for: in `docker inspect` exactly there, the refresh token nowhere.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -233,4 +236,115 @@ async fn a_sign_in_lasts_through_renewals_is_asked_for_once_when_refused_and_lea
     assert!(!in_keychain(&format!("oauth/{name}")), "a keychain entry is left after revoke");
     let (ok, text) = run(&berth, &["server", "rm", &name]);
     assert!(ok, "{text}");
+}
+
+/// A container server whose catalog entry names an OAuth provider (Docker's `oauth.providers`)
+/// gets the provider's access token as the one variable the entry asks for, and nowhere else.
+#[test]
+fn a_container_server_gets_its_providers_token_in_its_environment_and_nowhere_else() {
+    let peers = berth_testkit::node_peers();
+    let why = peers.as_ref().err().cloned().unwrap_or_default();
+    if !berth_testkit::require("OAuth provider for a container", peers.is_ok(), &why)
+        || !berth_testkit::require(
+            "OAuth provider for a container",
+            berth_testkit::docker_available(),
+            "needs a running Docker engine",
+        )
+    {
+        return;
+    }
+    let server = berth_testkit::oauth_server(300).expect("the OAuth fixture starts");
+    let data = tempfile::tempdir().unwrap();
+    let berth = berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
+    let name = format!("provtest{}", std::process::id());
+    let provider = format!("testidp{}", std::process::id());
+    let image = berth_testkit::fixture_image();
+    berth.add_catalog(&format!(
+        "  {name}:\n    title: Provider test\n    image: {image}\n    disableNetwork: true\n    oauth:\n      - provider: {provider}\n        env: TEST_TOKEN\n"
+    ));
+    let (ok, text) = run(&berth, &["server", "add", &name]);
+    assert!(ok, "{text}");
+    let issuer = server.issuer.as_str();
+    let (authorize, token) = (format!("{issuer}/auth"), format!("{issuer}/token"));
+    let set = [
+        "oauth",
+        "provider",
+        "set",
+        &provider,
+        "--client-id",
+        "berth-provider-test",
+        "--authorize",
+        &authorize,
+        "--token",
+        &token,
+        "--issuer",
+        issuer,
+        "--scope",
+        "mcp",
+        "--scope",
+        "offline_access",
+    ];
+    let (ok, text) = run(&berth, &set);
+    assert!(ok, "{text}");
+
+    // Not signed in: the start stops and says how to sign in.
+    let (ok, text) = run(&berth, &["server", "start", &name]);
+    assert!(!ok && text.contains("berth oauth login"), "{text}");
+    assert_eq!(berth_testkit::containers(&format!("label=berth.server={name}")), 0);
+
+    let (ok, text) = run(&berth, &["oauth", "login", &name]);
+    assert!(ok, "{text}");
+    assert_eq!(status(&berth, &name)["state"], "connected");
+    assert!(in_keychain(&format!("provider/{provider}")));
+
+    // Inside the container the variable is set.
+    let call = ["server", "start", &name, "--call", "env_present={\"name\":\"TEST_TOKEN\"}"];
+    let (ok, text) = run(&berth, &call);
+    assert!(ok && text.contains("set ("), "{text}");
+    // Started in the foreground (the container lives as long as this command): what Docker shows.
+    let mut child = berth
+        .command()
+        .args(["server", "start", &name])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line)
+        .unwrap();
+    assert!(line.contains("is running"), "{line}");
+    let mut child = berth_testkit::Process(child);
+    let ids = Command::new("docker")
+        .args(["ps", "-q", "--filter", &format!("label=berth.server={name}")])
+        .output()
+        .unwrap();
+    let id = String::from_utf8_lossy(&ids.stdout).trim().to_owned();
+    assert!(!id.is_empty(), "no container for {name}");
+    let inspect = Command::new("docker").args(["inspect", &id]).output().unwrap();
+    let inspect = String::from_utf8_lossy(&inspect.stdout).to_string();
+    let listed = Command::new("curl").args(["-s", &format!("{issuer}/test/tokens")]).output().unwrap();
+    let tokens: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let access: Vec<&str> =
+        tokens["access"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    let refresh: Vec<&str> =
+        tokens["refresh"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    let in_env: Vec<&&str> = access.iter().filter(|t| inspect.contains(&format!("TEST_TOKEN={t}"))).collect();
+    assert_eq!(in_env.len(), 1, "the access token is the container's TEST_TOKEN");
+    assert_eq!(inspect.matches(*in_env[0]).count(), 1, "the token appears once in docker inspect");
+    for t in &refresh {
+        assert!(!inspect.contains(t), "a refresh token in docker inspect");
+    }
+    for (path, bytes) in files(data.path()) {
+        for t in access.iter().chain(&refresh) {
+            assert!(!contains(&bytes, t), "a token in {}", path.display());
+        }
+    }
+
+    child.terminate(Duration::from_secs(30));
+    assert_eq!(berth_testkit::containers(&format!("label=berth.server={name}")), 0);
+    let (ok, text) = run(&berth, &["server", "rm", &name]);
+    assert!(ok, "{text}");
+    let (ok, text) = run(&berth, &["oauth", "provider", "rm", &provider]);
+    assert!(ok, "{text}");
+    assert!(!in_keychain(&format!("provider/{provider}")), "the provider's sign-in is left in the keychain");
 }
