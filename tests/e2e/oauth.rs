@@ -5,7 +5,8 @@
 //! single instance hands it to the running app, which finishes the sign-in. The tokens are in the
 //! real Secret Service, a tool of the server answers through the desktop gateway, a sign-in whose
 //! browser comes back after the app restarted still completes, the same callback again is refused
-//! as `state_mismatch`, and Revoke leaves no keychain entry.
+//! as `state_mismatch`, and Revoke leaves no keychain entry. Afterwards no token the authorization
+//! server issued is anywhere in the app's data folder.
 
 use std::ffi::OsStr;
 use std::process::Command;
@@ -142,4 +143,31 @@ async fn connecting_a_server_signs_in_through_the_deep_link_across_a_restart_and
     wait_for_state(&c, &name, "not_connected").await;
     assert!(!in_keychain(&format!("oauth/{name}")));
     c.close().await.unwrap();
+    drop(driver);
+
+    // No token the authorization server issued is anywhere in the app's data folder (database,
+    // logs, the app's home).
+    let listed =
+        Command::new("curl").args(["-s", &format!("{}/test/tokens", fixture.issuer)]).output().unwrap();
+    let tokens: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let all: Vec<&str> = ["access", "refresh"]
+        .iter()
+        .flat_map(|k| tokens[k].as_array().unwrap().iter().map(|t| t.as_str().unwrap()))
+        .collect();
+    assert!(all.len() >= 4, "{tokens}");
+    for path in walk(data.path()) {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        for t in &all {
+            assert!(!bytes.windows(t.len()).any(|w| w == t.as_bytes()), "a token in {}", path.display());
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
 }

@@ -289,6 +289,10 @@ impl Berth {
         let loopback = Loopback::listen().await?;
         let states = self.oauth_states();
         let client = login.client.as_ref();
+        let cimd = match &login.client_metadata_url {
+            Some(url) => Some(url.clone()),
+            None => self.oauth_client_metadata_url().await?,
+        };
         let sign_in = SignIn {
             name: server,
             endpoint,
@@ -296,7 +300,7 @@ impl Berth {
             redirect_uri: &loopback.redirect,
             allow_private,
             client,
-            client_metadata_url: login.client_metadata_url.as_deref(),
+            client_metadata_url: cimd.as_deref(),
         };
         let authorization = Authorization::begin(sign_in, credentials, states).await?;
         (login.open)(&authorization.url);

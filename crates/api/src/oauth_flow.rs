@@ -79,7 +79,46 @@ pub fn open_in_browser(url: &str) -> bool {
     }
 }
 
+/// Where Berth's client ID metadata document URL is kept.
+const CLIENT_METADATA_SETTING: &str = "oauth.client_metadata_url";
+
 impl Berth {
+    /// The URL of Berth's client ID metadata document, which Berth offers as its client ID to an
+    /// authorization server that takes one, instead of registering.
+    pub async fn oauth_client_metadata_url(&self) -> Result<Option<String>, ApiError> {
+        Ok(self.store.setting::<String>(CLIENT_METADATA_SETTING).await?)
+    }
+
+    /// Sets (or, with `None`, clears) that URL: https, with a path, as the document's rules say.
+    pub async fn set_oauth_client_metadata_url(
+        &self,
+        url: Option<String>,
+    ) -> Result<Option<String>, ApiError> {
+        match url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            None => {
+                self.store.delete_setting(CLIENT_METADATA_SETTING).await?;
+                Ok(None)
+            }
+            Some(raw) => {
+                let refused = |reason: &str| {
+                    ApiError::msg(
+                        ErrorCode::Validation,
+                        msg!("msg.oauth.metadata_url", url = raw, reason = reason),
+                    )
+                };
+                let parsed = url::Url::parse(raw).map_err(|e| refused(&e.to_string()))?;
+                if parsed.scheme() != "https" {
+                    return Err(refused("it must be https"));
+                }
+                if parsed.path() == "/" || parsed.fragment().is_some() || !parsed.username().is_empty() {
+                    return Err(refused("it needs a path, and no fragment or user name"));
+                }
+                self.store.set_setting(CLIENT_METADATA_SETTING, &parsed.to_string()).await?;
+                Ok(Some(parsed.to_string()))
+            }
+        }
+    }
+
     /// The configured OAuth provider an installed container server signs in with.
     async fn provider_of(
         &self,
@@ -150,6 +189,7 @@ impl Berth {
         }
         let (endpoint, private, challenge) = self.sign_in_target(server).await?;
         let credentials = self.oauth_credentials(server)?;
+        let cimd = self.oauth_client_metadata_url().await?;
         let sign_in = SignIn {
             name: server,
             endpoint: &endpoint,
@@ -157,7 +197,7 @@ impl Berth {
             redirect_uri: DEEP_LINK_REDIRECT,
             allow_private: private,
             client: None,
-            client_metadata_url: None,
+            client_metadata_url: cimd.as_deref(),
         };
         match Authorization::begin(sign_in, credentials.clone(), self.oauth_states()).await {
             Ok(authorization) => {
@@ -193,7 +233,7 @@ impl Berth {
                             let _ = tx.send(url.to_owned());
                         }
                     };
-                    let login = Login { open: &open, client: None, client_metadata_url: None };
+                    let login = Login { open: &open, client: None, client_metadata_url: cimd };
                     let done = berth
                         .oauth_login_loopback(
                             &name,

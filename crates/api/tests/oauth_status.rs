@@ -1,6 +1,7 @@
 //! A remote server's sign-in as Berth reports it, from what the keychain holds: none, connected
 //! (a refresh token renews it), needing a new sign-in (expiring within a day with nothing to
-//! renew it), and revoked (the keychain entry is gone). The status never carries a token.
+//! renew it), and revoked (the keychain entry is gone). The status never carries a token. The URL
+//! of Berth's client ID metadata document is https with a path, or nothing.
 
 use std::sync::Arc;
 
@@ -53,5 +54,36 @@ async fn status_reflects_the_keychain_and_revoke_empties_it() {
     assert!(secrets.get(&key).unwrap().is_none(), "revoke left the keychain entry");
     assert_eq!(b.oauth_status("notion-remote").await.unwrap().state, SignInState::NotConnected);
     assert!(!b.oauth_revoke("notion-remote").await.unwrap());
+    b.close().await;
+}
+
+#[tokio::test]
+async fn the_client_metadata_document_url_is_https_with_a_path_and_can_be_cleared() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = Berth::open(BerthOptions {
+        data_dir: dir.path().to_owned(),
+        redactor: Redactor::new(),
+        system_locale: None,
+        secrets: Some(Arc::new(MemoryStore::default()) as Arc<dyn SecretStore>),
+        runtime: None,
+        clock: None,
+    })
+    .await
+    .unwrap();
+    assert_eq!(b.oauth_client_metadata_url().await.unwrap(), None);
+    let url = "https://berth.example/oauth/client.json".to_owned();
+    assert_eq!(b.set_oauth_client_metadata_url(Some(url.clone())).await.unwrap(), Some(url.clone()));
+    for bad in [
+        "http://berth.example/client.json",
+        "https://berth.example/",
+        "https://u@berth.example/c",
+        "not a url",
+    ] {
+        let e = b.set_oauth_client_metadata_url(Some(bad.into())).await.unwrap_err();
+        assert_eq!(e.code, berth_api::ErrorCode::Validation, "{bad}");
+        assert_eq!(b.oauth_client_metadata_url().await.unwrap(), Some(url.clone()), "{bad} changed it");
+    }
+    assert_eq!(b.set_oauth_client_metadata_url(None).await.unwrap(), None);
+    assert_eq!(b.oauth_client_metadata_url().await.unwrap(), None);
     b.close().await;
 }

@@ -21,6 +21,13 @@ pub enum OAuthCommand {
     },
     /// Whether a server's sign-in is usable, when it expires and what it grants.
     Status { name: String },
+    /// Show, set or clear the URL of Berth's client ID metadata document, which Berth offers as
+    /// its client ID where an authorization server takes one instead of registration.
+    ClientMetadataUrl {
+        url: Option<String>,
+        #[arg(long, conflicts_with = "url")]
+        clear: bool,
+    },
     /// The OAuth providers container servers sign in with (GitHub, say): where each signs in and
     /// the client registered there for Berth.
     #[command(subcommand)]
@@ -100,6 +107,18 @@ pub async fn run(berth: &Berth, command: OAuthCommand, out: &Output) -> Result<E
                 berth_api::msg!("cli.provider.none", name = &name)
             };
             out.done(&had, &out.said(m));
+        }
+        OAuthCommand::ClientMetadataUrl { url, clear } => {
+            let now = if clear || url.is_some() {
+                berth.set_oauth_client_metadata_url(url).await?
+            } else {
+                berth.oauth_client_metadata_url().await?
+            };
+            if out.json {
+                out.print_json(&now);
+            } else {
+                println!("{}", now.as_deref().unwrap_or("-"));
+            }
         }
         OAuthCommand::Status { name } => out.oauth_status(&berth.oauth_status(&name).await?),
         OAuthCommand::Revoke { name } => {
