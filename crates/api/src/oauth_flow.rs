@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use berth_catalog::Launch;
+use berth_servers::ServerSettings;
 use berth_servers::oauth::{Authorization, Resume, SignIn, finish_resumed, registration_refused};
 use berth_servers::oauth_provider;
 use serde::{Deserialize, Serialize};
@@ -131,7 +132,10 @@ impl Berth {
 
     /// An installed remote server's endpoint, whether it may be on a private network, and the
     /// challenge it answers without a sign-in (none when it lets Berth in already).
-    async fn sign_in_target(&self, server: &str) -> Result<(url::Url, bool, Option<String>), ApiError> {
+    async fn sign_in_target(
+        &self,
+        server: &str,
+    ) -> Result<(url::Url, ServerSettings, Option<String>), ApiError> {
         let row = self.store.server(server).await?.ok_or_else(|| crate::servers::not_installed(server))?;
         let installed = crate::servers::Installed::from_row(&row)?;
         let Launch::Remote(remote) = &installed.item.launch else {
@@ -144,12 +148,13 @@ impl Berth {
         ));
         let (_, challenge) =
             self.test_once(&installed.item, &installed.config, &installed.settings, &none, None).await?;
-        Ok((endpoint, installed.settings.allow_private_network, challenge))
+        Ok((endpoint, installed.settings, challenge))
     }
 
     /// Starts signing in to `server` from the window: the authorization URL opens in the browser
     /// ([`open_in_browser`]), which comes back through the deep link, or through the loopback
-    /// redirect when the authorization server refuses to register the deep link.
+    /// redirect when the authorization server refuses to register the deep link or the user chose
+    /// it for this server.
     pub async fn oauth_connect(&self, server: &str) -> Result<ConnectStarted, ApiError> {
         self.oauth_connect_with(
             server,
@@ -187,7 +192,8 @@ impl Berth {
             open(&url);
             return Ok(ConnectStarted { server: server.to_owned(), url, redirect: RedirectKind::DeepLink });
         }
-        let (endpoint, private, challenge) = self.sign_in_target(server).await?;
+        let (endpoint, settings, challenge) = self.sign_in_target(server).await?;
+        let private = settings.allow_private_network;
         let credentials = self.oauth_credentials(server)?;
         let cimd = self.oauth_client_metadata_url().await?;
         let sign_in = SignIn {
@@ -199,8 +205,13 @@ impl Berth {
             client: None,
             client_metadata_url: cimd.as_deref(),
         };
-        match Authorization::begin(sign_in, credentials.clone(), self.oauth_states()).await {
-            Ok(authorization) => {
+        // The deep link, unless the user chose the loopback redirect for this server.
+        let deep_link = match settings.oauth_loopback {
+            true => None,
+            false => Some(Authorization::begin(sign_in, credentials.clone(), self.oauth_states()).await),
+        };
+        match deep_link {
+            Some(Ok(authorization)) => {
                 let state = state_of(&authorization.url).ok_or_else(|| ApiError::internal("no state"))?;
                 let pending = Pending {
                     server: server.to_owned(),
@@ -217,11 +228,9 @@ impl Berth {
                     redirect: RedirectKind::DeepLink,
                 })
             }
-            Err(e) if registration_refused(&e) => {
-                tracing::info!(
-                    server,
-                    "the authorization server refused the deep link; signing in through the loopback"
-                );
+            Some(Err(e)) if !registration_refused(&e) => Err(e.into()),
+            _ => {
+                tracing::info!(server, "signing in through the loopback redirect");
                 let (tx, rx) = tokio::sync::oneshot::channel::<String>();
                 let tx = std::sync::Mutex::new(Some(tx));
                 let berth = self.clone();
@@ -257,7 +266,6 @@ impl Berth {
                 })?;
                 Ok(ConnectStarted { server: server.to_owned(), url, redirect: RedirectKind::Loopback })
             }
-            Err(e) => Err(e.into()),
         }
     }
 
@@ -286,8 +294,9 @@ impl Berth {
             self.signed_in_event(server).await;
             return self.oauth_status(server).await;
         }
-        let (endpoint, private, challenge) = self.sign_in_target(server).await?;
+        let (endpoint, settings, challenge) = self.sign_in_target(server).await?;
         let credentials = self.oauth_credentials(server)?;
+        let private = settings.allow_private_network;
         self.oauth_login_loopback(server, &endpoint, challenge.as_deref(), credentials, private, login)
             .await?;
         self.signed_in_event(server).await;

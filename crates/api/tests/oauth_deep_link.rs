@@ -4,7 +4,8 @@
 //! is in the database, not in memory), the callback completes it, and the same callback again, or
 //! one with a `state` Berth never issued, is refused as `state_mismatch` with status 401. An
 //! authorization server that will not register the deep link gets the loopback redirect instead,
-//! where a forged redirect gets HTTP 401 and the real one still completes the sign-in.
+//! where a forged redirect gets HTTP 401 and the real one still completes the sign-in; so does a
+//! server the user set to the loopback redirect.
 
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -147,5 +148,39 @@ async fn an_authorization_server_that_refuses_the_deep_link_gets_the_loopback_re
     }
     let report = b.server_test(TestTarget::Server("strict".into())).await.unwrap();
     assert!(matches!(report.state, RemoteState::Connected), "{report:?}");
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_set_to_the_loopback_redirect_signs_in_there_though_the_deep_link_would_do() {
+    let peers = berth_testkit::node_peers();
+    let why = peers.as_ref().err().cloned().unwrap_or_default();
+    if !berth_testkit::require("OAuth with a real authorization server", peers.is_ok(), &why) {
+        return;
+    }
+    let server = berth_testkit::oauth_server(300).expect("the OAuth fixture starts");
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::default());
+    let b = open(dir.path(), &secrets).await;
+    let req = RemoteRequest { url: server.mcp.clone(), name: Some("chosen".into()), ..Default::default() };
+    let view = b.server_add_url(req).await.unwrap();
+    let settings = berth_api::ServerSettings { oauth_loopback: true, ..view.settings };
+    let configure = berth_api::ConfigureRequest { settings: Some(settings), ..Default::default() };
+    b.server_configure("chosen", configure).await.unwrap();
+    let browser = Arc::new(|url: &str| {
+        let url = url.to_owned();
+        std::thread::spawn(move || {
+            let back = follow(&url);
+            assert!(back.starts_with("http://127.0.0.1:"), "{back}");
+            Command::new("curl").args(["-s", "-o", "/dev/null", &back]).status().unwrap();
+        });
+    });
+    let started = b.oauth_connect_with("chosen", browser).await.unwrap();
+    assert_eq!(started.redirect, RedirectKind::Loopback);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while b.oauth_status("chosen").await.unwrap().state != SignInState::Connected {
+        assert!(std::time::Instant::now() < deadline, "the loopback sign-in did not complete");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     b.close().await;
 }

@@ -23,11 +23,22 @@ pub struct ServerSettings {
     /// Let a remote server be on a private-network or link-local address. Off by default.
     #[serde(default)]
     pub allow_private_network: bool,
+    /// Sign in to this server through a loopback redirect (127.0.0.1) instead of the `berth://`
+    /// deep link, for an authorization server that takes the link but a browser that will not
+    /// open it.
+    #[serde(default)]
+    pub oauth_loopback: bool,
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        Self { cpus: 1.0, memory_mb: 2048, allow_writable_mounts: false, allow_private_network: false }
+        Self {
+            cpus: 1.0,
+            memory_mb: 2048,
+            allow_writable_mounts: false,
+            allow_private_network: false,
+            oauth_loopback: false,
+        }
     }
 }
 

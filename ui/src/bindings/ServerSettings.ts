@@ -11,4 +11,10 @@ allow_writable_mounts: boolean,
 /**
  * Let a remote server be on a private-network or link-local address. Off by default.
  */
-allow_private_network: boolean, };
+allow_private_network: boolean, 
+/**
+ * Sign in to this server through a loopback redirect (127.0.0.1) instead of the `berth://`
+ * deep link, for an authorization server that takes the link but a browser that will not
+ * open it.
+ */
+oauth_loopback: boolean, };
