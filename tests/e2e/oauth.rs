@@ -25,12 +25,6 @@ async fn wait_for_state(c: &fantoccini::Client, server: &str, state: &str) {
     }
 }
 
-fn in_keychain(account: &str) -> bool {
-    let out = Command::new("secret-tool").args(["search", "--all", "service", "berth"]).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).contains(account)
-        || String::from_utf8_lossy(&out.stderr).contains(account)
-}
-
 /// What the OS does with a `berth://` link: starts the app with it; the second instance hands it
 /// to the running one and exits.
 fn open_link(data: &std::path::Path, link: &str) {
@@ -81,7 +75,7 @@ async fn connecting_a_server_signs_in_through_the_deep_link_across_a_restart_and
     // Connect: the browser signs in and comes back through the deep link.
     by_testid(&c, "connection-connect").await.click().await.unwrap();
     wait_for_state(&c, &name, "connected").await;
-    assert!(in_keychain(&format!("oauth/{name}")), "the tokens are in the Secret Service");
+    assert!(berth_testkit::in_keychain(&format!("oauth/{name}")), "the tokens are in the Secret Service");
     screenshot(&c, "connections-connected").await;
 
     // Its tool answers through the gateway the desktop app hosts.
@@ -109,7 +103,7 @@ async fn connecting_a_server_signs_in_through_the_deep_link_across_a_restart_and
     wait_for_state(&c, &name, "connected").await;
     by_testid(&c, "connection-revoke").await.click().await.unwrap();
     wait_for_state(&c, &name, "not_connected").await;
-    assert!(!in_keychain(&format!("oauth/{name}")), "a keychain entry is left after revoke");
+    assert!(!berth_testkit::in_keychain(&format!("oauth/{name}")), "a keychain entry is left after revoke");
 
     // Connect again, but the browser comes back only after the app was closed and opened again.
     std::fs::write(data.path().join("held-link.hold"), "").unwrap();
@@ -141,7 +135,7 @@ async fn connecting_a_server_signs_in_through_the_deep_link_across_a_restart_and
 
     by_testid(&c, "connection-revoke").await.click().await.unwrap();
     wait_for_state(&c, &name, "not_connected").await;
-    assert!(!in_keychain(&format!("oauth/{name}")));
+    assert!(!berth_testkit::in_keychain(&format!("oauth/{name}")));
     c.close().await.unwrap();
     drop(driver);
 
@@ -155,19 +149,10 @@ async fn connecting_a_server_signs_in_through_the_deep_link_across_a_restart_and
         .flat_map(|k| tokens[k].as_array().unwrap().iter().map(|t| t.as_str().unwrap()))
         .collect();
     assert!(all.len() >= 4, "{tokens}");
-    for path in walk(data.path()) {
-        let bytes = std::fs::read(&path).unwrap_or_default();
-        for t in &all {
-            assert!(!bytes.windows(t.len()).any(|w| w == t.as_bytes()), "a token in {}", path.display());
-        }
-    }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
-    }
-    out
+    let found = berth_testkit::files_containing(data.path(), &all);
+    assert!(
+        found.is_empty(),
+        "tokens in the data folder: {:?}",
+        found.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
 }

@@ -154,10 +154,7 @@ async fn wait_for_redirect(
         let head = String::from_utf8_lossy(&buf[..n]);
         let target = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
         let url = format!("http://127.0.0.1:{port}{target}");
-        let theirs = url::Url::parse(&url)
-            .ok()
-            .and_then(|u| u.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()));
-        let ours = theirs.as_deref() == Some(state);
+        let ours = crate::oauth_flow::state_of(&url).as_deref() == Some(state);
         let refused = url.contains("?error=") || url.contains("&error=");
         let (status, body) = if ours && refused {
             (
@@ -206,9 +203,7 @@ impl Loopback {
     /// Waits for the browser to come back from `authorization_url` (with its `state`); returns
     /// the URL it came back to.
     pub(crate) async fn wait(&self, server: &str, authorization_url: &str) -> Result<String, ApiError> {
-        let state = url::Url::parse(authorization_url)
-            .ok()
-            .and_then(|u| u.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()))
+        let state = crate::oauth_flow::state_of(authorization_url)
             .ok_or_else(|| ApiError::internal("the authorization URL has no state"))?;
         tokio::time::timeout(LOGIN_TIMEOUT, wait_for_redirect(&self.listener, self.port, &state))
             .await
@@ -344,13 +339,13 @@ const REAUTH_WINDOW_MS: i64 = 24 * 3600 * 1000;
 impl Berth {
     /// `server`'s sign-in: connected, needing a new sign-in soon, or none.
     pub async fn oauth_status(&self, server: &str) -> Result<OAuthStatus, ApiError> {
+        self.status_of(server, self.keychain_credentials(server).await?).await
+    }
+
+    /// `server`'s sign-in from the keychain entry it uses.
+    async fn status_of(&self, server: &str, keychain: KeychainCredentials) -> Result<OAuthStatus, ApiError> {
         use oauth2::TokenResponse;
-        let kept = self
-            .keychain_credentials(server)
-            .await?
-            .kept()
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let kept = keychain.kept().await.map_err(|e| ApiError::internal(e.to_string()))?;
         let none = OAuthStatus {
             server: server.to_owned(),
             state: SignInState::NotConnected,
@@ -420,10 +415,16 @@ impl Berth {
         let mut out = Vec::new();
         for row in self.store.servers().await? {
             let installed = crate::servers::Installed::from_row(&row)?;
-            let remote = matches!(installed.item.launch, berth_catalog::Launch::Remote(_));
-            if remote || self.server_provider(&installed.item).await?.is_some() {
-                out.push(self.oauth_status(&row.name).await?);
-            }
+            let keychain = match self.server_provider(&installed.item).await? {
+                Some((provider, _)) => {
+                    self.keychain_at(SecretKey::new("provider", &provider.name)?, &provider.name)?
+                }
+                None if matches!(installed.item.launch, berth_catalog::Launch::Remote(_)) => {
+                    self.keychain_at(SecretKey::new("oauth", &row.name)?, &row.name)?
+                }
+                None => continue,
+            };
+            out.push(self.status_of(&row.name, keychain).await?);
         }
         Ok(out)
     }

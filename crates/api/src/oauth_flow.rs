@@ -54,8 +54,8 @@ fn pending_key(state: &str) -> String {
     format!("pending:{state}")
 }
 
-/// The `state` an authorization URL carries.
-fn state_of(url: &str) -> Option<String> {
+/// The `state` an authorization URL (or a redirect) carries.
+pub(crate) fn state_of(url: &str) -> Option<String> {
     let url = url::Url::parse(url).ok()?;
     url.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned())
 }
@@ -180,15 +180,13 @@ impl Berth {
             let credentials = self.provider_credentials(&provider)?;
             let url = oauth_provider::begin(&provider, DEEP_LINK_REDIRECT, credentials, self.oauth_states())
                 .await?;
-            let state = state_of(&url).ok_or_else(|| ApiError::internal("no state"))?;
             let pending = Pending {
                 server: server.to_owned(),
                 client_id: provider.client_id.clone(),
                 challenge: None,
                 provider: Some(provider.name.clone()),
             };
-            let text = serde_json::to_string(&pending).expect("strings serialise");
-            self.store.put_oauth_state(&pending_key(&state), &text).await?;
+            self.keep_pending(&url, &pending).await?;
             open(&url);
             return Ok(ConnectStarted { server: server.to_owned(), url, redirect: RedirectKind::DeepLink });
         }
@@ -212,15 +210,13 @@ impl Berth {
         };
         match deep_link {
             Some(Ok(authorization)) => {
-                let state = state_of(&authorization.url).ok_or_else(|| ApiError::internal("no state"))?;
                 let pending = Pending {
                     server: server.to_owned(),
                     client_id: authorization.client_id().await?,
                     challenge,
                     provider: None,
                 };
-                let text = serde_json::to_string(&pending).expect("strings serialise");
-                self.store.put_oauth_state(&pending_key(&state), &text).await?;
+                self.keep_pending(&authorization.url, &pending).await?;
                 open(&authorization.url);
                 Ok(ConnectStarted {
                     server: server.to_owned(),
@@ -307,6 +303,14 @@ impl Berth {
                 .unwrap_or_else(|| ApiError::internal("the server refused the new sign-in")));
         }
         self.oauth_status(server).await
+    }
+
+    /// Keeps what a deep-link sign-in was started with beside the `state` of its
+    /// `authorization_url`, for whichever process the callback reaches.
+    async fn keep_pending(&self, authorization_url: &str, pending: &Pending) -> Result<(), ApiError> {
+        let state = state_of(authorization_url).ok_or_else(|| ApiError::internal("no state"))?;
+        let text = serde_json::to_string(pending).expect("strings serialise");
+        Ok(self.store.put_oauth_state(&pending_key(&state), &text).await?)
     }
 
     async fn signed_in_event(&self, server: &str) {

@@ -83,27 +83,6 @@ fn status(berth: &berth_testkit::Berth, name: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// Whether the keychain holds an entry for `account` (`<kind>/<id>`) under Berth's service.
-fn in_keychain(account: &str) -> bool {
-    let out = Command::new("secret-tool").args(["search", "--all", "service", "berth"]).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    text.contains(account)
-}
-
-/// Every file under `dir`, read whole.
-fn files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files(&p));
-        } else if let Ok(bytes) = std::fs::read(&p) {
-            out.push((p, bytes));
-        }
-    }
-    out
-}
-
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
@@ -133,7 +112,7 @@ async fn a_sign_in_lasts_through_renewals_is_asked_for_once_when_refused_and_lea
     assert_eq!(signed_in["state"], "connected", "{signed_in}");
     assert_eq!(signed_in["refreshable"], true, "{signed_in}");
     assert_eq!(signed_in["authorization_server"], server.issuer.as_str(), "{signed_in}");
-    assert!(in_keychain(&format!("oauth/{name}")), "the tokens are in the Secret Service");
+    assert!(berth_testkit::in_keychain(&format!("oauth/{name}")), "the tokens are in the Secret Service");
 
     // Three processes share the sign-in: an HTTP gateway and two bridges.
     let gateway = berth.http_gateway(&["--server", &name]);
@@ -216,11 +195,13 @@ async fn a_sign_in_lasts_through_renewals_is_asked_for_once_when_refused_and_lea
     drop((through_gateway, first, second));
     let mut gateway = gateway;
     gateway.process.terminate(Duration::from_secs(20));
-    for (path, bytes) in files(data.path()) {
-        for t in &all {
-            assert!(!contains(&bytes, t), "a token in {}", path.display());
-        }
-    }
+    let needles: Vec<&str> = all.iter().map(String::as_str).collect();
+    let found = berth_testkit::files_containing(data.path(), &needles);
+    assert!(
+        found.is_empty(),
+        "tokens in the data folder: {:?}",
+        found.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
 
     // Signing in again mends it; revoking asks the authorization server to forget the tokens
     // and leaves no keychain entry.
@@ -233,7 +214,7 @@ async fn a_sign_in_lasts_through_renewals_is_asked_for_once_when_refused_and_lea
     let after = hook(&server, reqwest::Method::GET, "stats").await["revocations"].as_u64().unwrap();
     assert!(after > revocations, "no RFC 7009 revocation reached the authorization server");
     assert_eq!(status(&berth, &name)["state"], "not_connected");
-    assert!(!in_keychain(&format!("oauth/{name}")), "a keychain entry is left after revoke");
+    assert!(!berth_testkit::in_keychain(&format!("oauth/{name}")), "a keychain entry is left after revoke");
     let (ok, text) = run(&berth, &["server", "rm", &name]);
     assert!(ok, "{text}");
 }
@@ -295,7 +276,7 @@ fn a_container_server_gets_its_providers_token_in_its_environment_and_nowhere_el
     let (ok, text) = run(&berth, &["oauth", "login", &name]);
     assert!(ok, "{text}");
     assert_eq!(status(&berth, &name)["state"], "connected");
-    assert!(in_keychain(&format!("provider/{provider}")));
+    assert!(berth_testkit::in_keychain(&format!("provider/{provider}")));
 
     // Inside the container the variable is set.
     let call = ["server", "start", &name, "--call", "env_present={\"name\":\"TEST_TOKEN\"}"];
@@ -334,11 +315,13 @@ fn a_container_server_gets_its_providers_token_in_its_environment_and_nowhere_el
     for t in &refresh {
         assert!(!inspect.contains(t), "a refresh token in docker inspect");
     }
-    for (path, bytes) in files(data.path()) {
-        for t in access.iter().chain(&refresh) {
-            assert!(!contains(&bytes, t), "a token in {}", path.display());
-        }
-    }
+    let needles: Vec<&str> = access.iter().chain(&refresh).copied().collect();
+    let found = berth_testkit::files_containing(data.path(), &needles);
+    assert!(
+        found.is_empty(),
+        "tokens in the data folder: {:?}",
+        found.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
 
     child.terminate(Duration::from_secs(30));
     assert_eq!(berth_testkit::containers(&format!("label=berth.server={name}")), 0);
@@ -346,5 +329,8 @@ fn a_container_server_gets_its_providers_token_in_its_environment_and_nowhere_el
     assert!(ok, "{text}");
     let (ok, text) = run(&berth, &["oauth", "provider", "rm", &provider]);
     assert!(ok, "{text}");
-    assert!(!in_keychain(&format!("provider/{provider}")), "the provider's sign-in is left in the keychain");
+    assert!(
+        !berth_testkit::in_keychain(&format!("provider/{provider}")),
+        "the provider's sign-in is left in the keychain"
+    );
 }

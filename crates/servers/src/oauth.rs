@@ -97,6 +97,61 @@ pub(crate) fn due(stored: &StoredCredentials) -> bool {
     remaining_secs(stored).is_some_and(|r| r <= renew_ahead(stored))
 }
 
+/// Refresh attempts when the authorization server cannot be reached or answers 5xx.
+const REFRESH_ATTEMPTS: u32 = 3;
+
+/// The access token `credentials` hold, renewed through `manager` first when it is about to
+/// expire: under the shared lock, and not at all when another process renewed it meanwhile; a
+/// refresh that fails for a passing reason is tried again. `None` without a sign-in, or when the
+/// authorization server refused the refresh (the next request's 401 asks for a new sign-in).
+pub(crate) async fn current_token(
+    manager: &tokio::sync::Mutex<AuthorizationManager>,
+    credentials: &SharedCredentials,
+) -> Result<Option<String>, AuthError> {
+    use oauth2::TokenResponse;
+    let access = |c: Option<StoredCredentials>| {
+        c.and_then(|c| c.token_response).map(|t| t.access_token().secret().to_owned())
+    };
+    let stored = credentials.load().await?;
+    if !stored.as_ref().is_some_and(due) {
+        return Ok(access(stored));
+    }
+    let manager = manager.lock().await;
+    let _lock = credentials.exclusive().await?;
+    // Another process may have renewed it while this one waited for the lock.
+    let stored = credentials.load_fresh().await?;
+    if !stored.as_ref().is_some_and(due) {
+        tracing::debug!("the token was renewed elsewhere; using that one");
+        return Ok(access(stored));
+    }
+    let mut attempt = 0;
+    loop {
+        match manager.refresh_token().await {
+            Ok(fresh) => {
+                tracing::info!("access token renewed");
+                return Ok(Some(fresh.access_token().secret().to_owned()));
+            }
+            Err(AuthError::TokenRefreshFailed(e)) if attempt + 1 < REFRESH_ATTEMPTS => {
+                attempt += 1;
+                tracing::warn!(attempt, "token refresh failed, trying again: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(500 << attempt)).await;
+            }
+            Err(AuthError::AuthorizationRequired | AuthError::TokenRefreshRejected(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Whether `url` is on this computer, where an authorization server may speak plain http.
+pub(crate) fn on_this_computer(url: &Url) -> bool {
+    matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+}
+
+/// The value of `key` in `url`'s query.
+pub(crate) fn query_param(url: &Url, key: &str) -> Option<String> {
+    url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
+}
+
 /// Seconds until `stored`'s access token expires, when it says.
 pub(crate) fn remaining_secs(stored: &StoredCredentials) -> Option<u64> {
     use oauth2::TokenResponse;
@@ -300,8 +355,7 @@ pub async fn finish_resumed(
 ) -> Result<(), ServerError> {
     let Resume { name, endpoint, challenge, client_id, redirect_uri, allow_private } = resume;
     let callback = Url::parse(callback_url).map_err(|e| failed(name, e))?;
-    let param = |k: &str| callback.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
-    let (Some(code), Some(csrf)) = (param("code"), param("state")) else {
+    let (Some(code), Some(csrf)) = (query_param(&callback, "code"), query_param(&callback, "state")) else {
         return Err(failed(name, "the redirect carries no code or state"));
     };
     let mut manager = AuthorizationManager::new(endpoint.as_str()).await.map_err(|e| failed(name, e))?;
@@ -314,7 +368,7 @@ pub async fn finish_resumed(
     let config = rmcp::transport::auth::OAuthClientConfig::new(client_id, redirect_uri);
     manager.configure_client(config).map_err(|e| failed(name, e))?;
     manager
-        .exchange_code_for_token_with_issuer(&code, &csrf, param("iss").as_deref())
+        .exchange_code_for_token_with_issuer(&code, &csrf, query_param(&callback, "iss").as_deref())
         .await
         .map_err(|e| failed(name, e))?;
     Ok(())
@@ -363,8 +417,7 @@ pub async fn revoke(
         return Ok(false);
     };
     let url = Url::parse(url).map_err(|e| failed(&name, e))?;
-    let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    if url.scheme() != "https" && !local {
+    if url.scheme() != "https" && !on_this_computer(&url) {
         return Err(failed(&name, format!("the revocation endpoint {url} is not https")));
     }
     let Some(token) = &stored.token_response else { return Ok(false) };

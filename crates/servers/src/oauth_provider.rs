@@ -3,16 +3,13 @@
 //! there are configured, not discovered, and the access token goes into the container's
 //! environment at start, renewed first when it is about to expire (under the shared lock).
 
-use std::time::Duration;
-
-use oauth2::TokenResponse;
-use rmcp::transport::auth::{AuthError, AuthorizationManager, AuthorizationMetadata, CredentialStore};
+use rmcp::transport::auth::{AuthorizationManager, AuthorizationMetadata};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use url::Url;
 
 use crate::ServerError;
-use crate::oauth::{SharedCredentials, SharedStates, due};
+use crate::oauth::{SharedCredentials, SharedStates, on_this_computer, query_param};
 
 /// Where a provider signs users in, and the client Berth is there.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -52,8 +49,7 @@ impl ProviderConfig {
         {
             let parsed =
                 Url::parse(url).map_err(|e| format!("the {what} endpoint {url:?} is not a URL: {e}"))?;
-            let local = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-            if parsed.scheme() != "https" && !(parsed.scheme() == "http" && local) {
+            if parsed.scheme() != "https" && !(parsed.scheme() == "http" && on_this_computer(&parsed)) {
                 return Err(format!("the {what} endpoint {url} must be https"));
             }
         }
@@ -76,8 +72,7 @@ async fn manager(
     let base = Url::parse(&p.authorization_endpoint).map_err(|e| failed(&p.name, e))?;
     let origin = base.origin().ascii_serialization();
     let mut m = AuthorizationManager::new(origin.as_str()).await.map_err(|e| failed(&p.name, e))?;
-    let local = matches!(base.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    m.with_client(crate::remote::http_client(local)).map_err(|e| failed(&p.name, e))?;
+    m.with_client(crate::remote::http_client(on_this_computer(&base))).map_err(|e| failed(&p.name, e))?;
     m.set_credential_store(credentials);
     let metadata: AuthorizationMetadata = serde_json::from_value(serde_json::json!({
         "authorization_endpoint": p.authorization_endpoint,
@@ -115,13 +110,12 @@ pub async fn finish(
     states: SharedStates,
 ) -> Result<(), ServerError> {
     let callback = Url::parse(callback_url).map_err(|e| failed(&p.name, e))?;
-    let param = |k: &str| callback.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
-    let (Some(code), Some(state)) = (param("code"), param("state")) else {
+    let (Some(code), Some(state)) = (query_param(&callback, "code"), query_param(&callback, "state")) else {
         return Err(failed(&p.name, "the redirect carries no code or state"));
     };
     let mut m = manager(p, redirect_uri, credentials).await?;
     m.set_state_store(states);
-    m.exchange_code_for_token_with_issuer(&code, &state, param("iss").as_deref())
+    m.exchange_code_for_token_with_issuer(&code, &state, query_param(&callback, "iss").as_deref())
         .await
         .map_err(|e| failed(&p.name, e))?;
     Ok(())
@@ -134,30 +128,6 @@ pub async fn access_token(
     p: &ProviderConfig,
     credentials: SharedCredentials,
 ) -> Result<Option<String>, ServerError> {
-    let access = |c: Option<rmcp::transport::auth::StoredCredentials>| {
-        c.and_then(|c| c.token_response).map(|t| t.access_token().secret().to_owned())
-    };
-    let stored = credentials.load().await.map_err(|e| failed(&p.name, e))?;
-    if !stored.as_ref().is_some_and(due) {
-        return Ok(access(stored));
-    }
-    let _lock = credentials.exclusive().await.map_err(|e| failed(&p.name, e))?;
-    let stored = credentials.load_fresh().await.map_err(|e| failed(&p.name, e))?;
-    if !stored.as_ref().is_some_and(due) {
-        return Ok(access(stored));
-    }
-    let m = manager(p, "http://127.0.0.1/callback", credentials.clone()).await?;
-    let mut attempt = 0;
-    loop {
-        match m.refresh_token().await {
-            Ok(fresh) => return Ok(Some(fresh.access_token().secret().to_owned())),
-            Err(AuthError::TokenRefreshFailed(e)) if attempt < 2 => {
-                attempt += 1;
-                tracing::warn!(attempt, "token refresh failed, trying again: {e}");
-                tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
-            }
-            Err(AuthError::AuthorizationRequired | AuthError::TokenRefreshRejected(_)) => return Ok(None),
-            Err(e) => return Err(failed(&p.name, e)),
-        }
-    }
+    let m = tokio::sync::Mutex::new(manager(p, "http://127.0.0.1/callback", credentials.clone()).await?);
+    crate::oauth::current_token(&m, &credentials).await.map_err(|e| failed(&p.name, e))
 }

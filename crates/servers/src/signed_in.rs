@@ -1,25 +1,18 @@
 //! The HTTP client of a connection to a server that signs in: rmcp's `AuthClient` (bearer token,
-//! one refresh and retry on a 401), with the token renewed shortly before it expires under the
-//! shared refresh lock. A process that finds the token already renewed by another (the app, a CLI
-//! gateway, a bridge) uses that one instead of refreshing again, and a refresh that fails for a
-//! passing reason is tried again before a request gives up.
+//! one refresh and retry on a 401), given the token `oauth::current_token` keeps fresh (renewed
+//! shortly before it expires under the refresh lock the app, CLI gateways and bridges share).
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use http::{HeaderName, HeaderValue};
-use oauth2::TokenResponse;
 use rmcp::model::ClientJsonRpcMessage;
-use rmcp::transport::auth::{AuthClient, AuthError, CredentialStore, StoredCredentials};
+use rmcp::transport::auth::AuthClient;
 use rmcp::transport::streamable_http_client::{
     SseError, StreamableHttpClient, StreamableHttpError, StreamableHttpPostResponse,
 };
 
-use crate::oauth::{SharedCredentials, due};
-
-/// Refresh attempts when the authorization server cannot be reached or answers 5xx.
-const REFRESH_ATTEMPTS: u32 = 3;
+use crate::oauth::SharedCredentials;
 
 #[derive(Clone)]
 pub(crate) struct SignedIn {
@@ -37,41 +30,7 @@ impl SignedIn {
         if given.is_some() {
             return Ok(given);
         }
-        let access = |c: Option<StoredCredentials>| {
-            c.and_then(|c| c.token_response).map(|t| t.access_token().secret().to_owned())
-        };
-        let stored = self.credentials.load().await.map_err(Failure::from)?;
-        if !stored.as_ref().is_some_and(due) {
-            return Ok(access(stored));
-        }
-        let manager = self.auth.auth_manager.lock().await;
-        let _lock = self.credentials.exclusive().await.map_err(Failure::from)?;
-        // Another process may have renewed it while this one waited for the lock.
-        let stored = self.credentials.load_fresh().await.map_err(Failure::from)?;
-        if !stored.as_ref().is_some_and(due) {
-            tracing::debug!("the token was renewed elsewhere; using that one");
-            return Ok(access(stored));
-        }
-        let mut attempt = 0;
-        loop {
-            match manager.refresh_token().await {
-                Ok(fresh) => {
-                    tracing::info!("access token renewed");
-                    return Ok(Some(fresh.access_token().secret().to_owned()));
-                }
-                Err(AuthError::TokenRefreshFailed(e)) if attempt + 1 < REFRESH_ATTEMPTS => {
-                    attempt += 1;
-                    tracing::warn!(attempt, "token refresh failed, trying again: {e}");
-                    tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
-                }
-                // No refresh token, or the server refused it: the request goes out without one
-                // and the server's 401 asks for a new sign-in.
-                Err(AuthError::AuthorizationRequired | AuthError::TokenRefreshRejected(_)) => {
-                    return Ok(None);
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+        Ok(crate::oauth::current_token(&self.auth.auth_manager, &self.credentials).await?)
     }
 }
 
