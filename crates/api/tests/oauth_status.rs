@@ -1,7 +1,8 @@
 //! A remote server's sign-in as Berth reports it, from what the keychain holds: none, connected
 //! (a refresh token renews it), needing a new sign-in (expiring within a day with nothing to
 //! renew it), and revoked (the keychain entry is gone). The status never carries a token. The URL
-//! of Berth's client ID metadata document is https with a path, or nothing.
+//! of Berth's client ID metadata document is https with a path, or nothing; a hostile OAuth
+//! provider configuration is refused and stores nothing.
 
 use std::sync::Arc;
 
@@ -85,5 +86,55 @@ async fn the_client_metadata_document_url_is_https_with_a_path_and_can_be_cleare
     }
     assert_eq!(b.set_oauth_client_metadata_url(None).await.unwrap(), None);
     assert_eq!(b.oauth_client_metadata_url().await.unwrap(), None);
+    b.close().await;
+}
+
+/// A provider configuration is refused, with nothing stored, unless both endpoints are https (or
+/// http on this computer) URLs, a client ID is given and the name can be a keychain entry's.
+#[tokio::test]
+async fn hostile_oauth_provider_configurations_are_refused_and_store_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = Berth::open(BerthOptions {
+        data_dir: dir.path().to_owned(),
+        redactor: Redactor::new(),
+        system_locale: None,
+        secrets: Some(Arc::new(MemoryStore::default()) as Arc<dyn SecretStore>),
+        runtime: None,
+        clock: None,
+    })
+    .await
+    .unwrap();
+    let config = |name: &str, authorize: &str, token: &str, client: &str| berth_api::ProviderConfig {
+        name: name.into(),
+        issuer: None,
+        authorization_endpoint: authorize.into(),
+        token_endpoint: token.into(),
+        client_id: client.into(),
+        scopes: Vec::new(),
+    };
+    let good = "https://idp.example/authorize";
+    for bad in [
+        config("idp", "http://idp.example/authorize", "https://idp.example/token", "c"),
+        config("idp", good, "http://169.254.169.254/token", "c"),
+        config("idp", "javascript:alert(1)", "https://idp.example/token", "c"),
+        config("idp", "not a url", "https://idp.example/token", "c"),
+        config("idp", good, "https://idp.example/token", "  "),
+        config("../evil", good, "https://idp.example/token", "c"),
+        config("", good, "https://idp.example/token", "c"),
+        // A provider Berth does not know needs its endpoints.
+        config("unknown", "", "", "c"),
+    ] {
+        let name = bad.name.clone();
+        assert!(b.oauth_provider_set(bad).await.is_err(), "{name} was accepted");
+    }
+    assert!(b.oauth_providers().await.unwrap().is_empty(), "a refused configuration was stored");
+    // Known endpoints fill in; a local one may be plain http.
+    let github = b.oauth_provider_set(config("github", "", "", "client-1")).await.unwrap();
+    assert!(github.authorization_endpoint.starts_with("https://github.com/"));
+    b.oauth_provider_set(config("local", "http://127.0.0.1:9/auth", "http://localhost:9/token", "c"))
+        .await
+        .unwrap();
+    assert_eq!(b.oauth_providers().await.unwrap().len(), 2);
+    assert!(b.oauth_provider_remove("local").await.unwrap());
     b.close().await;
 }
