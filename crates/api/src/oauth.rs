@@ -296,6 +296,7 @@ impl Berth {
             allow_private,
             client,
             client_metadata_url: cimd.as_deref(),
+            registrations: None,
         };
         let authorization = Authorization::begin(sign_in, credentials, states).await?;
         (login.open)(&authorization.url);

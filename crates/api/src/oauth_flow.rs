@@ -48,6 +48,33 @@ struct Pending {
     /// Set for a container server signing in with its entry's OAuth provider.
     #[serde(default)]
     provider: Option<String>,
+    /// The key and client ID of the registration to remember when the sign-in comes back.
+    #[serde(default)]
+    registered: Option<(String, String)>,
+}
+
+/// The clients Berth registered itself as for the deep link, by authorization server, in the
+/// store's settings (a client ID is no secret).
+struct StoredRegistrations(berth_store::Store);
+
+fn registration_setting(key: &str) -> String {
+    format!("oauth.client:{key}")
+}
+
+#[async_trait::async_trait]
+impl berth_servers::oauth::Registrations for StoredRegistrations {
+    async fn take(&self, key: &str) -> Option<String> {
+        let setting = registration_setting(key);
+        let client_id = self.0.setting::<String>(&setting).await.ok().flatten()?;
+        self.0.delete_setting(&setting).await.ok()?;
+        Some(client_id)
+    }
+
+    async fn keep(&self, key: &str, client_id: &str) {
+        if let Err(e) = self.0.set_setting(&registration_setting(key), &client_id.to_owned()).await {
+            tracing::warn!("the client registration could not be kept: {e}");
+        }
+    }
 }
 
 fn pending_key(state: &str) -> String {
@@ -185,6 +212,7 @@ impl Berth {
                 client_id: provider.client_id.clone(),
                 challenge: None,
                 provider: Some(provider.name.clone()),
+                registered: None,
             };
             self.keep_pending(&url, &pending).await?;
             open(&url);
@@ -194,6 +222,7 @@ impl Berth {
         let private = settings.allow_private_network;
         let credentials = self.oauth_credentials(server)?;
         let cimd = self.oauth_client_metadata_url().await?;
+        let registrations = StoredRegistrations(self.store.clone());
         let sign_in = SignIn {
             name: server,
             endpoint: &endpoint,
@@ -202,6 +231,7 @@ impl Berth {
             allow_private: private,
             client: None,
             client_metadata_url: cimd.as_deref(),
+            registrations: Some(&registrations),
         };
         // The deep link, unless the user chose the loopback redirect for this server.
         let deep_link = match settings.oauth_loopback {
@@ -215,6 +245,7 @@ impl Berth {
                     client_id: authorization.client_id().await?,
                     challenge,
                     provider: None,
+                    registered: authorization.registered.clone(),
                 };
                 self.keep_pending(&authorization.url, &pending).await?;
                 open(&authorization.url);
@@ -369,6 +400,10 @@ impl Berth {
                     .retryable()
             },
         )?;
+        if let Some((key, client_id)) = &pending.registered {
+            use berth_servers::oauth::Registrations;
+            StoredRegistrations(self.store.clone()).keep(key, client_id).await;
+        }
         tracing::info!(server, "signed in");
         self.signed_in_event(server).await;
         Ok(server.to_owned())

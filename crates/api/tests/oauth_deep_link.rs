@@ -184,3 +184,63 @@ async fn a_server_set_to_the_loopback_redirect_signs_in_there_though_the_deep_li
     }
     b.close().await;
 }
+
+/// The fixture's count of client registrations.
+fn registrations(server: &berth_testkit::OAuthServer) -> u64 {
+    let out = Command::new("curl").args(["-s", &format!("{}/test/stats", server.issuer)]).output().unwrap();
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    stats["registrations"].as_u64().unwrap()
+}
+
+/// The `client_id` an authorization URL signs in as.
+fn client_of(url: &str) -> String {
+    let url = url::Url::parse(url).unwrap();
+    url.query_pairs().find(|(k, _)| k == "client_id").unwrap().1.into_owned()
+}
+
+/// Starts a deep-link sign-in to `server`; with `finish`, the browser comes back and completes it.
+async fn deep_link_sign_in(b: &Berth, server: &str, finish: bool) -> String {
+    let started = b.oauth_connect_with(server, Arc::new(|_: &str| {})).await.unwrap();
+    assert_eq!(started.redirect, RedirectKind::DeepLink);
+    if finish {
+        b.handle_deep_link(&follow(&started.url)).await.unwrap();
+        assert_eq!(b.oauth_status(server).await.unwrap().state, SignInState::Connected);
+    }
+    client_of(&started.url)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_registration_is_reused_until_a_sign_in_with_it_never_comes_back() {
+    let peers = berth_testkit::node_peers();
+    let why = peers.as_ref().err().cloned().unwrap_or_default();
+    if !berth_testkit::require("OAuth with a real authorization server", peers.is_ok(), &why) {
+        return;
+    }
+    let server = berth_testkit::oauth_server(300).expect("the OAuth fixture starts");
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::default());
+    let b = open(dir.path(), &secrets).await;
+    for name in ["one", "two"] {
+        let req = RemoteRequest { url: server.mcp.clone(), name: Some(name.into()), ..Default::default() };
+        b.server_add_url(req).await.unwrap();
+    }
+    let first = deep_link_sign_in(&b, "one", true).await;
+    assert_eq!(registrations(&server), 1);
+    // Re-authorizing, and signing in to another server of the same authorization server (after
+    // a restart), present the same client without registering again.
+    assert_eq!(deep_link_sign_in(&b, "one", true).await, first);
+    b.close().await;
+    let b = open(dir.path(), &secrets).await;
+    assert_eq!(deep_link_sign_in(&b, "two", true).await, first);
+    assert_eq!(registrations(&server), 1, "the registration was remembered");
+
+    // A sign-in with the remembered client that never comes back (the browser was closed, or
+    // the authorization server forgot the client) means the next one registers anew.
+    assert_eq!(deep_link_sign_in(&b, "one", false).await, first);
+    let second = deep_link_sign_in(&b, "one", true).await;
+    assert_ne!(second, first);
+    assert_eq!(registrations(&server), 2);
+    assert_eq!(deep_link_sign_in(&b, "two", true).await, second);
+    assert_eq!(registrations(&server), 2);
+    b.close().await;
+}

@@ -13,6 +13,7 @@ mod exit;
 mod key;
 mod legacy_sse;
 pub mod oauth;
+mod oauth_client;
 pub mod oauth_provider;
 mod plan;
 mod questions;

@@ -9,12 +9,13 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use rmcp::transport::auth::{
-    AuthError, AuthorizationManager, AuthorizationRequest, CredentialRefreshGuard, CredentialStore,
+    AuthError, AuthorizationManager, AuthorizationRequest, AuthorizationSession, CredentialRefreshGuard, CredentialStore,
     OAuthState, StateStore, StoredAuthorizationState, StoredCredentials, WWWAuthenticateParams,
 };
 use url::Url;
 
 use crate::ServerError;
+pub use crate::oauth_client::Registrations;
 
 /// A server's credential store as the connections to it share it: reads come from memory until
 /// the access token nears its expiry (then from the store, where another process may have
@@ -239,6 +240,9 @@ pub struct SignIn<'a> {
     pub allow_private: bool,
     pub client: Option<&'a Preregistered>,
     pub client_metadata_url: Option<&'a str>,
+    /// Where clients Berth registers itself as are remembered; without it each sign-in
+    /// registers anew (a loopback redirect differs every time).
+    pub registrations: Option<&'a dyn Registrations>,
 }
 
 /// A sign-in in progress: the browser has (or is given) `url`; [`Authorization::finish`] takes
@@ -247,6 +251,9 @@ pub struct Authorization {
     name: String,
     state: OAuthState,
     pub url: String,
+    /// The key and client ID to remember once this sign-in comes back, when Berth registered
+    /// itself (or reused such a registration) for it.
+    pub registered: Option<(String, String)>,
 }
 
 impl Authorization {
@@ -258,8 +265,16 @@ impl Authorization {
         credentials: SharedCredentials,
         states: SharedStates,
     ) -> Result<Self, ServerError> {
-        let SignIn { name, endpoint, challenge, redirect_uri, allow_private, client, client_metadata_url } =
-            sign_in;
+        let SignIn {
+            name,
+            endpoint,
+            challenge,
+            redirect_uri,
+            allow_private,
+            client,
+            client_metadata_url,
+            registrations,
+        } = sign_in;
         // A wider sign-in asks for what was granted before as well as what the server now
         // names, so the new token does not lose what the old one could do.
         let granted = match credentials.load().await {
@@ -274,7 +289,16 @@ impl Authorization {
         manager.with_client(crate::remote::http_client(allow_private)).map_err(|e| failed(name, e))?;
         manager.set_credential_store(credentials);
         manager.set_state_store(states);
-        let mut state = OAuthState::Unauthorized(manager);
+        let refused = |e: AuthError| match e {
+            AuthError::RegistrationFailed(why) => ServerError::Transport {
+                name: name.to_owned(),
+                reason: format!("{REGISTRATION_REFUSED}: {why}"),
+            },
+            other => failed(name, other),
+        };
+        let metadata =
+            manager.resolve_metadata_from_challenge(challenge).await.map_err(|e| failed(name, e))?.metadata;
+        manager.set_metadata(metadata.clone());
         // The scopes the server's challenge names, else the ones it lists: no more than the
         // request needs; a 403 `insufficient_scope` later asks for the rest.
         let mut request =
@@ -295,21 +319,34 @@ impl Authorization {
         if let Some(url) = client_metadata_url {
             request = request.with_client_metadata_url(url);
         }
-        if let Some(client) = client {
+        let mut registered = None;
+        let chosen = match (client, registrations) {
+            (None, Some(registrations)) => {
+                crate::oauth_client::choose(
+                    &mut manager,
+                    &metadata,
+                    registrations,
+                    redirect_uri,
+                    client_metadata_url,
+                )
+                .await
+                .map_err(refused)?
+            }
+            _ => None,
+        };
+        if let Some(chosen) = &chosen {
+            registered = chosen.keep_as.clone().map(|key| (key, chosen.client.client_id.clone()));
+        }
+        if let Some(client) = client.or(chosen.as_ref().map(|c| &c.client)) {
             request = request.with_preregistered_client(&client.client_id);
             if let Some(secret) = &client.client_secret {
                 request = request.with_client_secret(secret);
             }
         }
-        state.start_authorization(request).await.map_err(|e| match e {
-            AuthError::RegistrationFailed(why) => ServerError::Transport {
-                name: name.to_owned(),
-                reason: format!("{REGISTRATION_REFUSED}: {why}"),
-            },
-            other => failed(name, other),
-        })?;
+        let session = AuthorizationSession::new(manager, request).await.map_err(|(_, e)| refused(e))?;
+        let state = OAuthState::Session(session);
         let url = state.get_authorization_url().await.map_err(|e| failed(name, e))?;
-        Ok(Self { name: name.to_owned(), state, url })
+        Ok(Self { name: name.to_owned(), state, url, registered })
     }
 
     /// The client ID Berth signs in as, registered or given.
