@@ -141,14 +141,9 @@ async fn connecting_a_server_signs_in_through_the_deep_link_across_a_restart_and
 
     // No token the authorization server issued is anywhere in the app's data folder (database,
     // logs, the app's home).
-    let listed =
-        Command::new("curl").args(["-s", &format!("{}/test/tokens", fixture.issuer)]).output().unwrap();
-    let tokens: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
-    let all: Vec<&str> = ["access", "refresh"]
-        .iter()
-        .flat_map(|k| tokens[k].as_array().unwrap().iter().map(|t| t.as_str().unwrap()))
-        .collect();
-    assert!(all.len() >= 4, "{tokens}");
+    let (access, refresh) = fixture.tokens();
+    let all: Vec<&str> = access.iter().chain(&refresh).map(String::as_str).collect();
+    assert!(all.len() >= 4, "{all:?}");
     let found = berth_testkit::files_containing(data.path(), &all);
     assert!(
         found.is_empty(),

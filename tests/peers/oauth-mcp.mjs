@@ -10,7 +10,8 @@
 // advertises RFC 7009 revocation, and signs the user in at once (no login page): a browser that
 // follows its redirects comes back with a code. The MCP server (streamable HTTP, stateless)
 // answers 401 with its protected-resource metadata until it gets a valid token, and offers
-// `whoami` (the token's subject) and `echo`. With --refuse-custom-scheme it refuses to register a
+// `whoami` (the token's subject) and `echo`; the same tools are offered over the HTTP+SSE
+// transport of 2024-11-05 at `/sse` (messages to `/messages`), behind the same sign-in. With --refuse-custom-scheme it refuses to register a
 // client whose redirect is not http(s), such as `berth://oauth/callback`.
 //
 // A client is registered by hand as well: `berth-provider-test` (public, PKCE), whose redirects
@@ -27,6 +28,7 @@ import { parseArgs } from 'node:util';
 import Provider, { errors } from 'oidc-provider';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 
@@ -86,6 +88,8 @@ const mcpServer = http.createServer();
 const [asPort, mcpPort] = [await listen(asServer), await listen(mcpServer)];
 const issuer = `http://localhost:${asPort}`;
 const resource = `http://localhost:${mcpPort}/mcp`;
+// The same server over the HTTP+SSE transport of 2024-11-05, behind the same sign-in.
+const sseResource = `http://localhost:${mcpPort}/sse`;
 const stats = { grants: {}, revocations: 0, registrations: 0 };
 
 const provider = new Provider(issuer, {
@@ -117,7 +121,9 @@ const provider = new Provider(issuer, {
       // The MCP server, or the provider itself (what a client that names no resource server
       // gets: a token for a container's environment).
       getResourceServerInfo: (_ctx, indicator) => {
-        if (indicator !== resource && indicator.replace(/\/$/, '') !== issuer) throw new errors.InvalidTarget();
+        if (indicator !== resource && indicator !== sseResource && indicator.replace(/\/$/, '') !== issuer) {
+          throw new errors.InvalidTarget();
+        }
         return { scope: 'mcp', audience: indicator, accessTokenTTL: TTL, accessTokenFormat: 'jwt' };
       },
     },
@@ -209,6 +215,9 @@ asServer.on('request', async (req, res) => {
 const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
 const metadataUrl = `http://localhost:${mcpPort}/.well-known/oauth-protected-resource/mcp`;
 const challenge = `Bearer resource_metadata="${metadataUrl}", scope="mcp"`;
+const sseChallenge = `Bearer resource_metadata="http://localhost:${mcpPort}/.well-known/oauth-protected-resource/sse", scope="mcp"`;
+// Open HTTP+SSE sessions by their id.
+const sseSessions = new Map();
 let calls = 0;
 
 async function subject(req) {
@@ -216,11 +225,24 @@ async function subject(req) {
   if (!header.startsWith('Bearer ')) return undefined;
   tokens.access.add(header.slice(7));
   try {
-    const { payload } = await jwtVerify(header.slice(7), jwks, { issuer, audience: resource });
+    const { payload } = await jwtVerify(header.slice(7), jwks, { issuer, audience: [resource, sseResource] });
     return payload.sub;
   } catch {
     return undefined;
   }
+}
+
+// The MCP server's tools, for the operator `sub`.
+function tools(sub) {
+  const server = new McpServer({ name: 'oauth-test', version: '1.0.0' });
+  server.registerTool('whoami', { description: 'Who the token belongs to', inputSchema: {} }, async () => {
+    calls += 1;
+    return { content: [{ type: 'text', text: `${sub} #${calls}` }] };
+  });
+  server.registerTool('echo', { description: 'Echoes the text', inputSchema: { text: z.string() } }, async ({ text }) => ({
+    content: [{ type: 'text', text }],
+  }));
+  return server;
 }
 
 mcpServer.on('request', async (req, res) => {
@@ -230,7 +252,12 @@ mcpServer.on('request', async (req, res) => {
     res.end(JSON.stringify({ resource, authorization_servers: [issuer], scopes_supported: ['mcp'], bearer_methods_supported: ['header'] }));
     return;
   }
-  if (path !== '/mcp') {
+  if (path === '/.well-known/oauth-protected-resource/sse') {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ resource: sseResource, authorization_servers: [issuer], scopes_supported: ['mcp'], bearer_methods_supported: ['header'] }));
+    return;
+  }
+  if (path !== '/mcp' && path !== '/sse' && path !== '/messages') {
     res.statusCode = 404;
     res.end();
     return;
@@ -238,19 +265,32 @@ mcpServer.on('request', async (req, res) => {
   const sub = await subject(req);
   if (!sub) {
     res.statusCode = 401;
-    res.setHeader('WWW-Authenticate', challenge);
+    res.setHeader('WWW-Authenticate', path === '/mcp' ? challenge : sseChallenge);
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ error: 'invalid_token' }));
     return;
   }
-  const server = new McpServer({ name: 'oauth-test', version: '1.0.0' });
-  server.registerTool('whoami', { description: 'Who the token belongs to', inputSchema: {} }, async () => {
-    calls += 1;
-    return { content: [{ type: 'text', text: `${sub} #${calls}` }] };
-  });
-  server.registerTool('echo', { description: 'Echoes the text', inputSchema: { text: z.string() } }, async ({ text }) => ({
-    content: [{ type: 'text', text }],
-  }));
+  if (path === '/messages') {
+    const transport = sseSessions.get(new URL(req.url, 'http://x').searchParams.get('sessionId'));
+    if (!transport) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    await transport.handlePostMessage(req, res);
+    return;
+  }
+  const server = tools(sub);
+  if (path === '/sse') {
+    const transport = new SSEServerTransport('/messages', res);
+    sseSessions.set(transport.sessionId, transport);
+    res.on('close', () => {
+      sseSessions.delete(transport.sessionId);
+      server.close();
+    });
+    await server.connect(transport);
+    return;
+  }
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   res.on('close', () => {
     transport.close();

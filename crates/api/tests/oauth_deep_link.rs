@@ -5,7 +5,9 @@
 //! one with a `state` Berth never issued, is refused as `state_mismatch` with status 401. An
 //! authorization server that will not register the deep link gets the loopback redirect instead,
 //! where a forged redirect gets HTTP 401 and the real one still completes the sign-in; so does a
-//! server the user set to the loopback redirect.
+//! server the user set to the loopback redirect. The client Berth registers for the deep link is
+//! reused by later sign-ins at the same authorization server until one with it never comes back;
+//! and a server on the older HTTP+SSE transport gets the token too, renewed after a 401.
 
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -185,13 +187,6 @@ async fn a_server_set_to_the_loopback_redirect_signs_in_there_though_the_deep_li
     b.close().await;
 }
 
-/// The fixture's count of client registrations.
-fn registrations(server: &berth_testkit::OAuthServer) -> u64 {
-    let out = Command::new("curl").args(["-s", &format!("{}/test/stats", server.issuer)]).output().unwrap();
-    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    stats["registrations"].as_u64().unwrap()
-}
-
 /// The `client_id` an authorization URL signs in as.
 fn client_of(url: &str) -> String {
     let url = url::Url::parse(url).unwrap();
@@ -225,22 +220,66 @@ async fn a_client_registration_is_reused_until_a_sign_in_with_it_never_comes_bac
         b.server_add_url(req).await.unwrap();
     }
     let first = deep_link_sign_in(&b, "one", true).await;
-    assert_eq!(registrations(&server), 1);
+    assert_eq!(server.registrations(), 1);
     // Re-authorizing, and signing in to another server of the same authorization server (after
     // a restart), present the same client without registering again.
     assert_eq!(deep_link_sign_in(&b, "one", true).await, first);
     b.close().await;
     let b = open(dir.path(), &secrets).await;
     assert_eq!(deep_link_sign_in(&b, "two", true).await, first);
-    assert_eq!(registrations(&server), 1, "the registration was remembered");
+    assert_eq!(server.registrations(), 1, "the registration was remembered");
 
     // A sign-in with the remembered client that never comes back (the browser was closed, or
     // the authorization server forgot the client) means the next one registers anew.
     assert_eq!(deep_link_sign_in(&b, "one", false).await, first);
     let second = deep_link_sign_in(&b, "one", true).await;
     assert_ne!(second, first);
-    assert_eq!(registrations(&server), 2);
+    assert_eq!(server.registrations(), 2);
     assert_eq!(deep_link_sign_in(&b, "two", true).await, second);
-    assert_eq!(registrations(&server), 2);
+    assert_eq!(server.registrations(), 2);
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_on_the_http_sse_transport_gets_the_token_and_a_renewed_one_after_a_401() {
+    let peers = berth_testkit::node_peers();
+    let why = peers.as_ref().err().cloned().unwrap_or_default();
+    if !berth_testkit::require("OAuth with a real authorization server", peers.is_ok(), &why) {
+        return;
+    }
+    let server = berth_testkit::oauth_server(300).expect("the OAuth fixture starts");
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::default());
+    let b = open(dir.path(), &secrets).await;
+    let url = server.mcp.replace("/mcp", "/sse");
+    let req = RemoteRequest {
+        url,
+        name: Some("old".into()),
+        transport: Some(berth_api::RemoteTransport::Sse),
+        ..Default::default()
+    };
+    b.server_add_url(req).await.unwrap();
+    let report = b.server_test(TestTarget::Server("old".into())).await.unwrap();
+    assert!(matches!(report.state, RemoteState::NeedsAuth), "{report:?}");
+    deep_link_sign_in(&b, "old", true).await;
+    let whoami = || Some(("whoami".to_owned(), serde_json::Map::new()));
+    let report = b.server_test_calling(TestTarget::Server("old".into()), whoami()).await.unwrap();
+    assert!(matches!(report.state, RemoteState::Connected), "{report:?}");
+    assert_eq!(report.transport, Some(berth_api::RemoteTransport::Sse));
+    assert!(report.call.unwrap().text.starts_with("operator #"));
+
+    // An access token the server no longer takes (401) is renewed once, and the call goes on.
+    let key = berth_secrets::SecretKey::new("oauth", "old").unwrap();
+    let kept = secrets.get(&key).unwrap().unwrap();
+    let access = server.tokens().0.into_iter().find(|t| kept.expose().contains(t.as_str()));
+    let access = access.expect("the keychain holds an access token the server issued");
+    let stale = kept.expose().replace(&access, "not-a-token-the-server-issued");
+    secrets.set(&key, &berth_secrets::SecretValue::new(stale)).unwrap();
+    let refreshes = || server.grants("refresh_token");
+    let before = refreshes();
+    let report = b.server_test_calling(TestTarget::Server("old".into()), whoami()).await.unwrap();
+    assert!(matches!(report.state, RemoteState::Connected), "{report:?}");
+    assert!(report.call.unwrap().text.starts_with("operator #"));
+    assert_eq!(refreshes(), before + 1, "one refresh after the 401");
     b.close().await;
 }

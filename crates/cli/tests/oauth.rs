@@ -303,12 +303,9 @@ fn a_container_server_gets_its_providers_token_in_its_environment_and_nowhere_el
     assert!(!id.is_empty(), "no container for {name}");
     let inspect = Command::new("docker").args(["inspect", &id]).output().unwrap();
     let inspect = String::from_utf8_lossy(&inspect.stdout).to_string();
-    let listed = Command::new("curl").args(["-s", &format!("{issuer}/test/tokens")]).output().unwrap();
-    let tokens: Value = serde_json::from_slice(&listed.stdout).unwrap();
-    let access: Vec<&str> =
-        tokens["access"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
-    let refresh: Vec<&str> =
-        tokens["refresh"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    let (access, refresh) = server.tokens();
+    let (access, refresh): (Vec<&str>, Vec<&str>) =
+        (access.iter().map(String::as_str).collect(), refresh.iter().map(String::as_str).collect());
     let in_env: Vec<&&str> = access.iter().filter(|t| inspect.contains(&format!("TEST_TOKEN={t}"))).collect();
     assert_eq!(in_env.len(), 1, "the access token is the container's TEST_TOKEN");
     assert_eq!(inspect.matches(*in_env[0]).count(), 1, "the token appears once in docker inspect");

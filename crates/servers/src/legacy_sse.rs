@@ -1,6 +1,7 @@
 //! The HTTP+SSE transport of MCP 2024-11-05 as an rmcp `Transport`, which rmcp itself no longer
 //! has: a GET opens the event stream, whose first `endpoint` event says where to POST messages;
-//! the server's messages arrive as `message` events. Events are parsed by `sse-stream`.
+//! the server's messages arrive as `message` events. Events are parsed by `sse-stream`. A server
+//! that signs in gets the bearer token on every request, renewed once when it answers 401.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,6 +15,8 @@ use rmcp::transport::Transport;
 use sse_stream::SseStream;
 use tokio::sync::mpsc;
 use url::Url;
+
+use crate::signed_in::SignedIn;
 
 /// How long the server may take to announce its message endpoint.
 const ENDPOINT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -51,6 +54,7 @@ pub struct LegacySse {
     client: reqwest::Client,
     endpoint: Url,
     headers: HeaderMap,
+    auth: Option<SignedIn>,
     incoming: mpsc::Receiver<ServerJsonRpcMessage>,
     reader: tokio::task::JoinHandle<()>,
 }
@@ -64,17 +68,31 @@ impl Drop for LegacySse {
 impl LegacySse {
     /// Opens the event stream at `url` and waits for the message endpoint, which must be on the
     /// same origin (a server cannot send Berth's messages, and their headers, elsewhere).
-    pub async fn connect(
+    pub(crate) async fn connect(
         client: reqwest::Client,
         url: Url,
         headers: HeaderMap,
+        auth: Option<SignedIn>,
     ) -> Result<Self, LegacySseError> {
-        let response = client
-            .get(url.clone())
-            .headers(headers.clone())
-            .header(ACCEPT, "text/event-stream")
-            .send()
-            .await?;
+        let open = |token: Option<&str>| {
+            let mut request =
+                client.get(url.clone()).headers(headers.clone()).header(ACCEPT, "text/event-stream");
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            request.send()
+        };
+        let token = match &auth {
+            Some(auth) => auth.bearer().await,
+            None => None,
+        };
+        let mut response = open(token.as_deref()).await?;
+        if response.status() == reqwest::StatusCode::UNAUTHORIZED
+            && let (Some(auth), Some(rejected)) = (&auth, &token)
+            && let Some(renewed) = auth.renewed(rejected).await
+        {
+            response = open(Some(&renewed)).await?;
+        }
         let status = response.status();
         if !status.is_success() {
             let www_authenticate = response
@@ -143,7 +161,7 @@ impl LegacySse {
             }
             // Dropping the sender ends the session: the connection is gone.
         });
-        Ok(Self { client, endpoint, headers, incoming, reader })
+        Ok(Self { client, endpoint, headers, auth, incoming, reader })
     }
 }
 
@@ -161,9 +179,27 @@ impl Transport<RoleClient> for LegacySse {
             .headers(self.headers.clone())
             .header(CONTENT_TYPE, "application/json")
             .timeout(POST_TIMEOUT);
+        let auth = self.auth.clone();
         async move {
             let body = body.map_err(|e| LegacySseError::Http(e.to_string()))?;
-            let response = request.body(body).send().await?;
+            let token = match &auth {
+                Some(auth) => auth.bearer().await,
+                None => None,
+            };
+            let send = |token: Option<&str>| {
+                let request = request.try_clone().expect("a byte body clones").body(body.clone());
+                match token {
+                    Some(token) => request.bearer_auth(token).send(),
+                    None => request.send(),
+                }
+            };
+            let mut response = send(token.as_deref()).await?;
+            if response.status() == reqwest::StatusCode::UNAUTHORIZED
+                && let (Some(auth), Some(rejected)) = (&auth, &token)
+                && let Some(renewed) = auth.renewed(rejected).await
+            {
+                response = send(Some(&renewed)).await?;
+            }
             let status = response.status();
             if status.is_success() {
                 Ok(())

@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use rmcp::transport::auth::{
-    AuthError, AuthorizationManager, AuthorizationRequest, AuthorizationSession, CredentialRefreshGuard, CredentialStore,
-    OAuthState, StateStore, StoredAuthorizationState, StoredCredentials, WWWAuthenticateParams,
+    AuthError, AuthorizationManager, AuthorizationRequest, AuthorizationSession, CredentialRefreshGuard,
+    CredentialStore, OAuthState, StateStore, StoredAuthorizationState, StoredCredentials,
+    WWWAuthenticateParams,
 };
 use url::Url;
 
@@ -321,17 +322,15 @@ impl Authorization {
         }
         let mut registered = None;
         let chosen = match (client, registrations) {
-            (None, Some(registrations)) => {
-                crate::oauth_client::choose(
-                    &mut manager,
-                    &metadata,
-                    registrations,
-                    redirect_uri,
-                    client_metadata_url,
-                )
-                .await
-                .map_err(refused)?
-            }
+            (None, Some(registrations)) => crate::oauth_client::choose(
+                &mut manager,
+                &metadata,
+                registrations,
+                redirect_uri,
+                client_metadata_url,
+            )
+            .await
+            .map_err(refused)?,
             _ => None,
         };
         if let Some(chosen) = &chosen {

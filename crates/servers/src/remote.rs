@@ -337,7 +337,11 @@ async fn streamable_with(
 
 async fn legacy(target: &RemoteTarget, relay: Relay) -> Result<McpConnection, HandshakeFailure> {
     let client = http_client(target.allow_private);
-    let transport = LegacySse::connect(client, target.url.clone(), header_map(target))
+    let auth = match &target.oauth {
+        Some(credentials) => crate::oauth::authorised(&target.url, credentials, target.allow_private).await,
+        None => None,
+    };
+    let transport = LegacySse::connect(client, target.url.clone(), header_map(target), auth)
         .await
         .map_err(|e| HandshakeFailure::Transport(Box::new(e)))?;
     McpConnection::open(relay, transport).await

@@ -1,6 +1,7 @@
 //! The HTTP client of a connection to a server that signs in: rmcp's `AuthClient` (bearer token,
 //! one refresh and retry on a 401), given the token `oauth::current_token` keeps fresh (renewed
-//! shortly before it expires under the refresh lock the app, CLI gateways and bridges share).
+//! shortly before it expires under the refresh lock the app, CLI gateways and bridges share);
+//! the same token, and a renewal after a 401, for the HTTP+SSE transport.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,6 +32,33 @@ impl SignedIn {
             return Ok(given);
         }
         Ok(crate::oauth::current_token(&self.auth.auth_manager, &self.credentials).await?)
+    }
+}
+
+impl SignedIn {
+    /// The access token to send now (renewed first when about to expire), for transports rmcp's
+    /// client does not serve.
+    pub(crate) async fn bearer(&self) -> Option<String> {
+        crate::oauth::current_token(&self.auth.auth_manager, &self.credentials).await.ok().flatten()
+    }
+
+    /// A token to replace `rejected`, which the server refused (401): the one another process
+    /// renewed meanwhile, or a fresh one. `None` when no refresh is possible.
+    pub(crate) async fn renewed(&self, rejected: &str) -> Option<String> {
+        use oauth2::TokenResponse;
+        let manager = self.auth.auth_manager.lock().await;
+        let _lock = self.credentials.exclusive().await.ok()?;
+        let stored = self.credentials.load_fresh().await.ok().flatten()?.token_response?;
+        if stored.access_token().secret() != rejected {
+            return Some(stored.access_token().secret().to_owned());
+        }
+        match manager.refresh_token().await {
+            Ok(fresh) => Some(fresh.access_token().secret().to_owned()),
+            Err(e) => {
+                tracing::warn!("the token the server refused could not be renewed: {e}");
+                None
+            }
+        }
     }
 }
 
