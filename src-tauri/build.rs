@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "doctor",
     "settings_get",
     "settings_set_locale",
+    "settings_set_client_metadata_url",
     "secret_set",
     "secret_list",
     "secret_delete",

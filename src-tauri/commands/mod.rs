@@ -18,6 +18,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         app::doctor,
         settings::settings_get,
         settings::settings_set_locale,
+        settings::settings_set_client_metadata_url,
         secrets::secret_set,
         secrets::secret_list,
         secrets::secret_delete,

@@ -21,3 +21,12 @@ pub async fn settings_set_locale(
     let _ = app.emit(EVENT_SETTINGS_CHANGED, ());
     Ok(view)
 }
+
+/// Sets or clears the client ID metadata document URL offered to authorization servers.
+#[tauri::command]
+pub async fn settings_set_client_metadata_url(
+    berth: State<'_, Berth>,
+    url: Option<String>,
+) -> Result<SettingsView, ApiError> {
+    berth.set_client_metadata_url(url).await
+}

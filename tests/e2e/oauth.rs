@@ -6,14 +6,15 @@
 //! real Secret Service, a tool of the server answers through the desktop gateway, a sign-in whose
 //! browser comes back after the app restarted still completes, the same callback again is refused
 //! as `state_mismatch`, and Revoke leaves no keychain entry. Afterwards no token the authorization
-//! server issued is anywhere in the app's data folder.
+//! server issued is anywhere in the app's data folder. Settings keeps the client ID metadata
+//! document URL (https with a path) and refuses another with the reason.
 
 use std::ffi::OsStr;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::desktop::{DESKTOP, NEEDS};
-use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_text};
+use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_first_attr, wait_for_text};
 
 /// Waits until the connection card of `server` says `state`.
 async fn wait_for_state(c: &fantoccini::Client, server: &str, state: &str) {
@@ -150,4 +151,44 @@ async fn connecting_a_server_signs_in_through_the_deep_link_across_a_restart_and
         "tokens in the data folder: {:?}",
         found.iter().map(|(p, _)| p).collect::<Vec<_>>()
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_keeps_the_client_metadata_document_url_and_refuses_one_that_is_not_https() {
+    let Some(()) = require_env("client ID metadata URL in Settings", NEEDS) else { return };
+    let _one = DESKTOP.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let good = "https://example.com/berth/client.json";
+    const FIELD: &str = "[data-testid=client-metadata-url]";
+    let driver = Driver::start(data.path()).await;
+    let c = driver.launch_app().await;
+    by_testid(&c, "nav-settings").await.click().await.unwrap();
+    wait_for_text(&c, "page-title", "Settings").await;
+    wait_for_first_attr(&c, FIELD, "data-saved", "").await;
+
+    // Plain http is refused with the reason, and nothing is kept.
+    let field = by_testid(&c, "client-metadata-url").await;
+    field.send_keys("http://example.com/berth/client.json").await.unwrap();
+    by_testid(&c, "client-metadata-url-save").await.click().await.unwrap();
+    let banner = by_testid(&c, "error-banner").await;
+    assert_eq!(banner.attr("data-code").await.unwrap().as_deref(), Some("validation"));
+    assert!(banner.text().await.unwrap().contains("https"), "the banner gives the reason");
+    wait_for_first_attr(&c, FIELD, "data-saved", "").await;
+
+    field.clear().await.unwrap();
+    field.send_keys(good).await.unwrap();
+    by_testid(&c, "client-metadata-url-save").await.click().await.unwrap();
+    wait_for_first_attr(&c, FIELD, "data-saved", good).await;
+    screenshot(&c, "settings-client-metadata-url").await;
+    by_testid(&c, "client-metadata-url-clear").await.click().await.unwrap();
+    wait_for_first_attr(&c, FIELD, "data-saved", "").await;
+    field.send_keys(good).await.unwrap();
+    by_testid(&c, "client-metadata-url-save").await.click().await.unwrap();
+    wait_for_first_attr(&c, FIELD, "data-saved", good).await;
+    c.close().await.unwrap();
+    drop(driver);
+
+    let berth = crate::support::open_berth(data.path()).await;
+    assert_eq!(berth.oauth_client_metadata_url().await.unwrap().as_deref(), Some(good));
+    berth.close().await;
 }

@@ -1,4 +1,5 @@
-//! Settings the user changes in the Settings page; today the UI language.
+//! Settings the user changes in the Settings page: the UI language, and the client ID metadata
+//! document URL Berth offers authorization servers.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -32,6 +33,9 @@ pub struct SettingsView {
     /// The language in effect: the preference, or the OS locale when following the system.
     pub effective_locale: Locale,
     pub system_locale: Option<String>,
+    /// The URL of Berth's client ID metadata document, offered as its client ID where an
+    /// authorization server takes one.
+    pub oauth_client_metadata_url: Option<String>,
 }
 
 /// Maps an OS locale (`ja-JP`, `ja_JP.UTF-8`, `en-US`) to a UI language; English is the fallback.
@@ -45,22 +49,34 @@ pub fn locale_from_system(system: Option<&str>) -> Locale {
 impl Berth {
     pub async fn settings(&self) -> Result<SettingsView, ApiError> {
         let locale = self.store.setting::<LocalePreference>(LOCALE_KEY).await?.unwrap_or_default();
-        Ok(self.view(locale))
+        self.view(locale).await
     }
 
     /// Saves the language preference and returns the settings now in effect.
     pub async fn set_locale(&self, locale: LocalePreference) -> Result<SettingsView, ApiError> {
         self.store.set_setting(LOCALE_KEY, &locale).await?;
-        Ok(self.view(locale))
+        self.view(locale).await
     }
 
-    fn view(&self, locale: LocalePreference) -> SettingsView {
+    /// Sets (or clears) the client ID metadata document URL and returns the settings; a URL
+    /// that is not https with a path is refused and the one kept before stays.
+    pub async fn set_client_metadata_url(&self, url: Option<String>) -> Result<SettingsView, ApiError> {
+        self.set_oauth_client_metadata_url(url).await?;
+        self.settings().await
+    }
+
+    async fn view(&self, locale: LocalePreference) -> Result<SettingsView, ApiError> {
         let effective_locale = match locale {
             LocalePreference::En => Locale::En,
             LocalePreference::Ja => Locale::Ja,
             LocalePreference::System => locale_from_system(self.system_locale.as_deref()),
         };
-        SettingsView { locale, effective_locale, system_locale: self.system_locale.clone() }
+        Ok(SettingsView {
+            locale,
+            effective_locale,
+            system_locale: self.system_locale.clone(),
+            oauth_client_metadata_url: self.oauth_client_metadata_url().await?,
+        })
     }
 }
 

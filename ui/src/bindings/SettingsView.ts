@@ -9,4 +9,9 @@ export type SettingsView = { locale: LocalePreference,
 /**
  * The language in effect: the preference, or the OS locale when following the system.
  */
-effective_locale: Locale, system_locale: string | null, };
+effective_locale: Locale, system_locale: string | null, 
+/**
+ * The URL of Berth's client ID metadata document, offered as its client ID where an
+ * authorization server takes one.
+ */
+oauth_client_metadata_url: string | null, };

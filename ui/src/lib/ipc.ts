@@ -54,6 +54,8 @@ export const ipc = {
   doctor: () => call<DoctorReport>("doctor"),
   settingsGet: () => call<SettingsView>("settings_get"),
   settingsSetLocale: (locale: LocalePreference) => call<SettingsView>("settings_set_locale", { locale }),
+  settingsSetClientMetadataUrl: (url: string | null) =>
+    call<SettingsView>("settings_set_client_metadata_url", { url }),
   secretSet: (key: string, value: string) => call<SecretInfo>("secret_set", { key, value }),
   secretList: () => call<SecretInfo[]>("secret_list"),
   secretDelete: (key: string) => call<boolean>("secret_delete", { key }),
