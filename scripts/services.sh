@@ -26,7 +26,8 @@ start_docker() {
   return 1
 }
 
-# A local OCI registry on a free loopback port; exports BERTH_TEST_REGISTRY=127.0.0.1:<port>.
+# A local OCI registry on a free loopback port; exports BERTH_TEST_REGISTRY=127.0.0.1:<port> and
+# BERTH_TEST_REGISTRY_ROOT, its storage folder (where a test tampers with a stored blob).
 start_registry() {
   local bin
   bin=$(command -v docker-registry || echo /usr/bin/docker-registry)
@@ -50,7 +51,10 @@ YAML
   "$bin" serve "$SERVICE_TMP/registry.yml" >"$SERVICE_TMP/registry.log" 2>&1 &
   STARTED_PIDS+=($!)
   for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && { export BERTH_TEST_REGISTRY="127.0.0.1:$port"; return; }
+    curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && {
+      export BERTH_TEST_REGISTRY="127.0.0.1:$port" BERTH_TEST_REGISTRY_ROOT="$SERVICE_TMP/registry"
+      return
+    }
     sleep 0.1
   done
   echo "error: the registry did not start; see $SERVICE_TMP/registry.log" >&2

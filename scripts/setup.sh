@@ -14,8 +14,9 @@ APT_PACKAGES=(
   fonts-ipafont-gothic
   # The OS keychain (Secret Service) and a client to check it independently
   gnome-keyring libsecret-tools
-  # The container engine, and a local OCI registry for pull tests
-  docker.io docker-registry
+  # The container engine, a local OCI registry for pull tests, and the crypto of the test signer
+  # that writes cosign-format signatures there
+  docker.io docker-registry python3-cryptography
   # Node for the UI build
   nodejs npm
 )

@@ -35,6 +35,16 @@ impl Driver {
 
     /// [`Driver::start`] with more variables in the app's environment (`BROWSER`, say).
     pub async fn start_with(data_dir: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Driver {
+        // The fixture images are built here, in no registry and signed by nobody.
+        let berth = open_berth(data_dir).await;
+        berth.set_verify_signatures(false).await.expect("verification turned off");
+        berth.close().await;
+        Self::start_verifying(data_dir, env).await
+    }
+
+    /// [`Driver::start_with`] leaving image signature verification as the data folder has it
+    /// (on, unless turned off).
+    pub async fn start_verifying(data_dir: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Driver {
         let (port, native) = (berth_testkit::free_port(), berth_testkit::free_port());
         std::fs::create_dir_all(data_dir.join("home/.config")).unwrap();
         let bin = std::env::var_os("BERTH_TAURI_DRIVER")

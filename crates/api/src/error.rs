@@ -30,8 +30,22 @@ pub enum ErrorCode {
     StateMismatch,
     /// A remote server asks the user to sign in (HTTP 401 with `WWW-Authenticate`).
     AuthRequired,
-    /// A container image failed signature verification.
-    SignatureInvalid,
+    /// A container image has no signature where its trust rule says signatures live.
+    SignatureMissing,
+    /// A container image's signature does not verify with the keys its rule trusts.
+    SignatureWrongKey,
+    /// A signature's payload was changed (its bytes, or it is not a signing document).
+    SignatureTampered,
+    /// A valid signature for another digest than the one the tag points at.
+    SignatureDigestMismatch,
+    /// No trust rule covers the image.
+    SignatureNoRule,
+    /// A rule requires a Rekor bundle and the signature has none.
+    SignatureRekorMissing,
+    /// A signature's Rekor bundle does not verify.
+    SignatureRekorInvalid,
+    /// The registry holding an image or its signature cannot be reached.
+    RegistryUnreachable,
     /// A URL failed scheme, allowlist or private-range checks.
     UrlNotAllowed,
     /// A network peer could not be reached or dropped the connection.
@@ -50,11 +64,20 @@ impl ErrorCode {
         match self {
             Self::Validation | Self::UrlNotAllowed => 400,
             Self::StateMismatch | Self::AuthRequired => 401,
-            Self::SignatureInvalid => 403,
+            Self::SignatureMissing
+            | Self::SignatureWrongKey
+            | Self::SignatureTampered
+            | Self::SignatureDigestMismatch
+            | Self::SignatureNoRule
+            | Self::SignatureRekorMissing
+            | Self::SignatureRekorInvalid => 403,
             Self::NotFound => 404,
             Self::Conflict => 409,
             Self::Unsupported => 501,
-            Self::DockerUnavailable | Self::KeychainUnavailable | Self::Network => 503,
+            Self::DockerUnavailable
+            | Self::KeychainUnavailable
+            | Self::Network
+            | Self::RegistryUnreachable => 503,
             Self::Timeout => 504,
             Self::Storage | Self::Internal => 500,
         }
@@ -243,7 +266,9 @@ mod tests {
         let codes = [
             (ErrorCode::DockerUnavailable, "docker_unavailable"),
             (ErrorCode::KeychainUnavailable, "keychain_unavailable"),
-            (ErrorCode::SignatureInvalid, "signature_invalid"),
+            (ErrorCode::SignatureMissing, "signature_missing"),
+            (ErrorCode::SignatureDigestMismatch, "signature_digest_mismatch"),
+            (ErrorCode::RegistryUnreachable, "registry_unreachable"),
             (ErrorCode::UrlNotAllowed, "url_not_allowed"),
             (ErrorCode::StateMismatch, "state_mismatch"),
             (ErrorCode::NotFound, "not_found"),

@@ -36,6 +36,7 @@ mod servers;
 mod sessions;
 mod settings;
 pub mod text;
+mod trust;
 
 pub use app_info::AppInfo;
 pub use berth::{Berth, BerthOptions};
@@ -69,6 +70,7 @@ pub use server_review::MountView;
 pub use servers::{InstallRequest, ServerProgress, ServerStatus, ServerView};
 pub use sessions::{CallView, SessionServer, SessionView};
 pub use settings::{Locale, LocalePreference, SettingsView};
+pub use trust::{TrustPolicyView, TrustRuleRequest, TrustRuleView, VerifiedImage};
 
 /// Re-exported so binaries can build the redaction set they hand to both logging and [`Berth`].
 pub use berth_secrets::Redactor;

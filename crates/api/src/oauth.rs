@@ -255,15 +255,18 @@ impl Berth {
         SharedStates(Arc::new(StoredStates { store: self.store.clone() }))
     }
 
-    /// `plan` with its server's sign-in: a remote server's connection sends the tokens the
-    /// keychain holds and renews them; a container whose entry names an OAuth provider gets the
-    /// provider's access token in its environment.
-    pub(crate) async fn with_sign_ins(
+    /// `plan` ready to start: a container's image verified and pinned to its digest (while
+    /// verification is on), and the server's sign-in: a remote server's connection sends the
+    /// tokens the keychain holds and renews them; a container whose entry names an OAuth
+    /// provider gets the provider's access token in its environment.
+    pub(crate) async fn prepared_plan(
         &self,
         item: &berth_catalog::CatalogItem,
         plan: berth_servers::LaunchPlan,
     ) -> Result<berth_servers::LaunchPlan, ApiError> {
         if !matches!(plan.target, berth_servers::LaunchTarget::Remote(_)) {
+            // The image is verified first: a refused one needs no sign-in.
+            let plan = self.verified_plan(plan).await?;
             return self.with_provider_token(item, plan).await;
         }
         let credentials = self.oauth_credentials(&plan.key.server)?;

@@ -354,7 +354,7 @@ impl Berth {
         let plan = LaunchPlan::build(
             LaunchRequest::new(&item, &config).secrets(&secrets.values).settings(&settings),
         )?;
-        let plan = self.with_sign_ins(&item, plan).await?;
+        let plan = self.prepared_plan(&item, plan).await?;
         drop(secrets);
         self.set_state(name, ServerStatus::Starting, None, None).await?;
         let server = name.to_owned();

@@ -16,6 +16,9 @@ fn export_all(cfg: &Config) {
     DoctorReport::export_all(cfg).unwrap();
     SecretInfo::export_all(cfg).unwrap();
     SettingsView::export_all(cfg).unwrap();
+    TrustPolicyView::export_all(cfg).unwrap();
+    TrustRuleRequest::export_all(cfg).unwrap();
+    VerifiedImage::export_all(cfg).unwrap();
     LocalePreference::export_all(cfg).unwrap();
     DeepLinkOutcome::export_all(cfg).unwrap();
     CatalogQuery::export_all(cfg).unwrap();

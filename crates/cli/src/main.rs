@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use berth_api::{ApiError, Berth, BerthOptions, Redactor};
-use commands::{app, catalog, clients, gateway, oauth, remote, secrets, servers, sessions, settings};
+use commands::{app, catalog, clients, gateway, oauth, remote, secrets, servers, sessions, settings, trust};
 use output::Output;
 
 #[derive(Parser)]
@@ -57,6 +57,10 @@ enum Command {
     /// A remote server's sign-in: status and revoke.
     #[command(subcommand)]
     Oauth(oauth::OAuthCommand),
+    /// Image signature verification: the rules that say which keys sign which images, and
+    /// checking an image.
+    #[command(subcommand)]
+    Trust(trust::TrustCommand),
     /// Gateway client sessions and the servers each added.
     #[command(subcommand)]
     Session(sessions::SessionCommand),
@@ -143,6 +147,7 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
         Command::Bridge(args) => remote::bridge(&berth, args).await,
         Command::Oauth(command) => oauth::run(&berth, command, out).await,
         Command::Session(command) => sessions::run(&berth, command, out).await,
+        Command::Trust(command) => trust::run(&berth, command, out).await,
         Command::Client(command) => clients::run(&berth, command, out).await,
         Command::Calls { limit } => sessions::calls(&berth, limit, out).await,
         Command::Events { server, session, limit } => {

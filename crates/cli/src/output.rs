@@ -250,6 +250,44 @@ impl Output {
         }
     }
 
+    /// Whether images are verified, and the trust rules.
+    pub fn trust_policy(&self, p: &berth_api::TrustPolicyView) {
+        if self.json {
+            return self.print_json(p);
+        }
+        say!("verify signatures: {}", if p.verify_signatures { "on" } else { "off" });
+        for rule in &p.rules {
+            say!("{}", rule.pattern);
+            for key in &rule.keys {
+                say!("  key:        {key}");
+            }
+            say!("  signatures: {}", rule.signatures_repo.as_deref().unwrap_or("beside the image"));
+            if rule.rekor {
+                say!("  rekor:      checked{}", if rule.require_rekor { ", required" } else { "" });
+            }
+        }
+    }
+
+    /// An image whose signature verified.
+    pub fn verified(&self, v: &berth_api::VerifiedImage) {
+        if self.json {
+            return self.print_json(v);
+        }
+        say!("verified: {}", v.pinned);
+        say!("rule:     {}{}", v.rule, if v.rekor { " (Rekor bundle checked)" } else { "" });
+    }
+
+    /// An image that did not verify: its error code, then why and what to do.
+    pub fn refused(&self, e: &ApiError) {
+        if self.json {
+            return self.print_json(e);
+        }
+        let code = serde_json::to_value(e.code).unwrap_or_default();
+        say!("refused: {}", code.as_str().unwrap_or("?"));
+        let locale = self.locale.get().copied().unwrap_or(berth_api::Locale::En);
+        say!("{}", e.text(locale));
+    }
+
     /// How a connection test went.
     pub fn remote_test(&self, r: &berth_api::RemoteTestReport) {
         if self.json {

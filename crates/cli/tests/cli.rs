@@ -298,6 +298,8 @@ fn server_lifecycle_and_a_container_ending_with_its_owner_from_the_cli() {
     let _docker = docker_lock();
     let image = berth_testkit::fixture_image();
     let data = tempfile::tempdir().unwrap();
+    // Verification off: the fixture image is built here and signed by nobody.
+    berth_testkit::Berth::new(env!("CARGO_BIN_EXE_berth"), data.path());
     let name = format!("cliecho{}", std::process::id());
     let catalog = data.path().join("fixtures.yaml");
     std::fs::write(

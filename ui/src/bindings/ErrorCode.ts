@@ -4,4 +4,4 @@
  * What kind of failure an [`ApiError`] is. The UI branches on this and localises the text; it
  * never parses messages. New codes are added here, deliberately, never made up at call sites.
  */
-export type ErrorCode = "validation" | "not_found" | "conflict" | "docker_unavailable" | "keychain_unavailable" | "storage" | "state_mismatch" | "auth_required" | "signature_invalid" | "url_not_allowed" | "network" | "timeout" | "unsupported" | "internal";
+export type ErrorCode = "validation" | "not_found" | "conflict" | "docker_unavailable" | "keychain_unavailable" | "storage" | "state_mismatch" | "auth_required" | "signature_missing" | "signature_wrong_key" | "signature_tampered" | "signature_digest_mismatch" | "signature_no_rule" | "signature_rekor_missing" | "signature_rekor_invalid" | "registry_unreachable" | "url_not_allowed" | "network" | "timeout" | "unsupported" | "internal";

@@ -4,7 +4,8 @@ import type { ErrorCode } from "../bindings/ErrorCode";
 
 const codes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "validation", "not_found", "conflict", "docker_unavailable", "keychain_unavailable", "storage",
-  "state_mismatch", "auth_required", "signature_invalid", "url_not_allowed", "network", "timeout", "unsupported", "internal",
+  "state_mismatch", "auth_required", "signature_missing", "signature_wrong_key", "signature_tampered",
+  "signature_digest_mismatch", "signature_no_rule", "signature_rekor_missing", "signature_rekor_invalid", "registry_unreachable", "url_not_allowed", "network", "timeout", "unsupported", "internal",
 ]);
 
 export function isApiError(e: unknown): e is ApiError {

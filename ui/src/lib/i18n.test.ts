@@ -40,7 +40,8 @@ describe("translations", () => {
 
   it("cover every error code", () => {
     const codes = ["validation", "not_found", "conflict", "docker_unavailable", "keychain_unavailable", "storage",
-      "state_mismatch", "auth_required", "signature_invalid", "url_not_allowed", "network", "timeout", "unsupported", "internal"];
+      "state_mismatch", "auth_required", "signature_missing", "signature_wrong_key", "signature_tampered",
+  "signature_digest_mismatch", "signature_no_rule", "signature_rekor_missing", "signature_rekor_invalid", "registry_unreachable", "url_not_allowed", "network", "timeout", "unsupported", "internal"];
     for (const code of codes) {
       const e = toApiError({ code, message: "m", detail: null, retryable: false });
       expect(e.code).toBe(code);

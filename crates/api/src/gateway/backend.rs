@@ -251,7 +251,7 @@ impl GatewayBackend {
             }
             other => backend_error(other.into()),
         })?;
-        self.berth.with_sign_ins(item, plan).await.map_err(backend_error)
+        self.berth.prepared_plan(item, plan).await.map_err(backend_error)
     }
 
     async fn launch(

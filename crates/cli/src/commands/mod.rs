@@ -11,6 +11,7 @@ pub mod secrets;
 pub mod servers;
 pub mod sessions;
 pub mod settings;
+pub mod trust;
 
 /// Ctrl-C or SIGTERM: how a foreground command is asked to end, and then cleans up.
 pub async fn wait_for_termination() {
