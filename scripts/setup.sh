@@ -10,6 +10,8 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev pkg-config
   # Desktop tests: a virtual display, WebDriver for WebKitGTK, a D-Bus session
   xvfb webkit2gtk-driver dbus-x11 xdg-utils desktop-file-utils x11-utils curl
+  # Finding, answering and photographing native dialogs, which WebDriver does not see
+  xdotool python3-pil
   # A Japanese font, so the window's Japanese text renders (and wraps) as on a user's desktop
   fonts-ipafont-gothic
   # The OS keychain (Secret Service) and a client to check it independently

@@ -8,6 +8,8 @@ const COMMANDS: &[&str] = &[
     "settings_get",
     "settings_set_locale",
     "settings_set_client_metadata_url",
+    "trust_policy",
+    "trust_set_verify",
     "secret_set",
     "secret_list",
     "secret_delete",

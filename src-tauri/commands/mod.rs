@@ -10,6 +10,7 @@ mod secrets;
 pub mod servers;
 mod sessions;
 pub mod settings;
+mod trust;
 
 /// The invoke handler with every command; the list matches `COMMANDS` in `build.rs`.
 pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
@@ -19,6 +20,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         settings::settings_get,
         settings::settings_set_locale,
         settings::settings_set_client_metadata_url,
+        trust::trust_policy,
+        trust::trust_set_verify,
         secrets::secret_set,
         secrets::secret_list,
         secrets::secret_delete,

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use berth_testkit::cosign::{keygen, push, sign};
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -21,7 +22,7 @@ use serde_json::{Value, json};
 
 /// The local registry the services script starts, and its storage folder.
 fn registry(test: &str) -> Option<(String, PathBuf)> {
-    let host = std::env::var("BERTH_TEST_REGISTRY").ok();
+    let host = berth_testkit::cosign::registry();
     let root = std::env::var_os("BERTH_TEST_REGISTRY_ROOT").map(PathBuf::from);
     let ready = host.is_some() && root.is_some() && berth_testkit::docker_available();
     if !berth_testkit::require(
@@ -34,46 +35,11 @@ fn registry(test: &str) -> Option<(String, PathBuf)> {
     Some((host.unwrap(), root.unwrap()))
 }
 
+/// Runs `cmd`, which must succeed; its standard output.
 fn run(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Pushes the local `image` as `remote` and returns the digest the registry gave it.
-fn push(image: &str, remote: &str) -> String {
-    run(Command::new("docker").args(["tag", image, remote]));
-    let out = run(Command::new("docker").args(["push", remote]));
-    let digest = out.split_whitespace().skip_while(|w| *w != "digest:").nth(1);
-    digest.unwrap_or_else(|| panic!("no digest in {out}")).to_owned()
-}
-
-fn signer() -> Command {
-    let mut cmd = Command::new("python3");
-    cmd.arg(berth_testkit::workspace_root().join("tests/fixtures/cosign-sign.py"));
-    cmd
-}
-
-/// A fresh key pair of `kind` (ecdsa, ed25519, rsa) in `dir/name`.
-fn keygen(dir: &Path, name: &str, kind: &str) -> PathBuf {
-    let out = dir.join(name);
-    run(signer().args(["keygen", "--kind", kind, "--out"]).arg(&out));
-    out
-}
-
-/// Signs `repo@digest` in `registry` with the key in `key`; returns the payload blob's digest.
-fn sign(registry: &str, repo: &str, digest: &str, key: &Path, extra: &[&str]) -> String {
-    let out = run(signer()
-        .args(["sign", "--registry", registry, "--repo", repo, "--digest", digest, "--key"])
-        .arg(key.join("key.pem"))
-        .args(extra));
-    let said: Value = serde_json::from_str(out.trim()).unwrap();
-    said["payload"].as_str().unwrap().to_owned()
 }
 
 fn berth(b: &berth_testkit::Berth, args: &[&str]) -> Output {

@@ -39,6 +39,7 @@ import type { DoctorReport } from "../bindings/DoctorReport";
 import type { LocalePreference } from "../bindings/LocalePreference";
 import type { SecretInfo } from "../bindings/SecretInfo";
 import type { SettingsView } from "../bindings/SettingsView";
+import type { TrustPolicyView } from "../bindings/TrustPolicyView";
 import { toApiError } from "./errors";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -56,6 +57,9 @@ export const ipc = {
   settingsSetLocale: (locale: LocalePreference) => call<SettingsView>("settings_set_locale", { locale }),
   settingsSetClientMetadataUrl: (url: string | null) =>
     call<SettingsView>("settings_set_client_metadata_url", { url }),
+  trustPolicy: () => call<TrustPolicyView>("trust_policy"),
+  /** Turning verification off asks in a native dialog first; Cancel keeps it on. */
+  trustSetVerify: (on: boolean) => call<TrustPolicyView>("trust_set_verify", { on }),
   secretSet: (key: string, value: string) => call<SecretInfo>("secret_set", { key, value }),
   secretList: () => call<SecretInfo[]>("secret_list"),
   secretDelete: (key: string) => call<boolean>("secret_delete", { key }),
