@@ -15,6 +15,7 @@ mod client_setup;
 mod client_tokens;
 pub mod deep_link;
 mod doctor;
+mod engine;
 mod error;
 mod events;
 mod gateway;
@@ -55,6 +56,7 @@ pub use client_setup::{
 };
 pub use deep_link::{DeepLink, DeepLinkOutcome};
 pub use doctor::{CheckStatus, DoctorCheck, DoctorReport};
+pub use engine::Engine;
 pub use error::{ApiError, ErrorCode};
 pub use events::{EventQuery, EventView};
 pub use gateway::{

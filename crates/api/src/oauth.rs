@@ -265,6 +265,10 @@ impl Berth {
         plan: berth_servers::LaunchPlan,
     ) -> Result<berth_servers::LaunchPlan, ApiError> {
         if !matches!(plan.target, berth_servers::LaunchTarget::Remote(_)) {
+            // Docker's MCP Toolkit, when the user picked it, checks the image itself.
+            if let Some(toolkit) = self.toolkit_plan(item, &plan).await? {
+                return Ok(toolkit);
+            }
             // The image is verified first: a refused one needs no sign-in.
             let plan = self.verified_plan(plan).await?;
             return self.with_provider_token(item, plan).await;

@@ -57,6 +57,9 @@ impl From<ServerError> for ApiError {
                 ApiError::msg(ErrorCode::Network, msg!("msg.server.transport", name = name, reason = reason))
                     .retryable()
             }
+            ServerError::Engine { name, reason, stderr, .. } => {
+                crate::engine::toolkit_failed(&name, &reason, &stderr)
+            }
             ServerError::Runtime(r) => r.into(),
         }
     }

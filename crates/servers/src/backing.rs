@@ -1,5 +1,6 @@
 //! `Backing`: what a running server's MCP connection runs over, and how to release it: a
-//! container, or a remote endpoint, which has nothing to release.
+//! container, a remote endpoint, which has nothing to release, or a local program (Docker's MCP
+//! Toolkit), which ends when its connection closes.
 
 use berth_runtime::{ContainerRuntime, StderrTail};
 
@@ -19,6 +20,8 @@ pub enum Backing {
     },
     /// A connection to a remote server.
     Remote(crate::RemoteInfo),
+    /// A local program on whose stdio the server speaks; closing the connection ends it.
+    Process { pid: Option<u32> },
 }
 
 impl std::fmt::Debug for Backing {
@@ -26,6 +29,7 @@ impl std::fmt::Debug for Backing {
         match self {
             Self::Container { id, .. } => f.debug_struct("Container").field("id", id).finish_non_exhaustive(),
             Self::Remote(info) => f.debug_tuple("Remote").field(info).finish(),
+            Self::Process { pid } => f.debug_struct("Process").field("pid", pid).finish(),
         }
     }
 }
@@ -35,7 +39,7 @@ impl Backing {
     pub fn container_id(&self) -> Option<&str> {
         match self {
             Self::Container { id, .. } => Some(id),
-            Self::Remote(_) => None,
+            Self::Remote(_) | Self::Process { .. } => None,
         }
     }
 
@@ -43,7 +47,7 @@ impl Backing {
     pub fn remote(&self) -> Option<&crate::RemoteInfo> {
         match self {
             Self::Remote(info) => Some(info),
-            Self::Container { .. } => None,
+            Self::Container { .. } | Self::Process { .. } => None,
         }
     }
 
@@ -58,7 +62,7 @@ impl Backing {
                     format!(" (last output: {})", lines.join(" | "))
                 }
             }
-            Self::Remote(_) => String::new(),
+            Self::Remote(_) | Self::Process { .. } => String::new(),
         }
     }
 
@@ -71,7 +75,7 @@ impl Backing {
             }
             // A container exists only once the engine was connected.
             (Self::Container { .. }, None) => Ok(()),
-            (Self::Remote(_), _) => Ok(()),
+            (Self::Remote(_) | Self::Process { .. }, _) => Ok(()),
         }
     }
 }

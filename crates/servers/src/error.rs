@@ -27,6 +27,9 @@ pub enum ServerError {
     /// The container started but did not complete the MCP handshake.
     #[error("{name} started but did not answer as an MCP server: {reason}{}", stderr_suffix(.stderr))]
     Handshake { name: String, reason: String, stderr: Vec<String> },
+    /// The program that runs the server (Docker's MCP Toolkit) ended or failed the handshake.
+    #[error("{program} did not start {name}: {reason}{}", stderr_suffix(.stderr))]
+    Engine { name: String, program: String, reason: String, stderr: Vec<String> },
     /// A remote server asks for credentials (HTTP 401); `challenge` is its `WWW-Authenticate`.
     #[error("{name} asks to sign in before it can be used")]
     NeedsAuth { name: String, challenge: String },

@@ -16,6 +16,7 @@ pub mod oauth;
 mod oauth_client;
 pub mod oauth_provider;
 mod plan;
+pub mod process;
 mod questions;
 mod relay;
 mod remote;

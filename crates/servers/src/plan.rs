@@ -74,6 +74,8 @@ impl ServerSettings {
 pub enum LaunchTarget {
     Container(RunSpec),
     Remote(crate::RemoteTarget),
+    /// A local program speaking MCP on its stdio (Docker's MCP Toolkit running the server).
+    Process(crate::process::ProcessTarget),
 }
 
 /// Everything needed to start one server.
@@ -358,7 +360,7 @@ impl LaunchPlan {
     pub fn container(&self) -> Option<&RunSpec> {
         match &self.target {
             LaunchTarget::Container(spec) => Some(spec),
-            LaunchTarget::Remote(_) => None,
+            LaunchTarget::Remote(_) | LaunchTarget::Process(_) => None,
         }
     }
 }

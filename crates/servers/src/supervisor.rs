@@ -96,9 +96,8 @@ struct Starting {
     finished: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// The servers this process started. Nothing here needs a container engine until a plan that
-/// runs a container starts; the engine is connected then, and orphans of dead Berth processes are
-/// removed at that moment.
+/// The servers this process started. The container engine is connected when the first container
+/// plan starts, and orphans of dead Berth processes are removed at that moment.
 pub struct Supervisor {
     source: RuntimeSource,
     runtime: tokio::sync::OnceCell<Arc<dyn ContainerRuntime>>,
@@ -201,6 +200,10 @@ impl Supervisor {
             LaunchTarget::Container(spec) => {
                 self.start_container(&key, spec, &on_event, relay, &cancel).await
             }
+            LaunchTarget::Process(target) => tokio::select! {
+                s = crate::process::start(&key.server, &target, relay) => s.map(|(c, b)| Running::new(c, b, None)),
+                _ = cancel.cancelled() => Err(ServerError::Cancelled(key.to_string())),
+            },
             LaunchTarget::Remote(target) => {
                 on_event(StartEvent::Initializing);
                 let name = key.server.clone();

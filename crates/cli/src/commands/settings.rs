@@ -1,11 +1,11 @@
 //! `berth settings`: show the settings, choose the UI language, turn image signature
-//! verification on or off (off only after a yes).
+//! verification on or off (off only after a yes), and pick the engine that runs containers.
 
 use std::process::ExitCode;
 
 use clap::{Subcommand, ValueEnum};
 
-use berth_api::{ApiError, Berth, ErrorCode, LocalePreference, msg};
+use berth_api::{ApiError, Berth, Engine, ErrorCode, LocalePreference, msg};
 
 use crate::output::Output;
 
@@ -15,10 +15,11 @@ pub enum SettingsCommand {
     Get,
     /// Choose the UI language.
     SetLocale { locale: LocaleArg },
-    /// Change a setting: `verify-signatures on|off`. Turning verification off asks first.
+    /// Change a setting: `verify-signatures on|off` (turning it off asks first), or
+    /// `engine berth|docker-mcp` (Docker's MCP Toolkit runs container servers; needs its plugin).
     Set {
         name: SettingName,
-        value: OnOff,
+        value: String,
         /// Turn verification off without asking.
         #[arg(long)]
         yes: bool,
@@ -27,14 +28,10 @@ pub enum SettingsCommand {
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum SettingName {
-    /// Verify container image signatures before pull or run.
+    /// Verify container image signatures before pull or run: on or off.
     VerifySignatures,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OnOff {
-    On,
-    Off,
+    /// What runs container servers: berth or docker-mcp.
+    Engine,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -59,11 +56,25 @@ pub async fn run(berth: &Berth, command: SettingsCommand, out: &Output) -> Resul
         SettingsCommand::Get => out.settings(&berth.settings().await?),
         SettingsCommand::SetLocale { locale } => out.settings(&berth.set_locale(locale.into()).await?),
         SettingsCommand::Set { name: SettingName::VerifySignatures, value, yes } => {
-            if value == OnOff::Off && !yes && !confirmed(out)? {
+            let on = match value.as_str() {
+                "on" => true,
+                "off" => false,
+                _ => return Err(invalid("verify-signatures", &value, "on, off")),
+            };
+            if !on && !yes && !confirmed(out)? {
                 out.done(&false, &out.said(msg!("cli.trust.kept_on")));
                 return Ok(ExitCode::FAILURE);
             }
-            out.trust_policy(&berth.set_verify_signatures(value == OnOff::On).await?);
+            out.trust_policy(&berth.set_verify_signatures(on).await?);
+        }
+        SettingsCommand::Set { name: SettingName::Engine, value, .. } => {
+            let engine = match value.as_str() {
+                "berth" => Engine::Berth,
+                "docker-mcp" => Engine::DockerMcp,
+                _ => return Err(invalid("engine", &value, "berth, docker-mcp")),
+            };
+            let engine = berth.set_engine(engine).await?;
+            out.done(&engine, &format!("engine: {value}"));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -81,4 +92,12 @@ fn confirmed(out: &Output) -> Result<bool, ApiError> {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+/// A value the setting `name` does not take.
+fn invalid(name: &str, value: &str, choices: &str) -> ApiError {
+    ApiError::msg(
+        ErrorCode::Validation,
+        msg!("cli.settings.invalid", name = name, value = value, choices = choices),
+    )
 }
