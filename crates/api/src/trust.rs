@@ -22,6 +22,8 @@ pub struct TrustRuleView {
     pub keys: Vec<String>,
     /// The repository holding the signatures, when not the image's own.
     pub signatures_repo: Option<String>,
+    /// The signatures are Sigstore bundles attached as OCI referrers.
+    pub referrers: bool,
     pub rekor: bool,
     pub require_rekor: bool,
 }
@@ -40,6 +42,9 @@ pub struct TrustRuleRequest {
     /// PEM public keys, as `cosign generate-key-pair` writes `cosign.pub`.
     pub keys: Vec<String>,
     pub signatures_repo: Option<String>,
+    /// The signatures are Sigstore bundles attached to the image as OCI referrers.
+    #[serde(default)]
+    pub referrers: bool,
     pub rekor_key: Option<String>,
     #[serde(default)]
     pub require_rekor: bool,
@@ -61,9 +66,10 @@ fn view(rule: &Rule) -> TrustRuleView {
         pattern: rule.pattern.clone(),
         keys: rule.keys.iter().map(|k| berth_trust::fingerprint(k)).collect(),
         signatures_repo: match &rule.signatures {
-            SignatureLocation::SameRepository => None,
+            SignatureLocation::SameRepository | SignatureLocation::Referrers => None,
             SignatureLocation::Repository(r) => Some(r.clone()),
         },
+        referrers: rule.signatures == SignatureLocation::Referrers,
         rekor: rule.rekor_key.is_some(),
         require_rekor: rule.require_rekor,
     }
@@ -184,6 +190,10 @@ impl Berth {
             return Err(ApiError::msg(ErrorCode::Validation, msg!("msg.trust.rekor_key_needed")));
         }
         let signatures = match req.signatures_repo.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            None if req.referrers => SignatureLocation::Referrers,
+            Some(_) if req.referrers => {
+                return Err(ApiError::msg(ErrorCode::Validation, msg!("msg.trust.referrers_or_repo")));
+            }
             None => SignatureLocation::SameRepository,
             Some(repo) => SignatureLocation::Repository(berth_trust::repository(repo).map_err(|reason| {
                 ApiError::msg(

@@ -261,7 +261,8 @@ impl Output {
             for key in &rule.keys {
                 say!("  key:        {key}");
             }
-            say!("  signatures: {}", rule.signatures_repo.as_deref().unwrap_or("beside the image"));
+            let beside = if rule.referrers { "OCI referrers (Sigstore bundles)" } else { "beside the image" };
+            say!("  signatures: {}", rule.signatures_repo.as_deref().unwrap_or(beside));
             if rule.rekor {
                 say!("  rekor:      checked{}", if rule.require_rekor { ", required" } else { "" });
             }

@@ -5,7 +5,8 @@
 //! `dev.cosignproject.cosign/signature` annotation, and, for the Rekor cases, a bundle whose signed
 //! entry timestamp a test Rekor key makes. A signed image runs by its verified digest; unsigned,
 //! wrong key, tampered payload, a tag pushed again with another digest, no matching rule, a
-//! signature in a dedicated repository, Rekor bundles and an unreachable registry each give their
+//! signature in a dedicated repository, Sigstore bundles attached as OCI referrers (cosign 3's
+//! layout), Rekor bundles and an unreachable registry each give their
 //! own code, in `berth trust verify`, `berth server start` and a gateway's `mcp-add` reply, and no
 //! container is created for a refused image. A failing verification with secrets configured
 //! leaves no secret value in any log, and each verification writes one summary line.
@@ -93,6 +94,7 @@ async fn each_failure_has_its_own_code_a_signed_image_runs_by_digest_and_a_refus
         "--signatures-repo",
         &format!("{reg}/{ns}/signatures"),
     ]);
+    add(&[&format!("{reg}/{ns}/bundled/*"), "--key", &key(&trusted), "--referrers"]);
     add(&[
         &format!("{reg}/{ns}/logged/*"),
         "--key",
@@ -184,6 +186,21 @@ async fn each_failure_has_its_own_code_a_signed_image_runs_by_digest_and_a_refus
     let d = push(&fixture, &image("logged/forged"));
     sign(&reg, &repo("logged/forged"), &d, &trusted, &["--rekor-key", &forger_pem]);
     cases.push((image("logged/forged"), "signature_rekor_invalid"));
+
+    // Sigstore bundles attached as OCI referrers, as cosign 3 writes them (the registry has no
+    // referrers API: they are found through the tag schema).
+    let d = push(&fixture, &image("bundled/ok"));
+    sign(&reg, &repo("bundled/ok"), &d, &trusted, &["--referrer"]);
+    cases.push((image("bundled/ok"), "ok"));
+    let d = push(&fixture, &image("bundled/other"));
+    sign(&reg, &repo("bundled/other"), &d, &other, &["--referrer"]);
+    cases.push((image("bundled/other"), "signature_wrong_key"));
+    let d = push(&fixture, &image("bundled/elsewhere"));
+    // Its statement names another image (the one pushed over `repushed`).
+    sign(&reg, &repo("bundled/elsewhere"), &d, &trusted, &["--referrer", "--payload-digest", &second]);
+    cases.push((image("bundled/elsewhere"), "signature_digest_mismatch"));
+    push(&fixture, &image("bundled/none"));
+    cases.push((image("bundled/none"), "signature_missing"));
 
     // A registry that is not there.
     let gone = berth_testkit::free_port();

@@ -69,12 +69,12 @@ impl ServerSettings {
     }
 }
 
-/// What a plan runs: a container, or a connection to a remote endpoint.
+/// What a plan runs: a container, a connection to a remote endpoint, or a local program speaking
+/// MCP on its stdio (Docker's MCP Toolkit running the server).
 #[derive(Clone, Debug)]
 pub enum LaunchTarget {
     Container(RunSpec),
     Remote(crate::RemoteTarget),
-    /// A local program speaking MCP on its stdio (Docker's MCP Toolkit running the server).
     Process(crate::process::ProcessTarget),
 }
 
@@ -86,10 +86,8 @@ pub struct LaunchPlan {
     pub target: LaunchTarget,
 }
 
-/// What a start is built from: the catalog entry, the user's configuration and settings, the
-/// secrets it needs, and who it runs for. Fields beyond the entry and its configuration have
-/// defaults and are set with the builder methods, so what a later start needs (a trust policy,
-/// OAuth tokens) joins without touching every caller.
+/// What a start is built from: the catalog entry, the user's configuration, settings and
+/// secrets, and who it runs for; the rest has defaults, set with the builder methods.
 #[derive(Clone, Debug)]
 pub struct LaunchRequest<'a> {
     item: &'a CatalogItem,

@@ -4,9 +4,11 @@
 //! verified digest handed back to run, so a tag re-pushed after the check cannot slip in.
 //!
 //! The registry protocol is `oci-client`'s and the signature crypto `sigstore`'s; this crate
-//! reads cosign's layout (the `sha256-<hex>.sig` manifest, its simple-signing payload and the
-//! optional Rekor bundle) and says precisely why an image is refused.
+//! reads cosign's layouts (the `sha256-<hex>.sig` manifest, its simple-signing payload and the
+//! optional Rekor bundle; or Sigstore bundles attached as OCI referrers, as cosign 3 writes them)
+//! and says precisely why an image is refused.
 
+mod bundle;
 mod cosign;
 mod error;
 mod rule;

@@ -23,6 +23,8 @@ pub enum SignatureLocation {
     /// `sha256-<hex>.sig` in a dedicated repository (`registry/name`), as Docker keeps
     /// `mcp/signatures`.
     Repository(String),
+    /// Sigstore bundles attached to the image's digest as OCI referrers (cosign 3's default).
+    Referrers,
 }
 
 /// Which keys sign the images whose `registry/repository` matches `pattern`.

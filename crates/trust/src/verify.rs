@@ -94,7 +94,7 @@ fn signature_reference(
 ) -> Result<Reference, TrustError> {
     let tag = format!("{}.sig", digest.replace(':', "-"));
     match location {
-        SignatureLocation::SameRepository => {
+        SignatureLocation::SameRepository | SignatureLocation::Referrers => {
             Ok(Reference::with_tag(image.registry().to_owned(), image.repository().to_owned(), tag))
         }
         SignatureLocation::Repository(repo) => {
@@ -156,6 +156,14 @@ impl Verifier {
                 false => unreachable(&registry, e),
             })?,
         };
+        if rule.signatures == SignatureLocation::Referrers {
+            let (repository, client) = (reference.repository().to_owned(), client_for(&registry));
+            let subject = Reference::with_digest(registry.clone(), repository, digest.clone());
+            crate::bundle::verify(&client, &subject, image, &keys, rule, |e| unreachable(&registry, e))
+                .await?;
+            let pinned = format!("{}/{}@{}", reference.registry(), reference.repository(), digest);
+            return Ok(Verified { image: pinned, digest, rule: rule.pattern.clone(), rekor: false });
+        }
         let signatures = signature_reference(&reference, &rule.signatures, &digest)?;
         let client = client_for(signatures.registry());
         let accepted = [OCI_IMAGE_MEDIA_TYPE, IMAGE_MANIFEST_MEDIA_TYPE];

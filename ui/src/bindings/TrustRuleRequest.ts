@@ -7,4 +7,8 @@ export type TrustRuleRequest = { pattern: string,
 /**
  * PEM public keys, as `cosign generate-key-pair` writes `cosign.pub`.
  */
-keys: Array<string>, signatures_repo: string | null, rekor_key: string | null, require_rekor: boolean, };
+keys: Array<string>, signatures_repo: string | null, 
+/**
+ * The signatures are Sigstore bundles attached to the image as OCI referrers.
+ */
+referrers: boolean, rekor_key: string | null, require_rekor: boolean, };

@@ -11,4 +11,8 @@ keys: Array<string>,
 /**
  * The repository holding the signatures, when not the image's own.
  */
-signatures_repo: string | null, rekor: boolean, require_rekor: boolean, };
+signatures_repo: string | null, 
+/**
+ * The signatures are Sigstore bundles attached as OCI referrers.
+ */
+referrers: boolean, rekor: boolean, require_rekor: boolean, };

@@ -22,8 +22,12 @@ pub enum TrustCommand {
         keys: Vec<PathBuf>,
         /// The repository holding the signatures, when not the image's own (Docker keeps
         /// `mcp/signatures`).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "referrers")]
         signatures_repo: Option<String>,
+        /// The signatures are Sigstore bundles attached to the image as OCI referrers (cosign
+        /// 3's default).
+        #[arg(long)]
+        referrers: bool,
         /// Rekor's public key: a transparency-log bundle on the signature is checked with it.
         #[arg(long)]
         rekor_key: Option<PathBuf>,
@@ -47,10 +51,11 @@ fn read_key(path: &PathBuf) -> Result<String, ApiError> {
 pub async fn run(berth: &Berth, command: TrustCommand, out: &Output) -> Result<ExitCode, ApiError> {
     match command {
         TrustCommand::Ls => out.trust_policy(&berth.trust_policy().await?),
-        TrustCommand::Add { pattern, keys, signatures_repo, rekor_key, require_rekor } => {
+        TrustCommand::Add { pattern, keys, signatures_repo, referrers, rekor_key, require_rekor } => {
             let keys = keys.iter().map(read_key).collect::<Result<Vec<_>, _>>()?;
             let rekor_key = rekor_key.as_ref().map(read_key).transpose()?;
-            let req = TrustRuleRequest { pattern, keys, signatures_repo, rekor_key, require_rekor };
+            let req =
+                TrustRuleRequest { pattern, keys, signatures_repo, referrers, rekor_key, require_rekor };
             out.trust_policy(&berth.trust_add(req).await?)
         }
         TrustCommand::Rm { pattern } => out.trust_policy(&berth.trust_remove(&pattern).await?),
