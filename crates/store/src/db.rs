@@ -54,8 +54,18 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
-        let pool =
-            SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(open_err)?;
+        // Turning a new file to WAL needs a moment alone with it: a second process opening it at
+        // that instant is told "locked" at once, without the busy wait, so it tries again.
+        let mut attempt = 0;
+        let pool = loop {
+            match SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await {
+                Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("5") && attempt < 5 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                }
+                other => break other.map_err(open_err)?,
+            }
+        };
         let store = Self { pool, clock, path: path.to_owned() };
         store.migrate().await?;
         Ok(store)
