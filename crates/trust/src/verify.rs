@@ -1,6 +1,8 @@
 //! Verifying an image: the rule that covers it, its tag resolved to a digest, the cosign
 //! signature for that digest fetched and checked, and the digest to run.
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use oci_client::client::{ClientConfig, ClientProtocol};
@@ -41,17 +43,24 @@ fn loopback(registry: &str) -> bool {
     host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The registry client for `registry`, made once per process: making one (its TLS setup) costs
+/// more than the few requests a verification sends, and a kept client reuses its connections.
 fn client_for(registry: &str) -> Client {
-    let protocol = match loopback(registry) {
-        true => ClientProtocol::HttpsExcept(vec![registry.to_owned()]),
-        false => ClientProtocol::Https,
-    };
-    Client::new(ClientConfig {
-        protocol,
-        read_timeout: Some(TIMEOUT),
-        connect_timeout: Some(TIMEOUT),
-        ..Default::default()
-    })
+    static CLIENTS: LazyLock<Mutex<HashMap<String, Client>>> = LazyLock::new(Default::default);
+    let mut clients = CLIENTS.lock().expect("registry clients");
+    let client = clients.entry(registry.to_owned()).or_insert_with(|| {
+        let protocol = match loopback(registry) {
+            true => ClientProtocol::HttpsExcept(vec![registry.to_owned()]),
+            false => ClientProtocol::Https,
+        };
+        Client::new(ClientConfig {
+            protocol,
+            read_timeout: Some(TIMEOUT),
+            connect_timeout: Some(TIMEOUT),
+            ..Default::default()
+        })
+    });
+    client.clone()
 }
 
 /// Whether the registry said the thing asked for is not there.
