@@ -83,13 +83,7 @@ fn not_found(e: &OciDistributionError) -> bool {
 
 fn unreachable(registry: &str, e: OciDistributionError) -> TrustError {
     let reason = match &e {
-        OciDistributionError::RequestError(r) => {
-            let mut source: &dyn std::error::Error = r;
-            while let Some(next) = source.source() {
-                source = next;
-            }
-            source.to_string()
-        }
+        OciDistributionError::RequestError(r) => berth_net::innermost_cause(r),
         other => other.to_string(),
     };
     TrustError::Unreachable { registry: registry.to_owned(), reason }
