@@ -75,9 +75,12 @@ impl Rule {
             if part.is_empty() || (wild && part != "*" && part != "**") {
                 return Err(format!("{part:?}: a wildcard must be a whole part, * or **"));
             }
-            if !wild
-                && !part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
-            {
+            // A repository part as OCI names them: lowercase letters and digits, with `.`, `_` or
+            // `-` only between them (so never `.` or `..`).
+            let plain = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+            let edges = part.starts_with(plain) && part.ends_with(plain);
+            let named = edges && part.chars().all(|c| plain(c) || "._-".contains(c));
+            if !wild && !named {
                 return Err(format!("{part:?} is not a repository name"));
             }
         }
@@ -120,9 +123,18 @@ mod tests {
         for good in ["docker.io/mcp/*", "ghcr.io/acme/**", "127.0.0.1:5000/t/fetch", "localhost/x"] {
             assert!(Rule::check_pattern(good).is_ok(), "{good}");
         }
-        for bad in
-            ["mcp/*", "*/mcp/x", "docker.io/", "docker.io/mc*p", "docker.io//x", "docker.io/UP", "nohost/x"]
-        {
+        for bad in [
+            "mcp/*",
+            "*/mcp/x",
+            "docker.io/",
+            "docker.io/mc*p",
+            "docker.io//x",
+            "docker.io/UP",
+            "nohost/x",
+            "docker.io/../x",
+            "docker.io/a/.",
+            "docker.io/-a",
+        ] {
             assert!(Rule::check_pattern(bad).is_err(), "{bad}");
         }
     }
