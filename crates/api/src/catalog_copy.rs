@@ -18,7 +18,7 @@ pub(crate) fn net_error(e: NetError) -> ApiError {
         NetError::Timeout { url, seconds } => {
             (ErrorCode::Timeout, msg!("msg.net.timeout", url = url, seconds = seconds))
         }
-        NetError::Connect { url, reason } => {
+        NetError::Connect { url, reason } | NetError::Dns { url, reason } | NetError::Tls { url, reason } => {
             (ErrorCode::Network, msg!("msg.net.connect", url = url, reason = reason))
         }
         NetError::Status { url, status } => {

@@ -18,6 +18,8 @@ mod doctor;
 mod engine;
 mod error;
 mod events;
+mod external;
+mod external_url;
 mod gateway;
 pub mod messages;
 mod oauth;
@@ -59,6 +61,8 @@ pub use doctor::{CheckStatus, DoctorCheck, DoctorReport};
 pub use engine::Engine;
 pub use error::{ApiError, ErrorCode};
 pub use events::{EventQuery, EventView};
+pub use external::{ExternalGatewayView, HEALTH_TIMEOUT, HealthCheck, HealthFailure};
+pub use external_url::DEFAULT_ALLOWED_HOSTS;
 pub use gateway::{
     BridgeTarget, DEFAULT_GATEWAY_PORT, GatewayBackend, GatewayHost, GatewayStatus, SessionAction,
     SessionActionOutcome, StartingServers, cli_gateway_token, new_gateway_token,

@@ -131,7 +131,7 @@ pub(crate) fn entry(req: &RemoteRequest) -> Result<(CatalogItem, HashMap<String,
     berth_catalog::validate_item(&item)
         .map_err(|reason| invalid(msg!("msg.remote.invalid", name = &name, reason = reason)))?;
     // Refused now, not at the first connection: the URL rules are the same for every remote.
-    berth_net::UrlPolicy { allow_private: req.allow_private_network, allowed_hosts: None }
+    berth_net::UrlPolicy { allow_private: req.allow_private_network, ..Default::default() }
         .check(&url)
         .map_err(|e| ApiError::msg(ErrorCode::UrlNotAllowed, msg!("msg.remote.url_refused", reason = e)))?;
     Ok((item, values))

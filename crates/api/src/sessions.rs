@@ -11,6 +11,8 @@ use crate::{ApiError, Berth};
 pub struct SessionServer {
     pub server: String,
     pub config: serde_json::Value,
+    /// The external gateway this source is (`ext:<name>`), when it is one.
+    pub external_gateway: Option<String>,
 }
 
 /// A gateway client session as the Sessions page shows it.
@@ -51,6 +53,10 @@ impl Berth {
                 .await?
                 .into_iter()
                 .map(|s| SessionServer {
+                    external_gateway: s
+                        .server
+                        .strip_prefix(crate::external::SESSION_PREFIX)
+                        .map(str::to_owned),
                     server: s.server,
                     config: serde_json::from_str(&s.config).unwrap_or_default(),
                 })

@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use berth_api::{ApiError, Berth, BerthOptions, Redactor};
-use commands::{app, catalog, clients, gateway, oauth, remote, secrets, servers, sessions, settings, trust};
+use commands::{
+    app, catalog, clients, external, gateway, oauth, remote, secrets, servers, sessions, settings, trust,
+};
 use output::Output;
 
 #[derive(Parser)]
@@ -51,6 +53,10 @@ enum Command {
     /// The MCP gateway AI clients connect to.
     #[command(subcommand)]
     Gateway(gateway::GatewayCommand),
+    /// External MCP gateways (an E2B sandbox's, another team's) whose tools join gateway
+    /// sessions once a health check passes.
+    #[command(subcommand, name = "gateway-ext")]
+    GatewayExt(external::ExternalCommand),
     /// Connect a stdio-only AI client to one server, a remote one say: stdio on one side, the
     /// server on the other, with no other tools.
     Bridge(remote::BridgeArgs),
@@ -144,6 +150,7 @@ async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> R
         Command::Catalog(command) => catalog::run(&berth, command, out).await,
         Command::Server(command) => servers::run(&berth, command, out).await,
         Command::Gateway(command) => gateway::run(&berth, command).await,
+        Command::GatewayExt(command) => external::run(&berth, command, out).await,
         Command::Bridge(args) => remote::bridge(&berth, args).await,
         Command::Oauth(command) => oauth::run(&berth, command, out).await,
         Command::Session(command) => sessions::run(&berth, command, out).await,

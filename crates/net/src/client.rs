@@ -35,6 +35,13 @@ pub enum Fetched {
     },
 }
 
+/// What a probe saw: the status of the response and how long it took to come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Probe {
+    pub status: u16,
+    pub latency_ms: u64,
+}
+
 /// Resolves names, then drops addresses the policy forbids, so a public-looking name that
 /// resolves to a private address (DNS rebinding) cannot reach the private network.
 struct PolicyResolver {
@@ -111,6 +118,25 @@ impl HttpClient {
         &self.policy
     }
 
+    /// GETs `url` with a bearer token and answers with the response's status (any status: the
+    /// caller judges it) and its latency; the request fails after `timeout`. Redirects are
+    /// followed only where the policy allows, and the token does not follow to another host.
+    pub async fn probe(&self, url: &Url, bearer: &str, timeout: Duration) -> Result<Probe, NetError> {
+        self.policy.check(url)?;
+        let shown = redacted(url);
+        let started = std::time::Instant::now();
+        let resp = self
+            .client
+            .get(url.clone())
+            .bearer_auth(bearer)
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|e| classify_within(&shown, e, timeout))?;
+        let latency_ms = started.elapsed().as_millis() as u64;
+        Ok(Probe { status: resp.status().as_u16(), latency_ms })
+    }
+
     /// GETs `url`, sending the validators of the cached copy; reads at most `max_bytes`.
     pub async fn get_conditional(
         &self,
@@ -157,13 +183,38 @@ impl HttpClient {
 }
 
 fn classify(url: &str, e: reqwest::Error) -> NetError {
+    classify_within(url, e, TOTAL_TIMEOUT)
+}
+
+/// A failed request in the terms a user acts on: refused by the policy, a name that does not
+/// resolve, a TLS failure, a timeout, or a connection that could not be made.
+fn classify_within(url: &str, e: reqwest::Error, timeout: Duration) -> NetError {
+    let url = url.to_owned();
     if e.is_timeout() {
-        return NetError::Timeout { url: url.to_owned(), seconds: TOTAL_TIMEOUT.as_secs() };
+        return NetError::Timeout { url, seconds: timeout.as_secs().max(1) };
     }
     // The policy's own refusals surface from inside reqwest.
     let reason = crate::innermost_cause(&e);
     if e.is_redirect() || reason.contains("is not allowed") || reason.contains("private-network") {
-        return NetError::UrlNotAllowed { url: url.to_owned(), reason };
+        return NetError::UrlNotAllowed { url, reason };
     }
-    NetError::Connect { url: url.to_owned(), reason }
+    let mut chain: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(err) = next {
+        chain.push(err.to_string());
+        next = err.source();
+    }
+    // hyper's connector names a failed lookup "dns error"; rustls's failures name the
+    // certificate or the handshake.
+    if chain.iter().any(|c| c.starts_with("dns error")) {
+        return NetError::Dns { url, reason };
+    }
+    let tls = ["certificate", "tls", "handshake", "peer sent"];
+    if chain.iter().any(|c| {
+        let c = c.to_ascii_lowercase();
+        tls.iter().any(|t| c.contains(t))
+    }) {
+        return NetError::Tls { url, reason };
+    }
+    NetError::Connect { url, reason }
 }

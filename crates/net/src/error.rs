@@ -7,6 +7,10 @@ pub enum NetError {
     UrlNotAllowed { url: String, reason: String },
     #[error("{url} did not answer within {seconds} s")]
     Timeout { url: String, seconds: u64 },
+    #[error("cannot resolve the host of {url}: {reason}")]
+    Dns { url: String, reason: String },
+    #[error("the TLS connection to {url} failed: {reason}")]
+    Tls { url: String, reason: String },
     #[error("cannot reach {url}: {reason}")]
     Connect { url: String, reason: String },
     #[error("{url} answered HTTP {status}")]

@@ -7,7 +7,7 @@ mod client;
 mod error;
 mod policy;
 
-pub use client::{Conditional, Fetched, HttpClient};
+pub use client::{Conditional, Fetched, HttpClient, Probe};
 pub use error::{NetError, innermost_cause};
 pub use policy::{UrlPolicy, is_loopback, is_private, redacted};
 pub use url::Url;

@@ -13,6 +13,11 @@ pub struct UrlPolicy {
     pub allow_private: bool,
     /// When set, only these hosts (exact, or `*.example.com` for subdomains) are allowed.
     pub allowed_hosts: Option<Vec<String>>,
+    /// This computer only as the literal `127.0.0.1` or `[::1]`: no name (`localhost` and its
+    /// spellings included), no other loopback address (`127.0.0.2`, `::ffff:127.0.0.1`), and no
+    /// name that resolves to loopback reaches it. For hosts allowed by name, where a name that
+    /// points home would get past the allowlist.
+    pub literal_loopback_only: bool,
 }
 
 fn refuse(url: &Url, reason: impl Into<String>) -> NetError {
@@ -113,6 +118,29 @@ pub fn embedded_ipv4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
     None
 }
 
+/// What kind of address a refused one is, for the reason a user reads.
+fn range_name(ip: IpAddr) -> &'static str {
+    let v4 = match ip {
+        IpAddr::V4(v4) => Some(v4),
+        IpAddr::V6(v6) => embedded_ipv4(v6),
+    };
+    let metadata = [
+        Ipv4Addr::new(169, 254, 169, 254),
+        Ipv4Addr::new(169, 254, 170, 2),
+        Ipv4Addr::new(100, 100, 100, 200),
+    ];
+    if v4.is_some_and(|a| metadata.contains(&a))
+        || ip == IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254))
+    {
+        return "a cloud metadata service address";
+    }
+    let link_local = match ip {
+        IpAddr::V6(v6) if v4.is_none() => (v6.segments()[0] & 0xffc0) == 0xfe80,
+        _ => v4.is_some_and(|a| a.is_link_local()),
+    };
+    if link_local { "a link-local address" } else { "a private-network address" }
+}
+
 impl UrlPolicy {
     /// Checks a URL before any connection is made.
     pub fn check(&self, url: &Url) -> Result<(), NetError> {
@@ -120,6 +148,9 @@ impl UrlPolicy {
             return Err(refuse(url, "credentials in the URL are not accepted; use a token instead"));
         }
         let host = url.host().ok_or_else(|| refuse(url, "the URL has no host"))?;
+        if self.literal_loopback_only {
+            self.check_literal_loopback(url, &host)?;
+        }
         let loopback = match &host {
             Host::Domain(d) => {
                 d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
@@ -144,7 +175,7 @@ impl UrlPolicy {
             && !self.allow_private
             && is_private(ip)
         {
-            return Err(refuse(url, format!("{ip} is a private-network address")));
+            return Err(refuse(url, format!("{ip} is {}", range_name(ip))));
         }
         if let Some(allowed) = &self.allowed_hosts {
             let h = url.host_str().unwrap_or_default().to_ascii_lowercase();
@@ -164,7 +195,71 @@ impl UrlPolicy {
 
     /// Checks an address a host name resolved to.
     pub fn check_resolved(&self, ip: IpAddr) -> bool {
-        self.allow_private || is_loopback(ip) || !is_private(ip)
+        if is_loopback(ip) {
+            return !self.literal_loopback_only;
+        }
+        self.allow_private || !is_private(ip)
+    }
+
+    fn check_literal_loopback(&self, url: &Url, host: &Host<&str>) -> Result<(), NetError> {
+        match host {
+            Host::Domain(d) => {
+                let d = d.to_ascii_lowercase();
+                if d.ends_with('.') {
+                    return Err(refuse(
+                        url,
+                        "a host name that ends with a dot is not accepted; leave the dot out",
+                    ));
+                }
+                if d == "localhost" || d.ends_with(".localhost") {
+                    return Err(refuse(
+                        url,
+                        "localhost names are not accepted here; write 127.0.0.1 for this computer",
+                    ));
+                }
+            }
+            Host::Ipv4(ip) if ip.is_loopback() && *ip != Ipv4Addr::LOCALHOST => {
+                return Err(refuse(
+                    url,
+                    format!("{ip} is a loopback alias; only 127.0.0.1 or [::1] name this computer"),
+                ));
+            }
+            Host::Ipv6(ip) if is_loopback(IpAddr::V6(*ip)) && *ip != Ipv6Addr::LOCALHOST => {
+                return Err(refuse(
+                    url,
+                    format!("{ip} is a loopback alias; only 127.0.0.1 or [::1] name this computer"),
+                ));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// [`UrlPolicy::check`], then the addresses a host name resolves to: every one must pass,
+    /// so a name with one private address among public ones is refused too.
+    pub async fn check_resolving(&self, url: &Url) -> Result<Vec<IpAddr>, NetError> {
+        self.check(url)?;
+        let host = match url.host() {
+            Some(Host::Domain(d)) => d.to_owned(),
+            Some(Host::Ipv4(ip)) => return Ok(vec![IpAddr::V4(ip)]),
+            Some(Host::Ipv6(ip)) => return Ok(vec![IpAddr::V6(ip)]),
+            None => return Err(refuse(url, "the URL has no host")),
+        };
+        let port = url.port_or_known_default().unwrap_or(443);
+        let dns = |reason: String| NetError::Dns { url: redacted(url), reason };
+        let addrs: Vec<IpAddr> = tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .map_err(|e| dns(e.to_string()))?
+            .map(|a| a.ip())
+            .collect();
+        if addrs.is_empty() {
+            return Err(dns(format!("{host} has no address")));
+        }
+        if let Some(bad) = addrs.iter().find(|ip| !self.check_resolved(**ip)) {
+            let what = if is_loopback(*bad) { "this computer (loopback)" } else { range_name(*bad) };
+            return Err(refuse(url, format!("{host} resolves to {bad}, {what}")));
+        }
+        Ok(addrs)
     }
 }
 

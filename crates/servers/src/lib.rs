@@ -22,6 +22,7 @@ mod relay;
 mod remote;
 #[cfg(test)]
 mod send_probe;
+mod settings;
 mod signed_in;
 mod supervisor;
 
@@ -30,10 +31,10 @@ pub use error::ServerError;
 pub use exit::CallExit;
 pub use key::ServerKey;
 pub use plan::{
-    HostMount, LaunchPlan, LaunchRequest, LaunchTarget, ServerSettings, folder_fields, host_mounts,
-    validate_config,
+    HostMount, LaunchPlan, LaunchRequest, LaunchTarget, folder_fields, host_mounts, validate_config,
 };
 pub use questions::{ANSWER_TIMEOUT, Call, Questions, Round, STATE_PREFIX};
 pub use relay::{ProgressGuard, Relay, service_error};
 pub use remote::{RemoteInfo, RemoteTarget, RemoteTransport};
+pub use settings::ServerSettings;
 pub use supervisor::{CallOutcome, ProgressFn, RuntimeSource, StartEvent, Supervisor, ToolInfo};

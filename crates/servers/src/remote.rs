@@ -55,6 +55,8 @@ pub struct RemoteTarget {
     pub transport: RemoteTransport,
     /// Allow private-network and link-local addresses (a server on the office LAN).
     pub allow_private: bool,
+    /// The only hosts it may be reached at or redirected to (an external gateway's allowlist).
+    pub allowed_hosts: Option<Vec<String>>,
     /// Where the server's OAuth tokens are kept, when it signs in; the connection sends them and
     /// refreshes them as needed.
     pub oauth: Option<crate::oauth::SharedCredentials>,
@@ -77,6 +79,7 @@ impl std::fmt::Debug for RemoteTarget {
             .field("headers", &self.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
             .field("transport", &self.transport)
             .field("allow_private", &self.allow_private)
+            .field("allowed_hosts", &self.allowed_hosts)
             .field("oauth", &self.oauth.is_some())
             .finish()
     }
@@ -138,12 +141,14 @@ pub(crate) fn target(
     item: &CatalogItem,
     remote: &RemoteSpec,
     secrets: &HashMap<String, String>,
-    allow_private: bool,
+    settings: &crate::ServerSettings,
 ) -> Result<RemoteTarget, ServerError> {
+    let allow_private = settings.allow_private_network;
+    let allowed_hosts = settings.allowed_hosts.clone();
     let url = Url::parse(&remote.url).map_err(|e| {
         ServerError::Template(format!("{}: the URL {:?} is not valid: {e}", item.name, remote.url))
     })?;
-    policy(allow_private)
+    policy(allow_private, allowed_hosts.clone())
         .check(&url)
         .map_err(|e| ServerError::NotRunnable { name: item.name.clone(), reason: e.to_string() })?;
     let mut headers = Vec::new();
@@ -157,11 +162,13 @@ pub(crate) fn target(
         })?;
         headers.push((name.clone(), value));
     }
-    Ok(RemoteTarget { url, headers, transport: remote.transport.into(), allow_private, oauth: None })
+    let transport = remote.transport.into();
+    Ok(RemoteTarget { url, headers, transport, allow_private, allowed_hosts, oauth: None })
 }
 
-fn policy(allow_private: bool) -> UrlPolicy {
-    UrlPolicy { allow_private, allowed_hosts: None }
+fn policy(allow_private: bool, allowed_hosts: Option<Vec<String>>) -> UrlPolicy {
+    let literal_loopback_only = allowed_hosts.is_some();
+    UrlPolicy { allow_private, allowed_hosts, literal_loopback_only }
 }
 
 /// The headers as the HTTP client sends them, values marked sensitive (checked when the plan
@@ -180,7 +187,12 @@ fn header_map(target: &RemoteTarget) -> HeaderMap {
 /// An HTTP client for a remote server's connection: the URL policy (private addresses only when
 /// the server allows them) in its resolver and redirects, no overall timeout.
 pub(crate) fn http_client(allow_private: bool) -> reqwest::Client {
-    HttpClient::streaming(policy(allow_private)).into_reqwest()
+    HttpClient::streaming(policy(allow_private, None)).into_reqwest()
+}
+
+/// The HTTP client for `target`'s connection, with its allowlist when it has one.
+fn target_client(target: &RemoteTarget) -> reqwest::Client {
+    HttpClient::streaming(policy(target.allow_private, target.allowed_hosts.clone())).into_reqwest()
 }
 
 /// Why a connection attempt failed, in the terms the caller acts on.
@@ -330,13 +342,13 @@ async fn streamable_with(
         let transport = StreamableHttpClientTransport::with_client(signed_in, config);
         return McpConnection::open_with(relay, transport, lifecycle).await;
     }
-    let client = http_client(target.allow_private);
+    let client = target_client(target);
     McpConnection::open_with(relay, StreamableHttpClientTransport::with_client(client, config), lifecycle)
         .await
 }
 
 async fn legacy(target: &RemoteTarget, relay: Relay) -> Result<McpConnection, HandshakeFailure> {
-    let client = http_client(target.allow_private);
+    let client = target_client(target);
     let auth = match &target.oauth {
         Some(credentials) => crate::oauth::authorised(&target.url, credentials, target.allow_private).await,
         None => None,

@@ -148,6 +148,14 @@ impl GatewayBackend {
                 tracing::warn!(session = %self.session, server = %name, "a starting server did not start: {}", e.message);
             }
         }
+        // External gateways in external mode are sources of every session but a bridge's.
+        if self.bridge.is_none() {
+            for name in self.berth.external_sources().await {
+                if let Err(e) = self.add_with(&name, Value::Null, &ServerSettings::default()).await {
+                    tracing::warn!(session = %self.session, server = %name, "an external gateway did not join: {}", e.message);
+                }
+            }
+        }
         for (name, config) in &self.recorded {
             if let Err(e) = self.add_with(name, config.clone(), &ServerSettings::default()).await {
                 tracing::warn!(session = %self.session, server = %name, "a server of the session did not start again: {}", e.message);
@@ -191,6 +199,9 @@ impl GatewayBackend {
         {
             return Ok(item.clone());
         }
+        if let Some(external) = self.berth.external_entry(name).await {
+            return external.map(|(item, _, _)| item).map_err(backend_error);
+        }
         self.berth.entry_to_run(name).await.map_err(|mut e| {
             e.message = format!("No catalog server is named {name:?}. Use mcp-find to search for one.");
             backend_error(e)
@@ -232,6 +243,16 @@ impl GatewayBackend {
             if item.secrets.iter().filter(|s| s.required).all(|s| secrets.values.contains_key(&s.name)) {
                 secrets.missing.clear();
             }
+        }
+        // An external gateway brings its token and its allowlist along.
+        let mut settings = settings;
+        let external;
+        if let Some(found) = self.berth.external_entry(&item.name).await {
+            let (_, given, own) = found.map_err(backend_error)?;
+            secrets.values.extend(given);
+            secrets.missing.clear();
+            external = own;
+            settings = &external;
         }
         if !secrets.missing.is_empty() {
             let m = crate::msg!(

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod catalog;
 pub mod clients;
+pub mod external;
 pub mod gateway;
 pub mod oauth;
 pub mod remote;
