@@ -19,6 +19,9 @@ APT_PACKAGES=(
   # The container engine, a local OCI registry for pull tests, and the crypto of the test signer
   # that writes cosign-format signatures there
   docker.io docker-registry python3-cryptography
+  # External-gateway tests: a self-signed certificate, and a network namespace of their own
+  # (loopback only, its own /etc/hosts) where names resolve to private ranges
+  openssl iproute2 util-linux
   # Node for the UI build
   nodejs npm
 )

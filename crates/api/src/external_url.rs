@@ -47,6 +47,20 @@ pub(crate) fn parse(text: &str, allowed: &[String]) -> Result<Url, ApiError> {
         ));
     }
     let mut url = Url::parse(text).map_err(|e| refused(&shown, format!("it is not a valid URL ({e})")))?;
+    // 2130706433, 0x7f.1, 0177.0.0.1, %31%30.0.0.1 or fullwidth letters all parse to some host;
+    // only the host as it is normally written is taken, so what the user reads is what is used.
+    // (IPv6 has several normal spellings; its address is judged below.)
+    if let (Some(raw), Some(host)) = (raw_host(text), url.host_str())
+        && !raw.starts_with('[')
+        && raw.to_ascii_lowercase() != host
+    {
+        return Err(refused(
+            &shown,
+            format!(
+                "the host {raw:?} is written in an unusual form of {host}; write {host} if that is what you mean"
+            ),
+        ));
+    }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(refused(&shown, "the address may not have a query (?…) or fragment (#…)"));
     }
@@ -55,6 +69,16 @@ pub(crate) fn parse(text: &str, allowed: &[String]) -> Result<Url, ApiError> {
     let base = path.strip_suffix("/mcp").unwrap_or(path).to_owned();
     url.set_path(&base);
     Ok(url)
+}
+
+/// The host as typed: between `://` and the port, path, query or fragment.
+fn raw_host(text: &str) -> Option<&str> {
+    let (_, rest) = text.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.starts_with('[') {
+        return authority.find(']').map(|i| &authority[..=i]);
+    }
+    authority.split(':').next()
 }
 
 /// Resolves the gateway's host name: every address it has must pass the policy, so a name

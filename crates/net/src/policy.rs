@@ -147,6 +147,10 @@ impl UrlPolicy {
         if !url.username().is_empty() || url.password().is_some() {
             return Err(refuse(url, "credentials in the URL are not accepted; use a token instead"));
         }
+        let scheme = url.scheme();
+        if scheme != "https" && scheme != "http" {
+            return Err(refuse(url, format!("the {scheme}: scheme is not allowed; use https")));
+        }
         let host = url.host().ok_or_else(|| refuse(url, "the URL has no host"))?;
         if self.literal_loopback_only {
             self.check_literal_loopback(url, &host)?;
