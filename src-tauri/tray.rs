@@ -1,5 +1,6 @@
 //! The tray icon and its menu, in the chosen language: open the window, re-authorize a server
-//! whose sign-in ended, turn the gateway on or off, start or stop each installed server, quit.
+//! whose sign-in ended, turn the gateway on or off, whether external mode is on (and for which
+//! external gateways), start or stop each installed server, quit.
 //! A failed action shows a notification.
 
 use berth_api::{ApiError, Berth, Locale, ServerStatus, msg};
@@ -12,6 +13,7 @@ const OPEN: &str = "open";
 const GATEWAY_TOGGLE: &str = "gateway:toggle";
 const GATEWAY_COPY: &str = "gateway:copy";
 const QUIT: &str = "quit";
+const EXTERNAL: &str = "external";
 /// Server items carry their action and name in the id: `server:start:<name>`.
 const SERVER_PREFIX: &str = "server:";
 /// Re-authorization items carry the server's name: `oauth:<name>`.
@@ -23,7 +25,7 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(include_bytes!("../icons/tray.png"))?)
         .tooltip("Berth")
-        .menu(&base_menu(app, Locale::En, &[], None, &[])?)
+        .menu(&base_menu(app, Locale::En, &[], None, &[], &[])?)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .build(app)?;
     // The menu follows what changed, wherever the change was made.
@@ -53,6 +55,7 @@ fn base_menu(
     servers: &[(String, ServerStatus)],
     gateway: Option<&str>,
     reauthorize: &[String],
+    external: &[String],
 ) -> tauri::Result<Menu<Wry>> {
     let item = |id: String, label: berth_api::messages::Msg, enabled: bool| {
         MenuItem::with_id(app, id, label.text(locale), enabled, None::<&str>)
@@ -70,6 +73,13 @@ fn base_menu(
     let toggle = if gateway.is_some() { msg!("tray.gateway.off") } else { msg!("tray.gateway.on") };
     menu.append(&item(GATEWAY_TOGGLE.into(), toggle, true)?)?;
     menu.append(&item(GATEWAY_COPY.into(), msg!("tray.gateway.copy"), gateway.is_some())?)?;
+    // External mode is shown, not switched here: a passing health check turns it on.
+    let mode = if external.is_empty() {
+        msg!("tray.external.off")
+    } else {
+        msg!("tray.external.on", names = external.join(", "))
+    };
+    menu.append(&item(EXTERNAL.into(), mode, false)?)?;
     menu.append(&PredefinedMenuItem::separator(app)?)?;
     if servers.is_empty() {
         menu.append(&item("none".into(), msg!("tray.servers.none"), false)?)?;
@@ -125,7 +135,15 @@ fn refresh(app: &AppHandle) {
         let locale = berth.settings().await.map(|s| s.effective_locale).unwrap_or(Locale::En);
         let reauthorize: Vec<String> =
             berth.oauth_attention().await.unwrap_or_default().into_iter().map(|s| s.server).collect();
-        let menu = base_menu(&app, locale, &servers, url.as_deref(), &reauthorize);
+        let external: Vec<String> = berth
+            .external_list()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|g| g.external_mode)
+            .map(|g| g.name)
+            .collect();
+        let menu = base_menu(&app, locale, &servers, url.as_deref(), &reauthorize, &external);
         if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), menu) {
             let _ = tray.set_menu(Some(menu));
         }

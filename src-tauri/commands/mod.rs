@@ -4,6 +4,7 @@
 mod app;
 mod catalog;
 mod clients;
+mod external;
 mod gateway;
 pub mod oauth;
 mod secrets;
@@ -53,6 +54,13 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         gateway::gateway_set_enabled,
         gateway::gateway_token,
         gateway::gateway_set_starting,
+        external::external_list,
+        external::external_add,
+        external::external_test,
+        external::external_remove,
+        external::external_allowed_hosts,
+        external::external_allow_add,
+        external::external_allow_remove,
         oauth::oauth_list,
         oauth::oauth_connect,
         oauth::oauth_revoke,

@@ -6,6 +6,7 @@
 //! `BERTH_REQUIRE_SERVICES=1` (set by `make test`) a missing service fails the test instead.
 
 mod desktop;
+mod external;
 mod feedback;
 mod gateway;
 mod japanese;

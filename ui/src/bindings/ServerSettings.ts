@@ -17,4 +17,10 @@ allow_private_network: boolean,
  * deep link, for an authorization server that takes the link but a browser that will not
  * open it.
  */
-oauth_loopback: boolean, };
+oauth_loopback: boolean, 
+/**
+ * The only hosts a remote server may be reached at or redirected to (exact, or
+ * `*.example.com`); this computer then only as the literal 127.0.0.1 or [::1]. Set for an
+ * external gateway, whose hosts the user allowlisted.
+ */
+allowed_hosts?: Array<string>, };

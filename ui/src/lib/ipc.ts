@@ -21,6 +21,7 @@ import type { ConfigureRequest } from "../bindings/ConfigureRequest";
 import type { EventQuery } from "../bindings/EventQuery";
 import type { EventView } from "../bindings/EventView";
 import type { EntryChange } from "../bindings/EntryChange";
+import type { ExternalGatewayView } from "../bindings/ExternalGatewayView";
 import type { ServerProgress } from "../bindings/ServerProgress";
 import type { ServerView } from "../bindings/ServerView";
 import type { ToolInfo } from "../bindings/ToolInfo";
@@ -96,6 +97,16 @@ export const ipc = {
   gatewaySetEnabled: (enabled: boolean) => call<GatewayStatus>("gateway_set_enabled", { enabled }),
   gatewayToken: () => call<string>("gateway_token"),
   gatewaySetStarting: (servers: string[]) => call<GatewayStatus>("gateway_set_starting", { servers }),
+  externalList: () => call<ExternalGatewayView[]>("external_list"),
+  /** The token goes to the keychain; the address is checked (allowlist, private ranges, DNS) first. */
+  externalAdd: (name: string, url: string, token: string) =>
+    call<ExternalGatewayView>("external_add", { name, url, token }),
+  /** The health check: a pass turns external mode on, a failure turns it off. */
+  externalTest: (name: string) => call<ExternalGatewayView>("external_test", { name }),
+  externalRemove: (name: string) => call<boolean>("external_remove", { name }),
+  externalAllowedHosts: () => call<string[]>("external_allowed_hosts"),
+  externalAllowAdd: (pattern: string) => call<string[]>("external_allow_add", { pattern }),
+  externalAllowRemove: (pattern: string) => call<string[]>("external_allow_remove", { pattern }),
   oauthList: () => call<OAuthStatus[]>("oauth_list"),
   oauthConnect: (server: string) => call<ConnectStarted>("oauth_connect", { server }),
   oauthRevoke: (server: string) => call<boolean>("oauth_revoke", { server }),
