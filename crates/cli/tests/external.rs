@@ -70,7 +70,7 @@ async fn health_checks_against_real_servers_and_the_tools_of_one_that_passes() {
         ("tls", fixture.tls.clone(), token.as_str(), Some("tls"), None),
         ("redirect", fixture.redirect.clone(), token.as_str(), Some("policy"), None),
     ];
-    println!("{:<10} {:<8} {:<14} {:<7} {}", "gateway", "exit", "failure", "status", "latency/reason");
+    println!("{:<10} {:<8} {:<14} {:<7} latency/reason", "gateway", "exit", "failure", "status");
     for (role, url, secret, failure, status) in &cases {
         let added = run(&berth, &["gateway-ext", "add", &name(role), url], Some(secret));
         assert!(added.status.success(), "{role}: {}", said(&added));

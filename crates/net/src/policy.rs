@@ -339,6 +339,47 @@ mod tests {
     }
 
     #[test]
+    fn literal_loopback_only_takes_this_computer_by_its_two_literals_alone() {
+        let p = UrlPolicy {
+            allowed_hosts: Some(vec!["127.0.0.1".into(), "[::1]".into(), "*.e2b.app".into()]),
+            literal_loopback_only: true,
+            ..Default::default()
+        };
+        for (u, ok) in [
+            ("http://127.0.0.1:9/", true),
+            ("http://[::1]:9/", true),
+            ("https://a.e2b.app/", true),
+            ("http://localhost/", false),
+            ("https://LOCALHOST./", false),
+            ("https://x.localhost/", false),
+            ("http://127.0.0.2/", false),
+            ("http://[::ffff:127.0.0.1]/", false),
+            ("https://a.e2b.app./", false),
+            ("https://169.254.169.254/", false),
+            ("https://e2b.app/", false),
+        ] {
+            assert_eq!(p.check(&Url::parse(u).unwrap()).is_ok(), ok, "{u}");
+        }
+        // A name never resolves home, nor anywhere private.
+        assert!(!p.check_resolved("127.0.0.1".parse().unwrap()));
+        assert!(!p.check_resolved("::1".parse().unwrap()));
+        assert!(!p.check_resolved("10.1.2.3".parse().unwrap()));
+        assert!(p.check_resolved("8.8.8.8".parse().unwrap()));
+        // Without the flag, loopback resolution stays allowed, as catalogs on this computer need.
+        assert!(UrlPolicy::default().check_resolved("127.0.0.1".parse().unwrap()));
+    }
+
+    #[tokio::test]
+    async fn check_resolving_refuses_a_name_with_any_address_it_may_not_reach() {
+        let p = UrlPolicy { literal_loopback_only: true, ..Default::default() };
+        // `localhost` is refused by name; the test machine's own name resolves to loopback.
+        let e = p.check_resolving(&Url::parse("https://localhost/").unwrap()).await.unwrap_err();
+        assert!(e.to_string().contains("localhost names"), "{e}");
+        let ip = p.check_resolving(&Url::parse("https://8.8.8.8/").unwrap()).await.unwrap();
+        assert_eq!(ip, vec![IpAddr::from([8, 8, 8, 8])]);
+    }
+
+    #[test]
     fn messages_never_carry_credentials_or_queries() {
         let e = UrlPolicy::default()
             .check(&Url::parse("https://u:secret@example.com/?token=abc").unwrap())
