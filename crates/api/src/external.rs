@@ -173,8 +173,8 @@ impl Berth {
         Ok(hosts)
     }
 
-    /// Removes a host pattern and returns the list; gateways it allowed are tested against the
-    /// new list from now on, and their sessions' connections follow it.
+    /// Removes a host pattern and returns the list; gateways in external mode it allowed are
+    /// turned off, and their sessions' connections follow the new list.
     pub async fn external_allow_remove(&self, pattern: &str) -> Result<Vec<String>, ApiError> {
         let wanted = pattern.trim().to_ascii_lowercase();
         let mut hosts = self.external_allowed_hosts().await?;
@@ -187,6 +187,13 @@ impl Berth {
             ));
         }
         self.store.set_setting(ALLOWED_KEY, &hosts).await?;
+        // A gateway in external mode whose host is no longer allowed fails its check at once
+        // (before any request), which turns external mode off and records why.
+        for row in self.store.external_gateways().await? {
+            if row.external_mode && external_url::parse(&row.url, &hosts).is_err() {
+                self.external_test(&row.name, None).await?;
+            }
+        }
         Ok(hosts)
     }
 

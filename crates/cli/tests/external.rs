@@ -163,6 +163,18 @@ async fn health_checks_against_real_servers_and_the_tools_of_one_that_passes() {
     client.cancel().await.unwrap();
     assert!(fixture.stats()["mcp"].as_u64().unwrap() >= 2, "{}", fixture.stats());
 
+    // Its host taken off the allowed list, it is turned off at once, by policy.
+    let removed = run(&berth, &["gateway-ext", "allow", "rm", "127.0.0.1"], None);
+    assert!(removed.status.success(), "{}", said(&removed));
+    let g = json_of(&run(&berth, &["--json", "gateway-ext", "ls"], None));
+    let ok = g.as_array().unwrap().iter().find(|g| g["name"] == name("ok").as_str()).unwrap().clone();
+    assert_eq!(
+        (ok["external_mode"].clone(), ok["last_test"]["failure"].clone()),
+        (json!(false), json!("policy"))
+    );
+    assert!(run(&berth, &["gateway-ext", "allow", "add", "127.0.0.1"], None).status.success());
+    assert!(run(&berth, &["gateway-ext", "test", &name("ok")], None).status.success());
+
     // The gateway goes away: its next test fails, turns external mode off and says so.
     fixture.process.terminate(std::time::Duration::from_secs(5));
     let tested = run(&berth, &["gateway-ext", "test", &name("ok"), "--timeout", "2"], None);
