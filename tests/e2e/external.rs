@@ -108,22 +108,7 @@ async fn an_external_gateway_is_saved_tested_and_its_tools_reach_the_desktop_gat
     );
 
     // Through the desktop gateway: the external gateway's tool is there and answers.
-    by_testid(&c, "nav-settings").await.click().await.unwrap();
-    wait_for_text(&c, "page-title", "設定").await;
-    by_testid(&c, "gateway-toggle").await.click().await.unwrap();
-    let gateway = by_testid(&c, "gateway-url").await.attr("data-url").await.unwrap().unwrap();
-    by_testid(&c, "gateway-token-show").await.click().await.unwrap();
-    let bearer = by_testid(&c, "gateway-token").await.text().await.unwrap();
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("authorization", format!("Bearer {bearer}").parse().unwrap());
-    let http = reqwest::Client::builder().default_headers(headers).build().unwrap();
-    let transport = rmcp::transport::StreamableHttpClientTransport::with_client(
-        http,
-        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
-            gateway.as_str(),
-        ),
-    );
-    let client = rmcp::serve_client((), transport).await.expect("MCP handshake with the desktop gateway");
+    let client = crate::support::desktop_gateway_client(&c, "設定").await;
     let args = serde_json::json!({"text": "from the window"}).as_object().unwrap().clone();
     let reply = client
         .call_tool(rmcp::model::CallToolRequestParams::new("sandbox_echo").with_arguments(args))

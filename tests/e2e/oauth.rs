@@ -80,20 +80,7 @@ async fn connecting_a_server_signs_in_through_the_deep_link_across_a_restart_and
     screenshot(&c, "connections-connected").await;
 
     // Its tool answers through the gateway the desktop app hosts.
-    by_testid(&c, "nav-settings").await.click().await.unwrap();
-    wait_for_text(&c, "page-title", "Settings").await;
-    by_testid(&c, "gateway-toggle").await.click().await.unwrap();
-    let gateway = by_testid(&c, "gateway-url").await.attr("data-url").await.unwrap().unwrap();
-    by_testid(&c, "gateway-token-show").await.click().await.unwrap();
-    let token = by_testid(&c, "gateway-token").await.text().await.unwrap();
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let http = reqwest::Client::builder().default_headers(headers).build().unwrap();
-    let config = rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
-        gateway.as_str(),
-    );
-    let transport = rmcp::transport::StreamableHttpClientTransport::with_client(http, config);
-    let client = rmcp::serve_client((), transport).await.expect("MCP handshake with the desktop gateway");
+    let client = crate::support::desktop_gateway_client(&c, "Settings").await;
     let reply = client.call_tool(rmcp::model::CallToolRequestParams::new("whoami")).await.unwrap();
     let said: String = reply.content.iter().filter_map(|p| p.as_text().map(|t| t.text.clone())).collect();
     assert!(said.starts_with("operator #") && reply.is_error != Some(true), "{said}");

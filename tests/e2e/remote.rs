@@ -81,22 +81,7 @@ async fn a_remote_server_is_added_tested_and_called_through_the_desktop_gateway(
     );
 
     // Through the desktop gateway, which starts every session with it: its tool answers.
-    by_testid(&c, "nav-settings").await.click().await.unwrap();
-    wait_for_text(&c, "page-title", "Settings").await;
-    by_testid(&c, "gateway-toggle").await.click().await.unwrap();
-    let gateway = by_testid(&c, "gateway-url").await.attr("data-url").await.unwrap().unwrap();
-    by_testid(&c, "gateway-token-show").await.click().await.unwrap();
-    let token = by_testid(&c, "gateway-token").await.text().await.unwrap();
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let http = reqwest::Client::builder().default_headers(headers).build().unwrap();
-    let transport = rmcp::transport::StreamableHttpClientTransport::with_client(
-        http,
-        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
-            gateway.as_str(),
-        ),
-    );
-    let client = rmcp::serve_client((), transport).await.expect("MCP handshake with the desktop gateway");
+    let client = crate::support::desktop_gateway_client(&c, "Settings").await;
     let args = serde_json::json!({"message": "from the window's gateway"}).as_object().unwrap().clone();
     let reply =
         client.call_tool(rmcp::model::CallToolRequestParams::new("echo").with_arguments(args)).await.unwrap();

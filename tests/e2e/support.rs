@@ -182,6 +182,28 @@ pub async fn wait_for_text(c: &Client, id: &str, want: &str) {
     panic!("{id} never showed {want:?}; last text {last:?}");
 }
 
+/// Turns on the gateway the desktop app hosts (on Settings, titled `settings` in the window's
+/// language) and connects an MCP client to it with the token the window shows.
+pub async fn desktop_gateway_client(
+    c: &Client,
+    settings: &str,
+) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
+    by_testid(c, "nav-settings").await.click().await.unwrap();
+    wait_for_text(c, "page-title", settings).await;
+    by_testid(c, "gateway-toggle").await.click().await.unwrap();
+    let gateway = by_testid(c, "gateway-url").await.attr("data-url").await.unwrap().unwrap();
+    by_testid(c, "gateway-token-show").await.click().await.unwrap();
+    let token = by_testid(c, "gateway-token").await.text().await.unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let http = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    let config = rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+        gateway.as_str(),
+    );
+    let transport = rmcp::transport::StreamableHttpClientTransport::with_client(http, config);
+    rmcp::serve_client((), transport).await.expect("MCP handshake with the desktop gateway")
+}
+
 /// Saves a screenshot of the window when `BERTH_E2E_SCREENSHOTS` names a folder, for a person
 /// to look at what the test saw.
 pub async fn screenshot(c: &Client, name: &str) {
