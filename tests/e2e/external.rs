@@ -120,7 +120,7 @@ async fn an_external_gateway_is_saved_tested_and_its_tools_reach_the_desktop_gat
     // The Sessions page names it as a source of the session.
     by_testid(&c, "nav-sessions").await.click().await.unwrap();
     let source = format!(
-        "[data-testid=session-server][data-server='ext:{name}'] [data-testid=session-source-external]"
+        "[data-testid=session-entry][data-server='ext:{name}'] [data-testid=session-source-external]"
     );
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while c.find(Locator::Css(&source)).await.is_err() {

@@ -130,6 +130,8 @@ async fn settings_names_the_servers_new_sessions_start_with() {
     field.clear().await.unwrap();
     field.send_keys(&name).await.unwrap();
     by_testid(&c, "gateway-starting-save").await.click().await.unwrap();
+    // Saved, the error above goes and the panel moves up: click the toggle where it then is.
+    by_testid(&c, "gateway-starting-saved").await;
     by_testid(&c, "gateway-toggle").await.click().await.unwrap();
     let url = by_testid(&c, "gateway-url").await.attr("data-url").await.unwrap().unwrap();
     by_testid(&c, "gateway-token-show").await.click().await.unwrap();
