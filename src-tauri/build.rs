@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "settings_get",
     "settings_set_locale",
     "settings_set_client_metadata_url",
+    "settings_set_restore_on_start",
     "trust_policy",
     "trust_set_verify",
     "secret_set",

@@ -82,6 +82,8 @@ pub fn run() {
                 && let Some(berth) = app.try_state::<Berth>()
             {
                 tauri::async_runtime::block_on(async {
+                    // What runs now starts again at the next launch (unless the user said not to).
+                    berth.remember_running().await;
                     berth.gateway_stop().await;
                     berth.shutdown().await;
                 });
@@ -109,6 +111,7 @@ fn start_background_work(app: &tauri::AppHandle, berth: Berth) {
         if let Err(e) = berth.connect_containers().await {
             tracing::info!("containers unavailable: {}", e.message);
         }
+        restore_servers(&app, &berth).await;
         match berth.catalog_refresh(None).await {
             Ok(outcomes) if !outcomes.is_empty() => {
                 let _ = app.emit(EVENT_CATALOG_CHANGED, outcomes);
@@ -117,6 +120,27 @@ fn start_background_work(app: &tauri::AppHandle, berth: Berth) {
             Err(e) => tracing::warn!(code = ?e.code, "catalog refresh at start-up failed: {}", e.message),
         }
     });
+}
+
+/// Starts again the servers that were running when the app last quit (or went down), telling
+/// the window and the tray as each comes back; one that fails shows why on its card.
+async fn restore_servers(app: &tauri::AppHandle, berth: &Berth) {
+    use tauri::Emitter;
+    let emitter = app.clone();
+    let progress = std::sync::Arc::new(move |p| {
+        let _ = emitter.emit(commands::servers::EVENT_SERVER_PROGRESS, p);
+    });
+    match berth.restore_servers(progress).await {
+        Ok(restored) => {
+            for (name, e) in &restored.failed {
+                tracing::warn!(server = %name, "did not come back at launch: {}", e.message);
+            }
+            if !restored.started.is_empty() || !restored.failed.is_empty() {
+                let _ = app.emit(commands::servers::EVENT_SERVERS_CHANGED, ());
+            }
+        }
+        Err(e) => tracing::warn!("restoring servers at launch failed: {}", e.message),
+    }
 }
 
 /// Event telling the UI and the tray that the hosted gateway was turned on or off.

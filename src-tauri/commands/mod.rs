@@ -21,6 +21,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         settings::settings_get,
         settings::settings_set_locale,
         settings::settings_set_client_metadata_url,
+        settings::settings_set_restore_on_start,
         trust::trust_policy,
         trust::trust_set_verify,
         secrets::secret_set,

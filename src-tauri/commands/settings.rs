@@ -30,3 +30,12 @@ pub async fn settings_set_client_metadata_url(
 ) -> Result<SettingsView, ApiError> {
     berth.set_client_metadata_url(url).await
 }
+
+/// Whether servers running when the app quits start again at its next launch.
+#[tauri::command]
+pub async fn settings_set_restore_on_start(
+    berth: State<'_, Berth>,
+    on: bool,
+) -> Result<SettingsView, ApiError> {
+    berth.settings_set_restore_on_start(on).await
+}

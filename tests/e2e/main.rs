@@ -12,6 +12,7 @@ mod gateway;
 mod japanese;
 mod oauth;
 mod remote;
+mod restore;
 mod review;
 mod secrets;
 mod servers;

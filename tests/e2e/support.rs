@@ -122,6 +122,12 @@ impl Drop for Driver {
     }
 }
 
+/// Quits the desktop app as logout does (SIGTERM: it stops its servers and exits) and waits until
+/// it and its single-instance name are gone, so the next launch is a fresh one.
+pub fn quit_app() {
+    end_app_processes();
+}
+
 /// Ends any desktop app a test launched that outlived its driver. The app is a single instance:
 /// one left running would take over the next test's launch, which would then never get a window.
 fn end_app_processes() {

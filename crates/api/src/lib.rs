@@ -28,6 +28,7 @@ mod oauth_providers;
 pub mod paths;
 mod pull_error;
 mod remote_servers;
+mod restore;
 mod secrets;
 #[cfg(test)]
 mod send_probe;
@@ -70,6 +71,7 @@ pub use gateway::{
 pub use oauth::{Login, OAuthStatus, SignInState};
 pub use oauth_flow::{ConnectStarted, RedirectKind, open_in_browser};
 pub use remote_servers::{RemoteRequest, RemoteState, RemoteTestReport, TestTarget};
+pub use restore::Restored;
 pub use secrets::SecretInfo;
 pub use server_config::ConfigureRequest;
 pub use server_review::MountView;

@@ -109,7 +109,7 @@ impl ServerStatus {
     }
 
     /// A stored status; anything unknown reads as stopped.
-    fn from_stored(s: &str) -> Self {
+    pub(crate) fn from_stored(s: &str) -> Self {
         [Self::Pulling, Self::Starting, Self::Running, Self::Error, Self::NeedsAuth]
             .into_iter()
             .find(|status| status.stored() == s)

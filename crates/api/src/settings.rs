@@ -1,5 +1,5 @@
-//! Settings the user changes in the Settings page: the UI language, and the client ID metadata
-//! document URL Berth offers authorization servers.
+//! Settings the user changes in the Settings page: the UI language, the client ID metadata
+//! document URL Berth offers authorization servers, and whether servers come back at launch.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -36,6 +36,8 @@ pub struct SettingsView {
     /// The URL of Berth's client ID metadata document, offered as its client ID where an
     /// authorization server takes one.
     pub oauth_client_metadata_url: Option<String>,
+    /// Servers running when the app quit start again at its next launch.
+    pub restore_on_start: bool,
 }
 
 /// Maps an OS locale (`ja-JP`, `ja_JP.UTF-8`, `en-US`) to a UI language; English is the fallback.
@@ -65,6 +67,12 @@ impl Berth {
         self.settings().await
     }
 
+    /// Turns restore on start on or off and returns the settings.
+    pub async fn settings_set_restore_on_start(&self, on: bool) -> Result<SettingsView, ApiError> {
+        self.set_restore_on_start(on).await?;
+        self.settings().await
+    }
+
     async fn view(&self, locale: LocalePreference) -> Result<SettingsView, ApiError> {
         let effective_locale = match locale {
             LocalePreference::En => Locale::En,
@@ -76,6 +84,7 @@ impl Berth {
             effective_locale,
             system_locale: self.system_locale.clone(),
             oauth_client_metadata_url: self.oauth_client_metadata_url().await?,
+            restore_on_start: self.restore_on_start().await?,
         })
     }
 }

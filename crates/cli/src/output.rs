@@ -121,6 +121,7 @@ impl Output {
         let pref = serde_json::to_value(s.locale).unwrap();
         let eff = serde_json::to_value(s.effective_locale).unwrap();
         say!("locale: {} (in effect: {})", pref.as_str().unwrap_or("?"), eff.as_str().unwrap_or("?"));
+        say!("restore-on-start: {}", if s.restore_on_start { "on" } else { "off" });
     }
 
     pub fn catalog_hits(&self, hits: &[CatalogHit]) {

@@ -14,4 +14,8 @@ effective_locale: Locale, system_locale: string | null,
  * The URL of Berth's client ID metadata document, offered as its client ID where an
  * authorization server takes one.
  */
-oauth_client_metadata_url: string | null, };
+oauth_client_metadata_url: string | null, 
+/**
+ * Servers running when the app quit start again at its next launch.
+ */
+restore_on_start: boolean, };

@@ -58,6 +58,7 @@ export const ipc = {
   settingsSetLocale: (locale: LocalePreference) => call<SettingsView>("settings_set_locale", { locale }),
   settingsSetClientMetadataUrl: (url: string | null) =>
     call<SettingsView>("settings_set_client_metadata_url", { url }),
+  settingsSetRestoreOnStart: (on: boolean) => call<SettingsView>("settings_set_restore_on_start", { on }),
   trustPolicy: () => call<TrustPolicyView>("trust_policy"),
   /** Turning verification off asks in a native dialog first; Cancel keeps it on. */
   trustSetVerify: (on: boolean) => call<TrustPolicyView>("trust_set_verify", { on }),

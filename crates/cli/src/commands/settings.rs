@@ -32,6 +32,8 @@ pub enum SettingName {
     VerifySignatures,
     /// What runs container servers: berth or docker-mcp.
     Engine,
+    /// Start the servers running at the desktop app's quit again at its next launch: on or off.
+    RestoreOnStart,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -66,6 +68,14 @@ pub async fn run(berth: &Berth, command: SettingsCommand, out: &Output) -> Resul
                 return Ok(ExitCode::FAILURE);
             }
             out.trust_policy(&berth.set_verify_signatures(on).await?);
+        }
+        SettingsCommand::Set { name: SettingName::RestoreOnStart, value, .. } => {
+            let on = match value.as_str() {
+                "on" => true,
+                "off" => false,
+                _ => return Err(invalid("restore-on-start", &value, "on, off")),
+            };
+            out.settings(&berth.settings_set_restore_on_start(on).await?);
         }
         SettingsCommand::Set { name: SettingName::Engine, value, .. } => {
             let engine = match value.as_str() {
