@@ -26,6 +26,18 @@ pub async fn gateway_token(berth: State<'_, Berth>) -> Result<String, ApiError> 
     berth.gateway_token().await
 }
 
+/// Moves the gateway to another port (a running one restarts there).
+#[tauri::command]
+pub async fn gateway_set_port(
+    app: AppHandle,
+    berth: State<'_, Berth>,
+    port: u16,
+) -> Result<GatewayStatus, ApiError> {
+    let status = berth.gateway_set_port(port).await;
+    let _ = app.emit(crate::EVENT_GATEWAY_CHANGED, ());
+    status
+}
+
 #[tauri::command]
 pub async fn gateway_set_starting(
     berth: State<'_, Berth>,

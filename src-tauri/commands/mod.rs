@@ -5,6 +5,7 @@ mod app;
 mod catalog;
 mod clients;
 mod external;
+mod first_run;
 mod gateway;
 pub mod oauth;
 mod secrets;
@@ -55,6 +56,9 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         gateway::gateway_set_enabled,
         gateway::gateway_token,
         gateway::gateway_set_starting,
+        gateway::gateway_set_port,
+        first_run::first_run,
+        first_run::first_run_done,
         external::external_list,
         external::external_add,
         external::external_test,

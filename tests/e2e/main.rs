@@ -8,6 +8,7 @@
 mod desktop;
 mod external;
 mod feedback;
+mod first_run;
 mod gateway;
 mod japanese;
 mod oauth;

@@ -56,11 +56,11 @@ fn check(id: &str, status: CheckStatus, summary: Msg, fix: Option<Msg>) -> Docto
     }
 }
 
-fn ok(id: &str, summary: Msg) -> DoctorCheck {
+pub(crate) fn ok(id: &str, summary: Msg) -> DoctorCheck {
     check(id, CheckStatus::Ok, summary, None)
 }
 
-fn fail(id: &str, summary: Msg, fix: Msg) -> DoctorCheck {
+pub(crate) fn fail(id: &str, summary: Msg, fix: Msg) -> DoctorCheck {
     check(id, CheckStatus::Fail, summary, Some(fix))
 }
 
@@ -90,7 +90,7 @@ impl Berth {
         DoctorReport { ok: checks.iter().all(|c| c.status == CheckStatus::Ok), checks }
     }
 
-    async fn check_docker(&self) -> DoctorCheck {
+    pub(crate) async fn check_docker(&self) -> DoctorCheck {
         // Connecting through the supervisor removes containers whose owner is gone, as every
         // connection does; the report names them.
         let probe = async {
@@ -116,7 +116,7 @@ impl Berth {
         }
     }
 
-    async fn check_keychain(&self) -> DoctorCheck {
+    pub(crate) async fn check_keychain(&self) -> DoctorCheck {
         let store = match self.secrets() {
             Ok(s) => s,
             Err(e) => return from_error("keychain", e),

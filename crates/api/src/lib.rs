@@ -20,6 +20,7 @@ mod error;
 mod events;
 mod external;
 mod external_url;
+mod first_run;
 mod gateway;
 pub mod messages;
 mod oauth;
@@ -64,6 +65,7 @@ pub use error::{ApiError, ErrorCode};
 pub use events::{EventQuery, EventView};
 pub use external::{ExternalGatewayView, HEALTH_TIMEOUT, HealthCheck, HealthFailure};
 pub use external_url::DEFAULT_ALLOWED_HOSTS;
+pub use first_run::FirstRunView;
 pub use gateway::{
     BridgeTarget, DEFAULT_GATEWAY_PORT, GatewayBackend, GatewayHost, GatewayStatus, SessionAction,
     SessionActionOutcome, StartingServers, cli_gateway_token, new_gateway_token,

@@ -20,6 +20,7 @@ fn export_all(cfg: &Config) {
     TrustRuleRequest::export_all(cfg).unwrap();
     VerifiedImage::export_all(cfg).unwrap();
     ExternalGatewayView::export_all(cfg).unwrap();
+    FirstRunView::export_all(cfg).unwrap();
     LocalePreference::export_all(cfg).unwrap();
     DeepLinkOutcome::export_all(cfg).unwrap();
     CatalogQuery::export_all(cfg).unwrap();

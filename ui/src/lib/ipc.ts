@@ -22,6 +22,7 @@ import type { EventQuery } from "../bindings/EventQuery";
 import type { EventView } from "../bindings/EventView";
 import type { EntryChange } from "../bindings/EntryChange";
 import type { ExternalGatewayView } from "../bindings/ExternalGatewayView";
+import type { FirstRunView } from "../bindings/FirstRunView";
 import type { ServerProgress } from "../bindings/ServerProgress";
 import type { ServerView } from "../bindings/ServerView";
 import type { ToolInfo } from "../bindings/ToolInfo";
@@ -97,6 +98,10 @@ export const ipc = {
   gatewayStatus: () => call<GatewayStatus>("gateway_status"),
   gatewaySetEnabled: (enabled: boolean) => call<GatewayStatus>("gateway_set_enabled", { enabled }),
   gatewayToken: () => call<string>("gateway_token"),
+  /** Moves the gateway to another port; a running one restarts there. */
+  gatewaySetPort: (port: number) => call<GatewayStatus>("gateway_set_port", { port }),
+  firstRun: () => call<FirstRunView>("first_run"),
+  firstRunDone: () => call<null>("first_run_done"),
   gatewaySetStarting: (servers: string[]) => call<GatewayStatus>("gateway_set_starting", { servers }),
   externalList: () => call<ExternalGatewayView[]>("external_list"),
   /** The token goes to the keychain; the address is checked (allowlist, private ranges, DNS) first. */

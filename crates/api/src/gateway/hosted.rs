@@ -71,6 +71,24 @@ impl Berth {
         self.gateway_status().await
     }
 
+    /// Sets the port the gateway listens on (1024 and above); a running gateway moves to it, its
+    /// sessions ending as when it is turned off and on.
+    pub async fn gateway_set_port(&self, port: u16) -> Result<GatewayStatus, ApiError> {
+        self.set_gateway_port(port).await?;
+        let running = self.hosted.host.lock().await.is_some();
+        if running {
+            self.gateway_stop().await;
+            // A port that cannot be had is reported; the status keeps the reason.
+            let _ = self.start_hosted().await;
+        }
+        self.gateway_status().await
+    }
+
+    /// Whether the hosted gateway runs in this process.
+    pub(crate) async fn gateway_running_here(&self) -> bool {
+        self.hosted.host.lock().await.is_some()
+    }
+
     /// Sets the servers every new session starts with, and returns the status that shows them.
     pub async fn gateway_set_starting(&self, servers: Vec<String>) -> Result<GatewayStatus, ApiError> {
         self.set_gateway_starting_servers(servers).await?;
