@@ -9,13 +9,14 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/berth/target
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help setup run test bench build bindings lint clean
+.PHONY: help setup run test bench build package bindings lint clean
 
 help:
 	@echo "make run      set up what is missing and start the Berth desktop app"
 	@echo "make test     set up, start Docker/display/keychain, run all tests, stop what was started"
 	@echo "make bench    run the benchmarks"
 	@echo "make build    build the desktop app and the berth CLI"
+	@echo "make package  build the .deb and .rpm (Tauri bundler; AppImage is left out)"
 	@echo "make bindings regenerate ui/src/bindings from the Rust DTOs"
 	@echo "make lint     rustfmt and clippy"
 
@@ -24,6 +25,9 @@ setup:
 
 build: setup
 	cargo build --locked -p berth-desktop -p berth-cli
+
+package: setup
+	@scripts/package.sh
 
 run: build
 	@scripts/run.sh

@@ -18,7 +18,9 @@ step() {
 
 step "UI type check" bash -c 'cd ui && npx --no-install svelte-check --tsconfig ./tsconfig.json --threshold error'
 step "UI unit tests" bash -c 'cd ui && npx --no-install vitest run'
-step "Rust tests (unit, integration, end-to-end)" with_keychain cargo test --workspace --locked
+# The installed-package test needs the packages; building them is a step of its own.
+step "Packages (.deb, .rpm)" scripts/package.sh
+step "Rust tests (unit, integration, end-to-end)" with_keychain cargo test --workspace --locked --no-fail-fast
 
 if ((${#failed[@]})); then
   echo "FAILED: ${failed[*]}"
