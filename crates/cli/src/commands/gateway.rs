@@ -35,7 +35,7 @@ pub async fn run(berth: &Berth, command: GatewayCommand) -> Result<ExitCode, Api
     let GatewayCommand::Run { stdio, port, servers, idle_timeout, header_timeout } = command;
     match (stdio, port) {
         // Ctrl-C or SIGTERM end the session like a closed stdin does.
-        (true, _) => berth.serve_stdio_gateway(servers, super::wait_for_termination()).await?,
+        (true, _) => berth.serve_stdio_gateway(servers, super::termination()).await?,
         (false, Some(port)) => {
             let limits = berth_api::GatewayLimits {
                 idle: std::time::Duration::from_secs(idle_timeout),
@@ -69,10 +69,11 @@ async fn run_http(
         limits,
     )
     .await?;
+    let terminated = super::termination();
     // The token goes to the terminal that asked for it, never to a log.
     println!("Berth gateway on {}", gateway.url());
     println!("Authorization: Bearer {token}");
-    super::wait_for_termination().await;
+    terminated.await;
     gateway.stop().await;
     Ok(())
 }

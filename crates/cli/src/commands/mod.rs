@@ -14,18 +14,24 @@ pub mod sessions;
 pub mod settings;
 pub mod trust;
 
-/// Ctrl-C or SIGTERM: how a foreground command is asked to end, and then cleans up.
-pub async fn wait_for_termination() {
+/// Listens for Ctrl-C and SIGTERM from now on and returns the wait for either: taken before
+/// telling the user (or a script) that something runs, so a signal sent right after that is
+/// not lost to the default action, which would end the process without cleaning up.
+pub fn termination() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
+    let (term, int) = {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+        (signal(SignalKind::terminate()).ok(), signal(SignalKind::interrupt()).ok())
+    };
+    async move {
+        #[cfg(unix)]
+        if let (Some(mut term), Some(mut int)) = (term, int) {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
+                _ = int.recv() => {}
             }
             return;
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    let _ = tokio::signal::ctrl_c().await;
 }

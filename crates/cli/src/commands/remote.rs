@@ -90,7 +90,7 @@ pub async fn bridge(berth: &Berth, args: BridgeArgs) -> Result<ExitCode, ApiErro
     } else {
         BridgeTarget::Server(args.target)
     };
-    berth.serve_bridge(target, super::wait_for_termination()).await?;
+    berth.serve_bridge(target, super::termination()).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -230,6 +230,7 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
                     Err(e) => Err(e),
                 },
                 (None, Ok(tools)) => {
+                    let terminated = super::termination();
                     out.done(
                         &view,
                         &out.said(berth_api::msg!(
@@ -239,7 +240,7 @@ pub async fn run(berth: &Berth, cmd: ServerCommand, out: &Output) -> Result<Exit
                         )),
                     );
                     // Nothing Berth starts outlives its owner: wait here, then clean up.
-                    super::wait_for_termination().await;
+                    terminated.await;
                     Ok(())
                 }
                 (_, Err(e)) => Err(e),
