@@ -75,6 +75,14 @@ pub struct ExternalGatewayView {
     pub session_server: String,
 }
 
+/// What a session runs for an external gateway: its entry, settings that hold its connection to
+/// the allowlist, and where its token is.
+pub(crate) struct ExternalEntry {
+    pub(crate) item: CatalogItem,
+    pub(crate) settings: ServerSettings,
+    token_key: String,
+}
+
 fn token_key(name: &str) -> SecretKey {
     SecretKey::new("gateway-ext", name).expect("a checked gateway name makes a valid key")
 }
@@ -369,27 +377,31 @@ impl Berth {
         }
     }
 
-    /// The entry a session runs for `ext:<name>`, with its token and settings; `None` when the
-    /// name is not an external gateway's. One not in external mode is an error that says so.
-    pub(crate) async fn external_entry(
-        &self,
-        server: &str,
-    ) -> Option<Result<(CatalogItem, HashMap<String, String>, ServerSettings), ApiError>> {
+    /// The entry a session runs for `ext:<name>` and the settings that hold its connection to
+    /// the allowlist; `None` when the name is not an external gateway's. One not in external
+    /// mode is an error that says so. The token stays in the keychain until the start reads it
+    /// ([`Berth::external_secrets`]).
+    pub(crate) async fn external_entry(&self, server: &str) -> Option<Result<ExternalEntry, ApiError>> {
         let name = server.strip_prefix(SESSION_PREFIX)?;
         Some(self.external_entry_of(name).await)
     }
 
-    async fn external_entry_of(
+    /// The secret values an external gateway's entry needs: its token, for this start only.
+    pub(crate) async fn external_secrets(
         &self,
-        name: &str,
-    ) -> Result<(CatalogItem, HashMap<String, String>, ServerSettings), ApiError> {
+        entry: &ExternalEntry,
+    ) -> Result<HashMap<String, String>, ApiError> {
+        let token = self.external_token(&entry.token_key).await?;
+        Ok(HashMap::from([(TOKEN_SECRET.to_owned(), token)]))
+    }
+
+    async fn external_entry_of(&self, name: &str) -> Result<ExternalEntry, ApiError> {
         let row = self.store.external_gateway(name).await?.ok_or_else(|| not_found(name))?;
         if !row.external_mode {
             return Err(ApiError::msg(ErrorCode::Conflict, msg!("msg.external.mode_off", name = name)));
         }
         let allowed = self.external_allowed_hosts().await?;
         let base = external_url::parse(&row.url, &allowed)?;
-        let token = self.external_token(&row.token_key).await?;
         let server = format!("{SESSION_PREFIX}{name}");
         let item = CatalogItem {
             name: server.clone(),
@@ -418,6 +430,6 @@ impl Berth {
             source: "external".into(),
         };
         let settings = ServerSettings { allowed_hosts: Some(allowed), ..Default::default() };
-        Ok((item, HashMap::from([(TOKEN_SECRET.to_owned(), token)]), settings))
+        Ok(ExternalEntry { item, settings, token_key: row.token_key })
     }
 }

@@ -29,7 +29,7 @@ impl Berth {
             check_deep_link().await,
         ];
         let report = DoctorReport { ok: checks.iter().all(|c| c.status == CheckStatus::Ok), checks };
-        Ok(FirstRunView { done: self.store.setting::<bool>(DONE_KEY).await?.unwrap_or(false), report })
+        Ok(FirstRunView { done: self.first_run_done().await?, report })
     }
 
     /// Whether the user is done with the first-run check.

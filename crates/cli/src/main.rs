@@ -1,7 +1,8 @@
 //! `berth`: the command-line interface over the same `api` facade the desktop app uses.
 
-mod commands;
+#[macro_use]
 mod output;
+mod commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

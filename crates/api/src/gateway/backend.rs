@@ -200,7 +200,7 @@ impl GatewayBackend {
             return Ok(item.clone());
         }
         if let Some(external) = self.berth.external_entry(name).await {
-            return external.map(|(item, _, _)| item).map_err(backend_error);
+            return external.map(|e| e.item).map_err(backend_error);
         }
         self.berth.entry_to_run(name).await.map_err(|mut e| {
             e.message = format!("No catalog server is named {name:?}. Use mcp-find to search for one.");
@@ -248,10 +248,10 @@ impl GatewayBackend {
         let mut settings = settings;
         let external;
         if let Some(found) = self.berth.external_entry(&item.name).await {
-            let (_, given, own) = found.map_err(backend_error)?;
-            secrets.values.extend(given);
+            let entry = found.map_err(backend_error)?;
+            secrets.values.extend(self.berth.external_secrets(&entry).await.map_err(backend_error)?);
             secrets.missing.clear();
-            external = own;
+            external = entry.settings;
             settings = &external;
         }
         if !secrets.missing.is_empty() {

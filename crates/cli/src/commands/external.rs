@@ -11,13 +11,6 @@ use berth_api::{ApiError, Berth, ExternalGatewayView, HealthCheck, msg};
 
 use crate::output::Output;
 
-/// One line of output, with what the gateway's address or an error may hold made visible.
-macro_rules! say {
-    ($($arg:tt)*) => {
-        crate::output::line(&format!($($arg)*))
-    };
-}
-
 #[derive(Subcommand)]
 pub enum ExternalCommand {
     /// Save gateway NAME at URL (its base, or the `…/mcp` address a sandbox gives); the bearer
