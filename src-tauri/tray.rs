@@ -22,7 +22,14 @@ const OAUTH_PREFIX: &str = "oauth:";
 const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub fn install(app: &AppHandle) -> tauri::Result<()> {
-    TrayIconBuilder::with_id(TRAY_ID)
+    let mut builder = TrayIconBuilder::with_id(TRAY_ID);
+    // On Linux the icon is handed over as a file. Without a folder of its own it would go to the
+    // system's temporary folder and stay there after Berth quits; in the data folder it is one
+    // file, written again at each launch.
+    if let Some(berth) = app.try_state::<Berth>() {
+        builder = builder.temp_dir_path(berth.data_dir().join("tray"));
+    }
+    builder
         .icon(Image::from_bytes(include_bytes!("../icons/tray.png"))?)
         .tooltip("Berth")
         .menu(&base_menu(app, Locale::En, &[], None, &[], &[])?)

@@ -12,7 +12,7 @@ use crate::desktop::{DESKTOP, NEEDS};
 use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_text};
 
 /// The card of gateway `name`, once it is listed.
-async fn card(c: &Client, name: &str) -> fantoccini::elements::Element {
+pub(crate) async fn card(c: &Client, name: &str) -> fantoccini::elements::Element {
     let css = format!("[data-testid=external-gateway][data-name='{name}']");
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
@@ -25,7 +25,7 @@ async fn card(c: &Client, name: &str) -> fantoccini::elements::Element {
 }
 
 /// Waits until `name`'s card has a result whose `data-ok` is `ok` and returns the card's text.
-async fn result(c: &Client, name: &str, ok: &str, then: &str) -> String {
+pub(crate) async fn result(c: &Client, name: &str, ok: &str, then: &str) -> String {
     let css = format!(
         "[data-testid=external-gateway][data-name='{name}'] [data-testid=external-result][data-ok={ok}]"
     );
@@ -42,7 +42,7 @@ async fn result(c: &Client, name: &str, ok: &str, then: &str) -> String {
     }
 }
 
-async fn add(c: &Client, name: &str, url: &str, token: &str) {
+pub(crate) async fn add(c: &Client, name: &str, url: &str, token: &str) {
     by_testid(c, "external-name").await.send_keys(name).await.unwrap();
     by_testid(c, "external-url").await.send_keys(url).await.unwrap();
     by_testid(c, "external-token").await.send_keys(token).await.unwrap();
@@ -50,7 +50,7 @@ async fn add(c: &Client, name: &str, url: &str, token: &str) {
     card(c, name).await;
 }
 
-async fn test(c: &Client, name: &str) {
+pub(crate) async fn test(c: &Client, name: &str) {
     let button = card(c, name).await.find(Locator::Css("[data-testid=external-test]")).await.unwrap();
     button.click().await.unwrap();
 }

@@ -19,7 +19,7 @@ const NAMES: &[&str] = &[
 ];
 
 /// The English words in the window's own text: what is not a name, a path, a command or a value.
-async fn english_words(c: &Client) -> Vec<String> {
+pub(crate) async fn english_words(c: &Client) -> Vec<String> {
     let script = r#"
         const own = 'h1, h2, h3, h4, button, label, th, dt, .hint, .muted, small, [data-testid$="-empty"] p, nav';
         const out = [];
@@ -46,7 +46,7 @@ async fn english_words(c: &Client) -> Vec<String> {
 }
 
 /// Buttons and headings whose text runs over more lines than it has words (a word broken apart).
-async fn broken_labels(c: &Client) -> Vec<String> {
+pub(crate) async fn broken_labels(c: &Client) -> Vec<String> {
     let script = r#"
         const out = [];
         for (const el of document.querySelectorAll('button, h1, h2, h3, th')) {

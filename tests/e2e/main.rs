@@ -11,6 +11,7 @@ mod feedback;
 mod first_run;
 mod gateway;
 mod japanese;
+mod journey;
 mod oauth;
 mod remote;
 mod restore;

@@ -17,7 +17,7 @@ use crate::desktop::{DESKTOP, NEEDS};
 use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_first_attr, wait_for_text};
 
 /// Waits until the connection card of `server` says `state`.
-async fn wait_for_state(c: &fantoccini::Client, server: &str, state: &str) {
+pub(crate) async fn wait_for_state(c: &fantoccini::Client, server: &str, state: &str) {
     let css = format!("[data-testid=connection][data-server='{server}'][data-state={state}]");
     let deadline = Instant::now() + Duration::from_secs(30);
     while c.find_all(fantoccini::Locator::Css(&css)).await.unwrap().is_empty() {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::desktop::{DESKTOP, NEEDS};
 use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_first_attr, wait_for_text};
 
-const TITLE: &str = "Turn off image signature verification?";
+pub(crate) const TITLE: &str = "Turn off image signature verification?";
 const TOGGLE: &str = "[data-testid=verify-toggle]";
 
 fn xdotool(args: &[&str]) -> String {
@@ -20,7 +20,7 @@ fn xdotool(args: &[&str]) -> String {
 }
 
 /// The X window of the warning dialog, once it is on screen.
-async fn dialog() -> String {
+pub(crate) async fn dialog() -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let found = xdotool(&["search", "--onlyvisible", "--name", TITLE]);
@@ -33,7 +33,7 @@ async fn dialog() -> String {
 }
 
 /// Waits until the dialog is gone.
-async fn dialog_closed() {
+pub(crate) async fn dialog_closed() {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !xdotool(&["search", "--onlyvisible", "--name", TITLE]).is_empty() {
         assert!(Instant::now() < deadline, "the dialog stayed open");
@@ -42,7 +42,7 @@ async fn dialog_closed() {
 }
 
 /// A picture of the whole display, the native dialog included, in `dir`.
-fn photograph(dir: &Path, name: &str) -> PathBuf {
+pub(crate) fn photograph(dir: &Path, name: &str) -> PathBuf {
     let file = dir.join(format!("{name}.png"));
     let grab = "import os, sys\nfrom PIL import ImageGrab\nImageGrab.grab(xdisplay=os.environ['DISPLAY']).save(sys.argv[1])";
     let python = if Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" };
@@ -52,7 +52,7 @@ fn photograph(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// Answers the dialog `window` with `key` (Escape cancels, Return takes the default button).
-fn answer(window: &str, keys: &[&str]) {
+pub(crate) fn answer(window: &str, keys: &[&str]) {
     xdotool(&["windowfocus", "--sync", window]);
     for key in keys {
         xdotool(&["key", "--clearmodifiers", key]);

@@ -20,8 +20,7 @@ pub struct EventView {
     pub at: i64,
     /// `info` or `error`.
     pub level: String,
-    /// `server_started`, `server_stopped`, `server_failed`, `session_opened`, `session_ended`,
-    /// `server_added`, `server_add_failed` or `server_removed`; the page names it by `event.<kind>`.
+    /// One of [`EVENT_KINDS`]; the page names it by `event.<kind>`.
     pub kind: String,
     pub server: Option<String>,
     pub session: Option<String>,
@@ -31,6 +30,29 @@ pub struct EventView {
     pub key: String,
     pub params: BTreeMap<String, String>,
 }
+
+/// Every kind of event Berth records. The Logs page names each by its `event.<kind>` text, which
+/// a test checks exists in every language; recording a kind not listed here is a bug.
+pub const EVENT_KINDS: &[&str] = &[
+    "server_started",
+    "server_stopped",
+    "server_failed",
+    "session_opened",
+    "session_ended",
+    "server_added",
+    "server_add_failed",
+    "server_removed",
+    "signed_in",
+    "signed_out",
+    "sign_in_failed",
+    "reauth_required",
+    "signature_verified",
+    "signature_refused",
+    "external_gateway_added",
+    "external_gateway_connected",
+    "external_gateway_failed",
+    "external_gateway_removed",
+];
 
 /// Which events to list.
 #[derive(Clone, Debug, Default, Deserialize, TS)]
@@ -80,6 +102,7 @@ impl Berth {
         params: &BTreeMap<String, String>,
         message: &str,
     ) {
+        debug_assert!(EVENT_KINDS.contains(&kind), "event kind {kind:?} is not in EVENT_KINDS");
         let params = serde_json::to_string(params).expect("strings serialise");
         let record = EventRecord { level, kind, server, session, key, params: &params, message };
         if let Err(e) = self.store.record_event(record).await {

@@ -62,7 +62,7 @@ pub use deep_link::{DeepLink, DeepLinkOutcome};
 pub use doctor::{CheckStatus, DoctorCheck, DoctorReport};
 pub use engine::Engine;
 pub use error::{ApiError, ErrorCode};
-pub use events::{EventQuery, EventView};
+pub use events::{EVENT_KINDS, EventQuery, EventView};
 pub use external::{ExternalGatewayView, HEALTH_TIMEOUT, HealthCheck, HealthFailure};
 pub use external_url::DEFAULT_ALLOWED_HOSTS;
 pub use first_run::FirstRunView;

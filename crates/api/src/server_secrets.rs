@@ -58,7 +58,6 @@ pub(crate) struct ResolvedSecrets {
 }
 
 impl Berth {
-    /// The keys of every stored secret, read once for a whole listing.
     /// Refuses secret values given for names `item` does not declare.
     pub(crate) fn check_given_secrets(
         item: &CatalogItem,
@@ -87,6 +86,7 @@ impl Berth {
         Ok(())
     }
 
+    /// The keys of every stored secret, read once for a whole listing.
     pub(crate) async fn stored_secret_keys(&self) -> Result<HashSet<String>, ApiError> {
         Ok(self.store.secret_refs().await?.into_iter().map(|r| r.key).collect())
     }
@@ -117,6 +117,24 @@ impl Berth {
             }
         }
         Ok(resolved)
+    }
+
+    /// Deletes every secret kept for `server` from the keychain, for its removal: those under
+    /// `berth/server/<server>/`, and those an earlier Berth kept that can only be this server's.
+    /// Returns how many there were.
+    pub(crate) async fn forget_server_secrets(&self, server: &str) -> Result<usize, ApiError> {
+        let own = format!("berth/{SERVER_SECRET_KIND}/{server}/");
+        let earlier = format!("berth/{SERVER_SECRET_KIND}/{server}.");
+        let keys: Vec<String> = self
+            .stored_secret_keys()
+            .await?
+            .into_iter()
+            .filter(|k| k.starts_with(&own) || k.starts_with(&earlier))
+            .collect();
+        for key in &keys {
+            self.delete_secret(key).await?;
+        }
+        Ok(keys.len())
     }
 
     /// Whether `server`'s secret `name` is set (where it is kept now, or where an earlier Berth

@@ -417,8 +417,8 @@ impl Berth {
         self.server_show(name).await
     }
 
-    /// Stops (if needed) and uninstalls a server. Its secrets stay in the keychain, since other
-    /// servers may share them; `berth secret rm` deletes them.
+    /// Stops (if needed) and uninstalls a server, with its sign-in and the secrets kept for it
+    /// (secrets are scoped to one server, so no other server loses one).
     pub async fn server_remove(&self, name: &str) -> Result<bool, ApiError> {
         let row = self.store.server(name).await?.ok_or_else(|| not_installed(name))?;
         if ServerStatus::from_stored(&row.status) != ServerStatus::Stopped
@@ -437,6 +437,9 @@ impl Berth {
         if let Err(e) = self.forget_sign_in(name).await {
             tracing::warn!(server = name, "the sign-in could not be forgotten: {}", e.message);
         }
+        // Its secrets go too: nothing of a removed server stays in the keychain.
+        let forgotten = self.forget_server_secrets(name).await?;
+        tracing::info!(server = name, secrets = forgotten, "server removed");
         Ok(self.store.delete_server(name).await?)
     }
 

@@ -75,6 +75,23 @@ fn every_message_key_has_its_english_and_japanese_text() {
         );
     }
     assert!(ja.keys().all(|k| en.contains_key(k)), "a Japanese text without an English one");
+
+    // Every kind of event has its name on the Logs page, and every kind recorded is listed.
+    let unnamed: Vec<&&str> =
+        berth_api::EVENT_KINDS.iter().filter(|k| !en.contains_key(&format!("event.{k}"))).collect();
+    assert!(unnamed.is_empty(), "event kinds the Logs page cannot name: {unnamed:?}");
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (at, _) in text.match_indices("record_event(\"").chain(text.match_indices("record_failure(\"")) {
+            let rest = &text[at..];
+            let kind = rest.split('"').nth(1).unwrap();
+            assert!(
+                berth_api::EVENT_KINDS.contains(&kind),
+                "{}: {kind} is not in EVENT_KINDS",
+                file.display()
+            );
+        }
+    }
 }
 
 #[test]

@@ -134,8 +134,13 @@ async fn install_start_call_stop_remove() {
     let stopped = b.server_stop(&name).await.unwrap();
     assert_eq!(stopped.status, ServerStatus::Stopped);
     assert_eq!(managed(&name), 0);
+    // A secret set for another server, whose name starts the same, stays.
+    let neighbour = format!("berth/server/{name}x/{name}.token");
+    b.set_secret(&neighbour, "neighbour-value".into()).await.unwrap();
     assert!(b.server_remove(&name).await.unwrap());
     assert!(b.server_list().await.unwrap().is_empty());
+    let left: Vec<String> = b.list_secrets().await.unwrap().into_iter().map(|s| s.key).collect();
+    assert_eq!(left, vec![neighbour], "the removed server's secret went with it, and only that");
     assert_eq!(b.server_show(&name).await.unwrap_err().code, ErrorCode::NotFound);
     assert_eq!(managed(&name), 0);
 }
@@ -258,11 +263,13 @@ async fn a_catalog_entry_cannot_take_another_servers_secret() {
         .unwrap_err();
     assert!(e.message.contains("berth secret set berth/server/thief/owner.token"), "{}", e.message);
 
+    // Removing the owner takes its secret along.
+    b.server_remove("owner").await.unwrap();
+    assert!(b.list_secrets().await.unwrap().is_empty(), "the removed owner's secret is left");
+
     // A secret an earlier Berth kept under its bare name is used only by the server it names.
     b.set_secret("berth/server/owner.token", "tok-earlier".into()).await.unwrap();
     assert!(!b.catalog_show("thief", None).await.unwrap().secrets[0].set);
-    b.server_remove("owner").await.unwrap();
-    b.delete_secret("berth/server/owner/owner.token").await.unwrap();
     assert!(
         b.catalog_show("owner", None).await.unwrap().secrets[0].set,
         "the earlier key is the owner's own"

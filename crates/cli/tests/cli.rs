@@ -407,8 +407,11 @@ fn server_lifecycle_and_a_container_ending_with_its_owner_from_the_cli() {
     assert!(err["message"].as_str().unwrap().contains("Start Docker"));
     ok(berth(data.path(), &["catalog", "search", "echo"], None, &[("DOCKER_HOST", &gone)]));
 
+    // Removing the server removes the secret kept for it, from the keychain too.
     ok(berth(data.path(), &["server", "rm", &name], None, &[]));
-    ok(berth(data.path(), &["secret", "rm", &key], None, &[]));
+    let secrets = json(&ok(berth(data.path(), &["secret", "ls", "--json"], None, &[])));
+    assert!(!secrets.to_string().contains(&key), "{secrets}");
+    assert!(!berth_testkit::in_keychain(key.trim_start_matches("berth/")), "{key} is left in the keychain");
     let ls = json(&ok(berth(data.path(), &["server", "ls", "--json"], None, &[])));
     assert_eq!(ls, serde_json::json!([]));
 }

@@ -99,7 +99,7 @@ pub enum ServerCommand {
     },
     /// Stop a server, whichever Berth process runs it.
     Stop { name: String },
-    /// Uninstall a server (stopping it first). Its secrets stay in the keychain.
+    /// Uninstall a server (stopping it first), with its sign-in and the secrets kept for it.
     Rm { name: String },
     /// The last lines a running server wrote.
     Logs {
