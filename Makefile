@@ -14,7 +14,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 help:
 	@echo "make run      set up what is missing and start the Berth desktop app"
 	@echo "make test     set up, start Docker/display/keychain, run all tests, stop what was started"
-	@echo "make bench    run the benchmarks"
+	@echo "make bench    run the benchmarks, Berth beside its peers, and write BENCHMARKS.md"
 	@echo "make build    build the desktop app and the berth CLI"
 	@echo "make package  build the .deb and .rpm (Tauri bundler; AppImage is left out)"
 	@echo "make bindings regenerate ui/src/bindings from the Rust DTOs"

@@ -1,18 +1,50 @@
 #!/usr/bin/env bash
 # `make bench`: starts the Docker engine if it is not running (the container start and gateway
-# benchmarks need it) and a local registry (the signature verification benchmark), runs every
-# benchmark, and stops what it started.
+# benchmarks need it), a local registry (the signature verification benchmark) and a display (the
+# idle memory benchmark), runs every benchmark, writes BENCHMARKS.md from what each printed, and
+# stops what it started.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
 trap services_stop EXIT
 
-services_start docker registry || exit 1
+services_start docker registry display || exit 1
+out=$(mktemp -d -t berth-bench.XXXXXX)
 status=0
-cargo bench --locked -p berth-store -p berth-catalog -p berth-servers || status=1
-# The gateway benchmark runs Berth's CLI gateway, which opens the keychain.
-with_keychain cargo bench --locked -p berth-cli --bench gateway || status=1
-with_keychain cargo bench --locked -p berth-cli --bench bridge || status=1
+names=()
+
+# Runs one benchmark: `bench NAME cargo-args…`. Its standard output goes to the terminal and to
+# $out/NAME.txt; its exit status to $out/NAME.status.
+bench() {
+  local name=$1
+  shift
+  names+=("$name")
+  echo "==> benchmark $name" >&2
+  "$@" | tee "$out/$name.txt"
+  local rc=${PIPESTATUS[0]}
+  echo "$rc" >"$out/$name.status"
+  [ "$rc" = 0 ] || status=1
+}
+
+bench store cargo bench --locked -p berth-store
+bench catalog cargo bench --locked -p berth-catalog
+bench start cargo bench --locked -p berth-servers
+# The gateway benchmarks run Berth's CLI gateway, which opens the keychain.
+bench gateway with_keychain cargo bench --locked -p berth-cli --bench gateway
+bench bridge with_keychain cargo bench --locked -p berth-cli --bench bridge
 # Image signature verification's cost on a start, against the local registry.
-cargo bench --locked -p berth-api --bench verify || status=1
+bench verify cargo bench --locked -p berth-api --bench verify
+# Idle memory: the desktop app and a bare Tauri window app, both built as the packages build the
+# app (release profile, assets embedded with Tauri's custom-protocol feature).
+if cargo build --release --locked -p berth-bare-window --features tauri/custom-protocol; then
+  export BERTH_BARE_WINDOW="$CARGO_TARGET_DIR/release/berth-bare-window"
+  bench idle_memory with_keychain cargo bench --locked -p berth-desktop --bench idle_memory \
+    --features tauri/custom-protocol
+else
+  status=1
+fi
+
+scripts/bench-report.sh "$out" "${names[@]}" >BENCHMARKS.md || status=1
+echo "==> BENCHMARKS.md written" >&2
+rm -rf "$out"
 exit $status

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Writes BENCHMARKS.md to stdout from one `make bench` run: the machine, then each benchmark with
+# what it compares (the `//!` lines atop its source) and what it printed, Berth and its peer or
+# baseline side by side. Usage: bench-report.sh OUT_DIR NAME… (OUT_DIR holds NAME.txt and
+# NAME.status for each benchmark, as scripts/bench.sh leaves them).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=$1
+shift
+
+source_of() {
+  case "$1" in
+    store) echo crates/store/benches/store.rs ;;
+    catalog) echo crates/catalog/benches/catalog.rs ;;
+    start) echo crates/servers/benches/start.rs ;;
+    gateway) echo crates/cli/benches/gateway.rs ;;
+    bridge) echo crates/cli/benches/bridge.rs ;;
+    verify) echo crates/api/benches/verify.rs ;;
+    idle_memory) echo src-tauri/benches/idle_memory.rs ;;
+  esac
+}
+
+result_of() {
+  local rc
+  rc=$(cat "$out/$1.status" 2>/dev/null || echo "not run")
+  case "$rc" in
+    0) echo "ran; targets met" ;;
+    "not run") echo "not run" ;;
+    *) echo "**failed** (exit $rc)" ;;
+  esac
+}
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+os=$(. /etc/os-release && echo "$PRETTY_NAME")
+docker_version=$(docker version --format '{{.Server.Version}}' 2>/dev/null || echo "not running")
+
+cat <<HEAD
+# Benchmarks
+
+Written by \`make bench\` (\`scripts/bench.sh\`); do not edit by hand. Each benchmark runs Berth
+and its peer or baseline side by side in the same run, on the same machine, and prints its
+inputs and figures; they are copied here as printed.
+
+## Machine
+
+| | |
+|---|---|
+| Run | $(date -u '+%Y-%m-%d %H:%M UTC') at commit \`$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\` |
+| CPU | $cpu, $(nproc) cores |
+| Memory | $mem |
+| OS | $os, Linux $(uname -r) |
+| Docker engine | $docker_version |
+| Rust | $(rustc --version 2>/dev/null) |
+
+## Summary
+
+| Benchmark | Compares | Result |
+|---|---|---|
+HEAD
+for name in "$@"; do
+  compares=$(sed -n 's|^//! \{0,1\}||p' "$(source_of "$name")" | tr '\n' ' ' | sed 's/  */ /g' | cut -d. -f1)
+  echo "| [\`$name\`](#$name) | ${compares//|/\\|} | $(result_of "$name") |"
+done
+
+for name in "$@"; do
+  echo
+  echo "## $name"
+  echo
+  echo "\`$(source_of "$name")\`: $(sed -n 's|^//! \{0,1\}||p' "$(source_of "$name")" | tr '\n' ' ' | sed 's/  */ /g;s/ $//')"
+  echo
+  echo '```text'
+  cat "$out/$name.txt" 2>/dev/null || echo "(no output)"
+  echo '```'
+done
