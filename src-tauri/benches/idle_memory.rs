@@ -151,7 +151,10 @@ fn main() {
         return;
     }
     let bare = bare.unwrap();
-    let berth_bin = PathBuf::from(env!("CARGO_BIN_EXE_berth-desktop"));
+    // `make bench` names the release builds; run alone, the build of this package is measured.
+    let berth_bin = std::env::var_os("BERTH_DESKTOP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_berth-desktop")));
     let shared = std::env::var_os("BERTH_SHARED_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
@@ -182,7 +185,7 @@ fn main() {
     });
     let bare_data = tempfile::tempdir().unwrap();
     println!(
-        "inputs: {} vs {} (the same Tauri {}, release profile, assets embedded); Berth with the built-in catalog and Docker's registry ({entries} of its {} servers usable), its gateway on 127.0.0.1:{port}, first-run check done; {ROUNDS} rounds, alternating; each app settled (PSS within 2% over 3 s, at least 8 s), then the median of {SAMPLES} samples a second apart",
+        "inputs: {} vs {} (the same Tauri {}, built together); Berth with the built-in catalog and Docker's registry ({entries} of its {} servers usable), its gateway on 127.0.0.1:{port}, first-run check done; {ROUNDS} rounds, alternating; each app settled (PSS within 2% over 3 s, at least 8 s), then the median of {SAMPLES} samples a second apart",
         berth_bin.display(),
         bare.display(),
         tauri_version(),
