@@ -13,8 +13,7 @@ at: number,
  */
 level: string, 
 /**
- * `server_started`, `server_stopped`, `server_failed`, `session_opened`, `session_ended`,
- * `server_added`, `server_add_failed` or `server_removed`; the page names it by `event.<kind>`.
+ * One of [`EVENT_KINDS`]; the page names it by `event.<kind>`.
  */
 kind: string, server: string | null, session: string | null, 
 /**
