@@ -3,6 +3,7 @@
 
 mod commands;
 mod deep_link;
+mod memory;
 mod tray;
 
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ pub const MAIN_WINDOW: &str = "main";
 
 /// Starts the app and blocks until it quits.
 pub fn run() {
+    memory::limit_arenas();
     let data_dir = data_dir();
     let redactor = Redactor::new();
     let _log = data_dir.as_ref().and_then(|dir| {
@@ -119,6 +121,7 @@ fn start_background_work(app: &tauri::AppHandle, berth: Berth) {
             Ok(_) => {}
             Err(e) => tracing::warn!(code = ?e.code, "catalog refresh at start-up failed: {}", e.message),
         }
+        memory::release_free_pages();
     });
 }
 

@@ -50,8 +50,32 @@ async fn the_first_run_check_names_each_fix_and_nothing_waits_on_docker() {
     wait_status(&c, "gateway", "fail").await;
     let fix = by_testid(&c, "first-run-fix-gateway").await.text().await.unwrap();
     assert!(fix.contains(&taken.to_string()), "{fix}");
-    // The built-in catalog is there at once, below the check.
-    assert!(!c.find_all(Locator::Css("[data-testid=catalog-hit]")).await.unwrap().is_empty());
+    // The built-in catalog is there at once, below the check: the best matches first, the rest
+    // a click away.
+    let hits = Locator::Css("[data-testid=catalog-hit]");
+    let total: usize = by_testid(&c, "catalog-count")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("the catalog count");
+    assert!(total > 12, "the built-in catalog has {total} servers");
+    assert_eq!(c.find_all(hits).await.unwrap().len(), 12);
+    let more = by_testid(&c, "catalog-more").await;
+    assert_eq!(more.text().await.unwrap(), format!("Show {} more", (total - 12).min(12)));
+    more.click().await.unwrap();
+    let mut count = 0;
+    for _ in 0..50 {
+        count = c.find_all(hits).await.unwrap().len();
+        if count == total.min(24) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(count, total.min(24), "Show more adds the next cards");
     screenshot(&c, "first-run").await;
 
     // The fix for the port, right there.
