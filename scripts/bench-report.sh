@@ -1,24 +1,16 @@
 #!/usr/bin/env bash
 # Writes BENCHMARKS.md to stdout from one `make bench` run: the machine, then each benchmark with
 # what it compares (the `//!` lines atop its source) and what it printed, Berth and its peer or
-# baseline side by side. Usage: bench-report.sh OUT_DIR NAME… (OUT_DIR holds NAME.txt and
-# NAME.status for each benchmark, as scripts/bench.sh leaves them).
+# baseline side by side. Usage: bench-report.sh OUT_DIR NAME… (OUT_DIR holds NAME.txt,
+# NAME.status and NAME.source for each benchmark, as scripts/bench.sh leaves them).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=$1
 shift
 
-source_of() {
-  case "$1" in
-    store) echo crates/store/benches/store.rs ;;
-    catalog) echo crates/catalog/benches/catalog.rs ;;
-    start) echo crates/servers/benches/start.rs ;;
-    gateway) echo crates/cli/benches/gateway.rs ;;
-    bridge) echo crates/cli/benches/bridge.rs ;;
-    verify) echo crates/api/benches/verify.rs ;;
-    idle_memory) echo src-tauri/benches/idle_memory.rs ;;
-  esac
-}
+# The benchmark's source file and what it compares, from the `//!` lines atop it.
+source_of() { cat "$out/$1.source"; }
+about() { sed -n 's|^//! \{0,1\}||p' "$(source_of "$1")" | tr '\n' ' ' | sed 's/  */ /g;s/ $//'; }
 
 result_of() {
   local rc
@@ -59,7 +51,7 @@ inputs and figures; they are copied here as printed.
 |---|---|---|
 HEAD
 for name in "$@"; do
-  compares=$(sed -n 's|^//! \{0,1\}||p' "$(source_of "$name")" | tr '\n' ' ' | sed 's/  */ /g' | cut -d. -f1)
+  compares=$(about "$name" | cut -d. -f1)
   echo "| [\`$name\`](#$name) | ${compares//|/\\|} | $(result_of "$name") |"
 done
 
@@ -67,7 +59,7 @@ for name in "$@"; do
   echo
   echo "## $name"
   echo
-  echo "\`$(source_of "$name")\`: $(sed -n 's|^//! \{0,1\}||p' "$(source_of "$name")" | tr '\n' ' ' | sed 's/  */ /g;s/ $//')"
+  echo "\`$(source_of "$name")\`: $(about "$name")"
   echo
   echo '```text'
   cat "$out/$name.txt" 2>/dev/null || echo "(no output)"
