@@ -53,12 +53,8 @@ pub fn run() {
                 return Ok(());
             };
             let options = BerthOptions {
-                data_dir,
-                redactor: redactor.clone(),
                 system_locale: sys_locale::get_locale(),
-                secrets: None,
-                runtime: None,
-                clock: None,
+                ..BerthOptions::new(data_dir, redactor.clone())
             };
             match tauri::async_runtime::block_on(Berth::open(options)) {
                 Ok(berth) => {

@@ -163,14 +163,10 @@ fn main() {
     let port = berth_testkit::free_port();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let entries = rt.block_on(async {
-        let berth = berth_api::Berth::open(berth_api::BerthOptions {
-            data_dir: data.path().to_owned(),
-            redactor: berth_api::Redactor::new(),
-            system_locale: None,
-            secrets: None,
-            runtime: None,
-            clock: None,
-        })
+        let berth = berth_api::Berth::open(berth_api::BerthOptions::new(
+            data.path().to_owned(),
+            berth_api::Redactor::new(),
+        ))
         .await
         .expect("Berth opens");
         let added = berth

@@ -257,16 +257,9 @@ pub async fn wait_for_text_containing(c: &Client, id: &str, part: &str, within: 
 /// Berth over `data` with the real keychain, as the app opens it: the tests prepare a data folder
 /// (settings, catalog sources, sessions) through it before and beside the app.
 pub async fn open_berth(data: &Path) -> berth_api::Berth {
-    berth_api::Berth::open(berth_api::BerthOptions {
-        data_dir: data.to_owned(),
-        redactor: berth_api::Redactor::new(),
-        system_locale: None,
-        secrets: None,
-        runtime: None,
-        clock: None,
-    })
-    .await
-    .expect("Berth opens over the test's data folder")
+    berth_api::Berth::open(berth_api::BerthOptions::new(data.to_owned(), berth_api::Redactor::new()))
+        .await
+        .expect("Berth opens over the test's data folder")
 }
 
 /// The window services and a Docker engine, or the test skips (fails under

@@ -29,6 +29,13 @@ pub struct BerthOptions {
     pub clock: Option<Arc<dyn Clock>>,
 }
 
+impl BerthOptions {
+    /// The real parts over `data_dir`: the OS keychain, Docker, the wall clock, no locale known.
+    pub fn new(data_dir: PathBuf, redactor: Redactor) -> Self {
+        Self { data_dir, redactor, system_locale: None, secrets: None, runtime: None, clock: None }
+    }
+}
+
 /// The opened application: database, secret store and host facts.
 #[derive(Clone)]
 pub struct Berth {

@@ -129,14 +129,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, data_dir: PathBuf, redactor: Redactor, out: &Output) -> Result<ExitCode, ApiError> {
-    let options = BerthOptions {
-        data_dir,
-        redactor,
-        system_locale: sys_locale(),
-        secrets: None,
-        runtime: None,
-        clock: None,
-    };
+    let options = BerthOptions { system_locale: sys_locale(), ..BerthOptions::new(data_dir, redactor) };
     let berth = Berth::open(options).await?;
     if let Ok(settings) = berth.settings().await {
         let _ = out.locale.set(settings.effective_locale);
