@@ -60,7 +60,14 @@ async fn found(c: &Client, css: &str, what: &str) -> fantoccini::elements::Eleme
         if let Ok(el) = c.find(Locator::Css(css)).await {
             return el;
         }
-        assert!(Instant::now() < deadline, "{what} never appeared ({css})");
+        if Instant::now() >= deadline {
+            // What the window says instead, to tell a slow step from a refused one.
+            let error = match c.find(Locator::Css("[data-testid=error-banner]")).await {
+                Ok(banner) => banner.text().await.unwrap_or_default(),
+                Err(_) => "no error shown".into(),
+            };
+            panic!("{what} never appeared ({css}); {error}");
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -144,7 +151,8 @@ async fn the_whole_journey_from_first_run_to_nothing_left() {
     let _one = DESKTOP.lock().await;
     let shots = output_folder();
     let pid = std::process::id();
-    let (echo, remote, sandbox) = (format!("journey{pid}"), format!("signin{pid}"), format!("sandbox{pid}"));
+    let (echo, remote, sandbox) =
+        (format!("journey{pid}"), format!("journeyremote{pid}"), format!("journeysandbox{pid}"));
 
     // The publisher's side: the fixture server's image in the local registry, signed with a key
     // the user trusts for that repository. The user's catalog lists it.

@@ -179,7 +179,7 @@ impl From<berth_store::StoreError> for ApiError {
         }
         let m = match &e {
             E::TooNew { .. } => msg!("msg.store.too_new", reason = &e),
-            E::DataDir { .. } => msg!("msg.store.data_dir", reason = &e),
+            E::DataDir { .. } | E::Lock { .. } => msg!("msg.store.data_dir", reason = &e),
             _ => msg!("msg.store.failed", reason = &e),
         };
         let mut out = Self::msg(ErrorCode::Storage, m).with_detail(format!("{e:?}"));

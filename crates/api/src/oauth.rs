@@ -30,6 +30,9 @@ pub struct Login<'a> {
 /// How long the loopback sign-in waits for the browser to come back.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// How long a sign-out waits for the authorization server to revoke the tokens.
+const REVOKE_WAIT: Duration = Duration::from_secs(10);
+
 /// A server's tokens in the keychain, as one JSON value, with whether the authorization server
 /// has refused its refresh token (then the tokens are kept for the status, but not used).
 struct KeychainCredentials {
@@ -398,11 +401,24 @@ impl Berth {
         if let Some(kept) = &kept
             && let Some((endpoint, private)) = self.remote_endpoint(server).await?
         {
-            match berth_servers::oauth::revoke(&endpoint, &kept.credentials, private).await {
-                Ok(true) => tracing::info!(server, "tokens revoked at the authorization server"),
-                Ok(false) => tracing::info!(server, "the authorization server offers no revocation"),
+            // An authorization server that does not answer must not hold up a sign-out or a
+            // removal: after a while the tokens are forgotten here without its word.
+            let revoked = tokio::time::timeout(
+                REVOKE_WAIT,
+                berth_servers::oauth::revoke(&endpoint, &kept.credentials, private),
+            );
+            match revoked.await {
+                Ok(Ok(true)) => tracing::info!(server, "tokens revoked at the authorization server"),
+                Ok(Ok(false)) => tracing::info!(server, "the authorization server offers no revocation"),
                 // Forgotten here all the same: the user asked for that.
-                Err(e) => tracing::warn!(server, "the authorization server did not revoke the tokens: {e}"),
+                Ok(Err(e)) => {
+                    tracing::warn!(server, "the authorization server did not revoke the tokens: {e}")
+                }
+                Err(_) => tracing::warn!(
+                    server,
+                    "the authorization server did not answer the revocation within {} s",
+                    REVOKE_WAIT.as_secs()
+                ),
             }
         }
         self.keychain_credentials(server)

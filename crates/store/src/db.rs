@@ -77,19 +77,33 @@ impl Store {
         if found > known {
             return Err(StoreError::TooNew { path: self.path.clone(), found, known });
         }
-        // Two processes starting together may both try to apply the same migration; the loser
-        // fails on the version's primary key. Running once more then finds it applied.
-        let mut attempt = 0;
-        loop {
-            match MIGRATOR.run(&self.pool).await {
-                Ok(()) => return Ok(()),
-                Err(_) if attempt < 3 => {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
-                }
-                Err(source) => return Err(StoreError::Migrate { path: self.path.clone(), source }),
+        // Processes opening one database together (the app, and the CLI an AI client starts)
+        // take turns: SQLite gives no lock across a migration's check-then-apply, so without one
+        // two of them apply the same migration and one fails on a table that now exists.
+        let _turn = self.migration_turn().await?;
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|source| StoreError::Migrate { path: self.path.clone(), source })
+    }
+
+    /// Waits for, and holds until dropped, the exclusive lock on `<database>.migrate-lock`.
+    async fn migration_turn(&self) -> Result<std::fs::File, StoreError> {
+        let mut name = self.path.clone().into_os_string();
+        name.push(".migrate-lock");
+        let path = PathBuf::from(name);
+        let locked = tokio::task::spawn_blocking({
+            let path = path.clone();
+            move || {
+                let file =
+                    std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+                file.lock()?;
+                Ok::<_, std::io::Error>(file)
             }
-        }
+        })
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()));
+        locked.and_then(|r| r).map_err(|source| StoreError::Lock { path, source })
     }
 
     /// The highest migration version this build knows.

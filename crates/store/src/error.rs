@@ -9,6 +9,8 @@ pub enum StoreError {
     DataDir { path: PathBuf, source: std::io::Error },
     #[error("cannot open the database {path}: {source}")]
     Open { path: PathBuf, source: sqlx::Error },
+    #[error("cannot lock {path} to bring the database up to date: {source}")]
+    Lock { path: PathBuf, source: std::io::Error },
     #[error("the database {path} could not be migrated: {source}")]
     Migrate { path: PathBuf, source: sqlx::migrate::MigrateError },
     #[error("the database {path} has schema version {found}, newer than this Berth ({known}); update Berth")]

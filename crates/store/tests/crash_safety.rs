@@ -1,5 +1,5 @@
-//! The database survives a writer being SIGKILLed mid-transaction, and two processes (the app and
-//! the CLI) can write to it at the same time.
+//! The database survives a writer being SIGKILLed mid-transaction, two processes (the app and
+//! the CLI) can write to it at the same time, and many processes can create it at once.
 //!
 //! The writers are this test binary re-executed with `BERTH_STORE_WRITER` set, so the children run
 //! exactly the store code under test in a separate process.
@@ -120,4 +120,26 @@ async fn two_processes_write_concurrently_without_errors() {
     assert_eq!(reader.setting::<u64>("app.last").await.unwrap(), Some(150));
     assert_eq!(reader.setting::<u64>("cli.last").await.unwrap(), Some(150));
     assert_eq!(reader.integrity_check().await.unwrap(), vec!["ok".to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn many_processes_creating_one_database_at_once_all_open_it() {
+    if act_as_writer_if_asked().await {
+        return;
+    }
+    // As when an AI client starts a CLI gateway per session against a new data folder: every
+    // process brings the new file's schema up to date, and none may fail for another doing so.
+    let dir = tempfile::tempdir().unwrap();
+    let name = "many_processes_creating_one_database_at_once_all_open_it";
+    let children: Vec<Child> = (0..32).map(|i| spawn_writer(name, dir.path(), &format!("p{i}"), 1)).collect();
+    for (i, child) in children.into_iter().enumerate() {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "process {i} could not open the new database");
+    }
+    let store = Store::open_in(dir.path()).await.unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), Store::latest_schema_version());
+    for i in 0..32 {
+        assert_eq!(store.setting::<u64>(&format!("p{i}.last")).await.unwrap(), Some(1), "p{i}");
+    }
+    assert_eq!(store.integrity_check().await.unwrap(), vec!["ok".to_string()]);
 }
