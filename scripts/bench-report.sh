@@ -12,14 +12,25 @@ shift
 source_of() { cat "$out/$1.source"; }
 about() { sed -n 's|^//! \{0,1\}||p' "$(source_of "$1")" | tr '\n' ' ' | sed 's/  */ /g;s/ $//'; }
 
+# A benchmark's lines that say a target was missed, joined.
+misses_of() {
+  grep -E 'MISSED|NOT met|MISSES' "$out/$1.txt" 2>/dev/null | sed 's/^ *//;s/|/\\|/g' | head -3 | paste -sd';' | sed 's/;/; /g'
+}
+
 result_of() {
-  local rc
+  local rc misses
   rc=$(cat "$out/$1.status" 2>/dev/null || echo "not run")
+  misses=$(misses_of "$1")
   case "$rc" in
-    0) echo "ran; targets met" ;;
     "not run") echo "not run" ;;
-    *) echo "**failed** (exit $rc)" ;;
+    0) if [ -n "$misses" ]; then echo "ran; **a target missed**: $misses"; else echo "ran; targets met"; fi ;;
+    *) if [ -n "$misses" ]; then echo "ran; **a target missed**: $misses"; else echo "**failed** (exit $rc)"; fi ;;
   esac
+}
+
+# What the benchmark printed, without the test harness's lines about the unit tests it skipped.
+printed() {
+  grep -vE '^(running [0-9]+ tests?|test .* \.\.\. ignored|test result: .*)$' "$out/$1.txt" | cat -s | sed '/./,$!d'
 }
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
@@ -62,6 +73,6 @@ for name in "$@"; do
   echo "\`$(source_of "$name")\`: $(about "$name")"
   echo
   echo '```text'
-  cat "$out/$name.txt" 2>/dev/null || echo "(no output)"
+  [ -s "$out/$name.txt" ] && printed "$name" || echo "(no output)"
   echo '```'
 done
