@@ -21,11 +21,11 @@ result_of() {
   local rc misses
   rc=$(cat "$out/$1.status" 2>/dev/null || echo "not run")
   misses=$(misses_of "$1")
-  case "$rc" in
-    "not run") echo "not run" ;;
-    0) if [ -n "$misses" ]; then echo "ran; **a target missed**: $misses"; else echo "ran; targets met"; fi ;;
-    *) if [ -n "$misses" ]; then echo "ran; **a target missed**: $misses"; else echo "**failed** (exit $rc)"; fi ;;
-  esac
+  if [ "$rc" = "not run" ]; then echo "not run"
+  elif [ -n "$misses" ]; then echo "ran; **a target missed**: $misses"
+  elif [ "$rc" = 0 ]; then echo "ran; targets met"
+  else echo "**failed** (exit $rc)"
+  fi
 }
 
 # What the benchmark printed, without the test harness's lines about the unit tests it skipped.

@@ -184,10 +184,11 @@ fn header_map(target: &RemoteTarget) -> HeaderMap {
     map
 }
 
-/// An HTTP client for a remote server's connection: the URL policy (private addresses only when
-/// the server allows them) in its resolver and redirects, no overall timeout.
+/// An HTTP client for a remote server's sign-in exchanges (metadata, tokens, revocation): the
+/// URL policy (private addresses only when the server allows them) in its resolver and
+/// redirects, and a time limit on each exchange, since none of them streams.
 pub(crate) fn http_client(allow_private: bool) -> reqwest::Client {
-    HttpClient::streaming(policy(allow_private, None)).into_reqwest()
+    HttpClient::new(policy(allow_private, None)).into_reqwest()
 }
 
 /// The HTTP client for `target`'s connection, with its allowlist when it has one.

@@ -78,9 +78,10 @@ impl Store {
             return Err(StoreError::TooNew { path: self.path.clone(), found, known });
         }
         // Processes opening one database together (the app, and the CLI an AI client starts)
-        // take turns: SQLite gives no lock across a migration's check-then-apply, so without one
-        // two of them apply the same migration and one fails on a table that now exists.
-        let _turn = self.migration_turn().await?;
+        // take turns when there is a migration to apply: SQLite gives no lock across a
+        // migration's check-then-apply, so without one two of them apply the same migration and
+        // one fails on a table that now exists. An up-to-date database needs no turn.
+        let _turn = if found < known { Some(self.migration_turn().await?) } else { None };
         MIGRATOR
             .run(&self.pool)
             .await
@@ -92,18 +93,15 @@ impl Store {
         let mut name = self.path.clone().into_os_string();
         name.push(".migrate-lock");
         let path = PathBuf::from(name);
-        let locked = tokio::task::spawn_blocking({
-            let path = path.clone();
-            move || {
-                let file =
-                    std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
-                file.lock()?;
-                Ok::<_, std::io::Error>(file)
-            }
+        let opened = path.clone();
+        let locked = tokio::task::spawn_blocking(move || {
+            let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&opened)?;
+            file.lock()?;
+            Ok(file)
         })
         .await
-        .map_err(|e| std::io::Error::other(e.to_string()));
-        locked.and_then(|r| r).map_err(|source| StoreError::Lock { path, source })
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        locked.map_err(|source| StoreError::Lock { path, source })
     }
 
     /// The highest migration version this build knows.
