@@ -72,6 +72,15 @@ async fn found(c: &Client, css: &str, what: &str) -> fantoccini::elements::Eleme
     }
 }
 
+/// Waits until nothing matches `css`.
+async fn gone(c: &Client, css: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while c.find(Locator::Css(css)).await.is_ok() {
+        assert!(Instant::now() < deadline, "{what} is still shown ({css})");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// The card of installed server `name` on the Servers page, once it has `status`.
 async fn server_card(c: &Client, name: &str, status: &str) -> fantoccini::elements::Element {
     found(c, &format!("[data-testid=server][data-name='{name}'][data-status={status}]"), name).await
@@ -287,6 +296,8 @@ async fn the_whole_journey_from_first_run_to_nothing_left() {
     open(&c, "servers", "サーバー").await;
     click_in(&server_card(&c, &echo, "running").await, "server-stop").await;
     click_in(&server_card(&c, &echo, "stopped").await, "server-remove").await;
+    // The next card moves up when this one goes: a click while it moves lands beside it.
+    gone(&c, &format!("[data-testid=server][data-name='{echo}']"), &echo).await;
     click_in(
         &found(&c, &format!("[data-testid=server][data-name='{remote}']"), &remote).await,
         "server-remove",
@@ -295,11 +306,7 @@ async fn the_whole_journey_from_first_run_to_nothing_left() {
     found(&c, "[data-testid=servers-empty]", "the empty Servers page").await;
     open(&c, "gateways", "ゲートウェイ").await;
     click_in(&crate::external::card(&c, &sandbox).await, "external-remove").await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while c.find(Locator::Css("[data-testid=external-gateway]")).await.is_ok() {
-        assert!(Instant::now() < deadline, "the external gateway is still listed");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    gone(&c, "[data-testid=external-gateway]", "the external gateway").await;
     open(&c, "settings", "設定").await;
     by_testid(&c, "gateway-toggle").await.click().await.unwrap();
     let health = format!("http://127.0.0.1:{port}/health");
