@@ -9,7 +9,7 @@ mod redacting_writer;
 use std::path::PathBuf;
 
 use berth_secrets::Redactor;
-use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -19,6 +19,12 @@ pub use redacting_writer::RedactingMakeWriter;
 
 /// How many daily log files are kept before the oldest is deleted.
 pub const KEEP_FILES: usize = 7;
+
+/// Lines the file writer holds while the disk catches up. The channel behind it allocates every
+/// slot up front, so the library's default (128,000 lines, 4 MiB) would sit resident for the life
+/// of the process; Berth logs a few lines a second at most, and a burst beyond this is dropped
+/// rather than stalling the thread that logs.
+pub const BUFFERED_LINES: usize = 8_192;
 
 /// Where and how much to log.
 #[derive(Clone, Debug)]
@@ -74,7 +80,8 @@ pub fn subscriber(
                 .max_log_files(KEEP_FILES)
                 .build(dir)
                 .map_err(|source| LogError::File { path: dir.clone(), source })?;
-            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let (writer, guard) =
+                NonBlockingBuilder::default().buffered_lines_limit(BUFFERED_LINES).finish(appender);
             let layer = tracing_subscriber::fmt::layer()
                 .with_ansi(false)
                 .with_writer(RedactingMakeWriter::new(writer, redactor))

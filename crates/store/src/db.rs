@@ -20,6 +20,12 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// and the CLI share the file; their transactions are short, so seconds are plenty.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Each connection's page cache, in KiB (SQLite's `cache_size` takes a negative figure as KiB).
+/// SQLite's default of 2 MiB a connection would, across the pool, keep a copy of the whole
+/// database resident in a desktop app that reads it in bursts (the catalog at start-up, a page of
+/// servers); the operating system's file cache already holds those pages.
+const CACHE_KIB: i64 = 512;
+
 /// An open Berth database.
 #[derive(Clone)]
 pub struct Store {
@@ -53,7 +59,8 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            .pragma("cache_size", format!("-{CACHE_KIB}"));
         // Turning a new file to WAL needs a moment alone with it: a second process opening it at
         // that instant is told "locked" at once, without the busy wait, so it tries again.
         let mut attempt = 0;
@@ -138,5 +145,29 @@ impl Store {
     /// Closes every connection, checkpointing the WAL.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_connection_keeps_a_small_page_cache_and_writes_ahead() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        // Hold several connections at once, so more than the first one is checked.
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let mut conn = store.pool.acquire().await.unwrap();
+            let cache: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&mut *conn).await.unwrap();
+            assert_eq!(cache, -CACHE_KIB);
+            let journal: String =
+                sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await.unwrap();
+            assert_eq!(journal, "wal");
+            held.push(conn);
+        }
+        drop(held);
+        store.close().await;
     }
 }
