@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 const TARGET: f64 = 1.3;
 /// Samples taken once the app has settled, one a second; the median is the round's figure.
 const SAMPLES: usize = 5;
