@@ -9,19 +9,12 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 
 use crate::desktop::{DESKTOP, NEEDS};
-use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_text};
+use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_css, wait_for_text};
 
 /// The card of gateway `name`, once it is listed.
 pub(crate) async fn card(c: &Client, name: &str) -> fantoccini::elements::Element {
     let css = format!("[data-testid=external-gateway][data-name='{name}']");
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(found) = c.find(Locator::Css(&css)).await {
-            return found;
-        }
-        assert!(std::time::Instant::now() < deadline, "{name} is not listed");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_for_css(c, &css, &format!("{name}'s card"), Duration::from_secs(20)).await
 }
 
 /// Waits until `name`'s card has a result whose `data-ok` is `ok` and returns the card's text.

@@ -19,7 +19,7 @@ use rmcp::model::CallToolRequestParams;
 use serde_json::json;
 
 use crate::desktop::DESKTOP;
-use crate::support::{Driver, by_testid, wait_for_first_attr, wait_for_text};
+use crate::support::{Driver, by_testid, wait_for_css, wait_for_first_attr, wait_for_text, wait_gone};
 
 /// The pages of the window, with their titles in English and in Japanese.
 const PAGES: &[(&str, &str, &str)] = &[
@@ -55,30 +55,12 @@ async fn open(c: &Client, page: &str, title: &str) {
 
 /// Waits until `css` matches, and returns the first match.
 async fn found(c: &Client, css: &str, what: &str) -> fantoccini::elements::Element {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(el) = c.find(Locator::Css(css)).await {
-            return el;
-        }
-        if Instant::now() >= deadline {
-            // What the window says instead, to tell a slow step from a refused one.
-            let error = match c.find(Locator::Css("[data-testid=error-banner]")).await {
-                Ok(banner) => banner.text().await.unwrap_or_default(),
-                Err(_) => "no error shown".into(),
-            };
-            panic!("{what} never appeared ({css}); {error}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_for_css(c, css, what, Duration::from_secs(30)).await
 }
 
 /// Waits until nothing matches `css`.
 async fn gone(c: &Client, css: &str, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while c.find(Locator::Css(css)).await.is_ok() {
-        assert!(Instant::now() < deadline, "{what} is still shown ({css})");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_gone(c, css, what, Duration::from_secs(30)).await
 }
 
 /// The card of installed server `name` on the Servers page, once it has `status`.

@@ -8,19 +8,12 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, Locator};
 
 use crate::desktop::DESKTOP;
-use crate::support::{Driver, by_testid, quit_app, screenshot, wait_for_text};
+use crate::support::{Driver, by_testid, quit_app, screenshot, wait_for_css, wait_for_text};
 
 /// Waits until `name`'s card has `data-status` = `status`.
 async fn wait_status(c: &Client, name: &str, status: &str) -> fantoccini::elements::Element {
     let css = format!("[data-testid=server][data-name='{name}'][data-status={status}]");
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Ok(card) = c.find(Locator::Css(&css)).await {
-            return card;
-        }
-        assert!(Instant::now() < deadline, "{name} never became {status}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    wait_for_css(c, &css, &format!("{name} as {status}"), Duration::from_secs(90)).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

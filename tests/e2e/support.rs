@@ -172,6 +172,39 @@ pub async fn by_testid(c: &Client, id: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("element {id} did not appear: {e}"))
 }
 
+/// Waits up to `within` until `css` matches, and returns the first match. When it never does, the
+/// panic says what error banner the window shows instead, to tell a slow step from a refused one.
+pub async fn wait_for_css(
+    c: &Client,
+    css: &str,
+    what: &str,
+    within: Duration,
+) -> fantoccini::elements::Element {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Ok(el) = c.find(Locator::Css(css)).await {
+            return el;
+        }
+        if Instant::now() >= deadline {
+            let error = match c.find(Locator::Css("[data-testid=error-banner]")).await {
+                Ok(banner) => banner.text().await.unwrap_or_default(),
+                Err(_) => "no error shown".into(),
+            };
+            panic!("{what} never appeared ({css}); {error}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits up to `within` until nothing matches `css`.
+pub async fn wait_gone(c: &Client, css: &str, what: &str, within: Duration) {
+    let deadline = Instant::now() + within;
+    while c.find(Locator::Css(css)).await.is_ok() {
+        assert!(Instant::now() < deadline, "{what} is still shown ({css})");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Polls the text of `data-testid=id` until it equals `want`; panics with the last text seen.
 pub async fn wait_for_text(c: &Client, id: &str, want: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
