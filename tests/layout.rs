@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    berth_testkit::workspace_root()
 }
 
 fn dependency_names(table: Option<&toml::Value>) -> Vec<String> {

@@ -155,9 +155,7 @@ fn main() {
     let berth_bin = std::env::var_os("BERTH_DESKTOP_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_berth-desktop")));
-    let shared = std::env::var_os("BERTH_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    let shared = berth_testkit::shared_data();
     let servers = shared.join("docker-mcp-registry/servers");
     let data = tempfile::tempdir().unwrap();
     let port = berth_testkit::free_port();
@@ -237,7 +235,7 @@ fn main() {
 /// The Tauri version both apps are built with, from the lock file.
 fn tauri_version() -> String {
     let lock =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock")).unwrap_or_default();
+        std::fs::read_to_string(berth_testkit::workspace_root().join("Cargo.lock")).unwrap_or_default();
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == "name = \"tauri\"" {

@@ -3,7 +3,7 @@
 //! (or `make bindings`).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use berth_api::*;
 use ts_rs::{Config, TS};
@@ -71,7 +71,7 @@ fn read_tree(dir: &Path) -> BTreeMap<String, String> {
 
 #[test]
 fn typescript_bindings_are_fresh() {
-    let committed_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings");
+    let committed_dir = berth_testkit::workspace_root().join("ui/src/bindings");
     let tmp = tempfile::tempdir().unwrap();
     // JS numbers hold Unix milliseconds exactly; bigint would make every timestamp awkward in the UI.
     let cfg = Config::new().with_out_dir(tmp.path()).with_large_int("number");

@@ -45,7 +45,7 @@ fn placeholders(text: &str) -> BTreeSet<String> {
 
 #[test]
 fn every_message_key_has_its_english_and_japanese_text() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = berth_testkit::workspace_root();
     let mut files = Vec::new();
     for dir in ["crates", "src-tauri"] {
         rust_files(&root.join(dir), &mut files);

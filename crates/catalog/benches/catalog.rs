@@ -11,9 +11,7 @@ use serde_yaml_ng::{Mapping, Value};
 const TARGET: usize = 10_000;
 
 fn data_dir() -> PathBuf {
-    std::env::var_os("BERTH_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+    berth_testkit::shared_data()
 }
 
 /// Rewrites a registry `server.yaml` as a Docker catalog entry (the format catalog URLs serve).

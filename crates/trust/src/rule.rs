@@ -141,8 +141,7 @@ mod tests {
 
     #[test]
     fn the_shipped_key_is_the_one_docker_publishes() {
-        let published = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/docker-mcp-gateway/docker-mcp-signing-key.pub");
+        let published = berth_testkit::shared_data().join("docker-mcp-gateway/docker-mcp-signing-key.pub");
         match std::fs::read_to_string(&published) {
             Ok(text) => assert_eq!(text.trim(), DOCKER_MCP_KEY.trim()),
             Err(e) if std::env::var_os("BERTH_REQUIRE_SERVICES").is_some() => {

@@ -8,9 +8,7 @@ use berth_catalog::{CatalogItem, ImportReport, SourceFormat, builtin, import::do
 
 /// The shared data folder (`../shared/data` beside the repository), or `BERTH_SHARED_DATA`.
 pub fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("BERTH_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    let dir = berth_testkit::shared_data();
     if dir.is_dir() {
         return Some(dir);
     }
