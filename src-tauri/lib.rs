@@ -111,7 +111,8 @@ fn start_background_work(app: &tauri::AppHandle, berth: Berth) {
         }
         restore_servers(&app, &berth).await;
         match berth.catalog_refresh(None).await {
-            Ok(outcomes) if !outcomes.is_empty() => {
+            // Only a source with new content changes what the catalog shows.
+            Ok(outcomes) if outcomes.iter().any(|o| o.status == berth_api::RefreshStatus::Updated) => {
                 let _ = app.emit(EVENT_CATALOG_CHANGED, outcomes);
             }
             Ok(_) => {}

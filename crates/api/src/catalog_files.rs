@@ -1,15 +1,34 @@
 //! Local catalog sources read from disk: one catalog file, or a folder of per-server
-//! `server.yaml` / `server.json` files read into one bundle.
+//! `server.yaml` / `server.json` files read into one bundle. Each read carries a tag of its
+//! content, the local counterpart of an HTTP ETag, so a refresh of an unchanged source is
+//! "not modified" and nothing is parsed, stored or redrawn again.
 
 use std::path::Path;
 
 use berth_catalog::MAX_CATALOG_BYTES;
 use berth_catalog::import::folder::{FolderBundle, FolderFile};
 use berth_net::Fetched;
+use sha2::{Digest, Sha256};
 
 use crate::{ApiError, ErrorCode};
 
-pub(crate) async fn read_file(path: &Path) -> Result<Fetched, ApiError> {
+/// `sha256:<hex>` of what was read.
+fn content_tag(bytes: &[u8]) -> String {
+    let hex: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// What was read, or `NotModified` when it is what the source's stored copy was read from.
+fn fetched(bytes: Vec<u8>, stored: Option<&str>) -> Fetched {
+    let tag = content_tag(&bytes);
+    if stored == Some(tag.as_str()) {
+        return Fetched::NotModified;
+    }
+    Fetched::Body { bytes, etag: Some(tag), last_modified: None }
+}
+
+/// Reads one catalog file; `stored`: the content tag of the copy Berth has.
+pub(crate) async fn read_file(path: &Path, stored: Option<&str>) -> Result<Fetched, ApiError> {
     let meta = tokio::fs::metadata(path).await.map_err(|e| {
         ApiError::msg(
             ErrorCode::NotFound,
@@ -28,7 +47,7 @@ pub(crate) async fn read_file(path: &Path) -> Result<Fetched, ApiError> {
             crate::msg!("msg.file.unreadable", path = path.display(), reason = e),
         )
     })?;
-    Ok(Fetched::Body { bytes, etag: None, last_modified: None })
+    Ok(fetched(bytes, stored))
 }
 
 /// How deep below a catalog folder its files are looked for (Docker's registry: `servers/<name>/`).
@@ -38,7 +57,8 @@ const FOLDER_FILES: usize = 20_000;
 
 /// Reads the catalog files below `root` into one bundle. Hidden folders and symbolic links are
 /// not followed, so a folder cannot lead the reader anywhere else; size and count are capped.
-pub(crate) async fn read_folder(root: &Path) -> Result<Fetched, ApiError> {
+/// `stored`: the content tag of the copy Berth has.
+pub(crate) async fn read_folder(root: &Path, stored: Option<&str>) -> Result<Fetched, ApiError> {
     let root = root.to_owned();
     let read = tokio::task::spawn_blocking(move || {
         let mut files = Vec::new();
@@ -83,6 +103,8 @@ pub(crate) async fn read_folder(root: &Path) -> Result<Fetched, ApiError> {
                 }
             }
         }
+        // In path order, so the same folder always reads as the same bytes and content tag.
+        files.sort_by(|a, b| a.path.cmp(&b.path));
         if files.is_empty() {
             return Err(ApiError::msg(
                 ErrorCode::Validation,
@@ -93,7 +115,7 @@ pub(crate) async fn read_folder(root: &Path) -> Result<Fetched, ApiError> {
     })
     .await
     .map_err(|e| ApiError::internal("reading the catalog folder crashed").with_detail(e.to_string()))??;
-    Ok(Fetched::Body { bytes: read, etag: None, last_modified: None })
+    Ok(fetched(read, stored))
 }
 
 #[cfg(all(test, unix))]
@@ -118,13 +140,13 @@ mod tests {
         std::fs::create_dir_all(root.join(&deep)).unwrap();
         std::fs::write(root.join(&deep).join("server.yaml"), "name: deep\nimage: x/y\n").unwrap();
 
-        let Fetched::Body { bytes, .. } = read_folder(root).await.unwrap() else { panic!("no body") };
+        let Fetched::Body { bytes, .. } = read_folder(root, None).await.unwrap() else { panic!("no body") };
         let bundle: FolderBundle = serde_json::from_slice(&bytes).unwrap();
         let paths: Vec<&str> = bundle.files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, ["ok/server.yaml"]);
 
         // A folder with nothing readable in it is refused with what to add instead.
         let empty = tempfile::tempdir().unwrap();
-        assert!(read_folder(empty.path()).await.unwrap_err().message.contains("no server.yaml"));
+        assert!(read_folder(empty.path(), None).await.unwrap_err().message.contains("no server.yaml"));
     }
 }

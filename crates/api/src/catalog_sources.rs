@@ -268,7 +268,7 @@ impl Berth {
         let not_added = |e: ApiError| e.then(crate::msg!("msg.source.not_added"));
         let fetched = match &full_url {
             Some(url) => self.fetch_url(url, &Conditional::default()).await,
-            None => self.fetch_source(kind, &location).await,
+            None => self.fetch_source(kind, &location, None).await,
         };
         let Fetched::Body { bytes, etag, last_modified } = fetched.map_err(not_added)? else {
             return Err(ApiError::internal("an unconditional fetch answered \"not modified\""));
@@ -345,11 +345,17 @@ impl Berth {
         Ok(out)
     }
 
-    /// Reads a file or folder source's content.
-    async fn fetch_source(&self, kind: &str, location: &str) -> Result<Fetched, ApiError> {
+    /// Reads a file or folder source's content; "not modified" when it is still what the stored
+    /// copy (content tag `stored`) was read from.
+    async fn fetch_source(
+        &self,
+        kind: &str,
+        location: &str,
+        stored: Option<&str>,
+    ) -> Result<Fetched, ApiError> {
         match kind {
-            "folder" => read_folder(Path::new(location)).await,
-            _ => read_file(Path::new(location)).await,
+            "folder" => read_folder(Path::new(location), stored).await,
+            _ => read_file(Path::new(location), stored).await,
         }
     }
 
@@ -369,7 +375,7 @@ impl Berth {
                 Ok(url) => self.fetch_url(&url, &cond).await,
                 Err(e) => Err(e),
             },
-            kind => self.fetch_source(kind, &row.location).await,
+            kind => self.fetch_source(kind, &row.location, row.etag.as_deref()).await,
         };
         let failed = |e: ApiError| async move {
             let shown = if row.fetched_at.is_some() {

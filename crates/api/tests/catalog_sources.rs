@@ -319,3 +319,59 @@ async fn a_source_added_by_another_process_is_seen_at_once() {
     cli.catalog_source_remove("zeta").await.unwrap();
     assert!(!names(&app, "omega").await.contains(&"omega-tools".to_string()));
 }
+
+/// Entries of a source, taken and refused, as the overview counts them.
+async fn counted(b: &Berth, id: &str) -> i64 {
+    let overview = b.catalog_overview().await.unwrap();
+    let source = overview.sources.iter().find(|s| s.id == id).unwrap();
+    source.item_count + source.rejected_count
+}
+
+/// A local source is read again at every refresh (and at every start of the app), but only new
+/// content is parsed, stored and shown again: an unchanged file or folder is "not modified".
+#[tokio::test]
+async fn an_unchanged_local_source_is_not_modified() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = berth(dir.path()).await;
+
+    let file = dir.path().join("team.yaml");
+    std::fs::write(&file, CATALOG_V1).unwrap();
+    b.catalog_source_add(file.to_str().unwrap(), Some("team")).await.unwrap();
+    assert_eq!(b.catalog_refresh(Some("team")).await.unwrap()[0].status, RefreshStatus::NotModified);
+    std::fs::write(&file, CATALOG_V2).unwrap();
+    assert_eq!(b.catalog_refresh(Some("team")).await.unwrap()[0].status, RefreshStatus::Updated);
+    assert!(names(&b, "omega").await.contains(&"omega-tools".to_string()));
+    assert_eq!(b.catalog_refresh(Some("team")).await.unwrap()[0].status, RefreshStatus::NotModified);
+    assert!(names(&b, "omega").await.contains(&"omega-tools".to_string()), "the stored copy stays in use");
+
+    // A folder: four servers of Docker's registry.
+    let registry = berth_testkit::shared_data().join("docker-mcp-registry/servers");
+    let mut servers: Vec<_> = std::fs::read_dir(&registry)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("server.yaml").is_file())
+        .collect();
+    servers.sort();
+    let folder = dir.path().join("registry");
+    for server in &servers[..4] {
+        let to = folder.join(server.file_name().unwrap());
+        std::fs::create_dir_all(&to).unwrap();
+        for file in std::fs::read_dir(server).unwrap() {
+            let file = file.unwrap().path();
+            std::fs::copy(&file, to.join(file.file_name().unwrap())).unwrap();
+        }
+    }
+    b.catalog_source_add(folder.to_str().unwrap(), Some("docker")).await.unwrap();
+    assert_eq!(counted(&b, "docker").await, 4);
+    assert_eq!(b.catalog_refresh(Some("docker")).await.unwrap()[0].status, RefreshStatus::NotModified);
+
+    // One file changed, then one server gone: each is new content.
+    let first = folder.join(servers[0].file_name().unwrap()).join("server.yaml");
+    let text = std::fs::read_to_string(&first).unwrap();
+    std::fs::write(&first, format!("{text}\n# edited\n")).unwrap();
+    assert_eq!(b.catalog_refresh(Some("docker")).await.unwrap()[0].status, RefreshStatus::Updated);
+    assert_eq!(b.catalog_refresh(Some("docker")).await.unwrap()[0].status, RefreshStatus::NotModified);
+    std::fs::remove_dir_all(folder.join(servers[3].file_name().unwrap())).unwrap();
+    assert_eq!(b.catalog_refresh(Some("docker")).await.unwrap()[0].status, RefreshStatus::Updated);
+    assert_eq!(counted(&b, "docker").await, 3);
+}
