@@ -16,12 +16,18 @@ const DONE_KEY: &str = "ui.first_run_done";
 pub struct FirstRunView {
     /// The user dismissed the check; the window does not show it at launch any more.
     pub done: bool,
-    pub report: DoctorReport,
+    /// What each check found; none once the user is done, as nothing is checked then.
+    pub report: Option<DoctorReport>,
 }
 
 impl Berth {
-    /// Runs the first-run check (each line's fix when it fails).
+    /// Runs the first-run check (each line's fix when it fails), until the user is done with it.
+    /// After that, a launch checks nothing: the keychain probe writes and deletes an entry, which
+    /// a locked keyring would answer with an unlock prompt at every start.
     pub async fn first_run(&self) -> Result<FirstRunView, ApiError> {
+        if self.first_run_done().await? {
+            return Ok(FirstRunView { done: true, report: None });
+        }
         let checks = vec![
             self.check_docker().await,
             self.check_keychain().await,
@@ -29,7 +35,7 @@ impl Berth {
             check_deep_link().await,
         ];
         let report = DoctorReport { ok: checks.iter().all(|c| c.status == CheckStatus::Ok), checks };
-        Ok(FirstRunView { done: self.first_run_done().await?, report })
+        Ok(FirstRunView { done: false, report: Some(report) })
     }
 
     /// Whether the user is done with the first-run check.

@@ -8,4 +8,8 @@ export type FirstRunView = {
 /**
  * The user dismissed the check; the window does not show it at launch any more.
  */
-done: boolean, report: DoctorReport, };
+done: boolean, 
+/**
+ * What each check found; none once the user is done, as nothing is checked then.
+ */
+report: DoctorReport | null, };
