@@ -40,7 +40,7 @@ impl BerthOptions {
 #[derive(Clone)]
 pub struct Berth {
     pub(crate) store: Store,
-    secrets: Result<Arc<dyn SecretStore>, ApiError>,
+    secrets: Arc<Secrets>,
     pub(crate) data_dir: PathBuf,
     pub(crate) system_locale: Option<String>,
     pub(crate) catalog: Arc<tokio::sync::RwLock<Option<Arc<crate::catalog::LoadedCatalog>>>>,
@@ -66,13 +66,7 @@ impl Berth {
             Some(r) => RuntimeSource::Given(r),
             None => RuntimeSource::Docker,
         };
-        let secrets = match options.secrets {
-            Some(s) => Ok(Arc::new(Redacting::new(s, options.redactor)) as Arc<dyn SecretStore>),
-            None => open_keychain(options.redactor).await,
-        };
-        if let Err(e) = &secrets {
-            tracing::info!(code = ?e.code, "keychain unavailable: {}", e.message);
-        }
+        let secrets = Arc::new(Secrets::new(options.secrets, options.redactor));
         Ok(Self {
             store,
             secrets,
@@ -87,9 +81,11 @@ impl Berth {
         })
     }
 
-    /// The secret store, or why it cannot be used.
-    pub(crate) fn secrets(&self) -> Result<Arc<dyn SecretStore>, ApiError> {
-        self.secrets.clone()
+    /// The secret store, or why it cannot be used. The OS keychain is opened the first time a
+    /// secret is needed, not at start: until then Berth holds no connection to the keyring, and a
+    /// command that needs no secret never talks to it.
+    pub(crate) async fn secrets(&self) -> Result<Arc<dyn SecretStore>, ApiError> {
+        self.secrets.get().await
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -107,7 +103,7 @@ impl Berth {
         T: Send + 'static,
         F: FnOnce(&dyn SecretStore) -> Result<T, berth_secrets::SecretError> + Send + 'static,
     {
-        let store = self.secrets()?;
+        let store = self.secrets().await?;
         tokio::task::spawn_blocking(move || f(store.as_ref()))
             .await
             .map_err(|e| ApiError::internal("a keychain operation crashed").with_detail(e.to_string()))?
@@ -117,6 +113,33 @@ impl Berth {
     /// Closes the database cleanly (checkpointing its WAL).
     pub async fn close(&self) {
         self.store.close().await;
+    }
+}
+
+/// The secret store a `Berth` was given, or the OS keychain once it has been opened.
+struct Secrets {
+    given: Option<Arc<dyn SecretStore>>,
+    keychain: tokio::sync::OnceCell<Arc<dyn SecretStore>>,
+    redactor: Redactor,
+}
+
+impl Secrets {
+    fn new(given: Option<Arc<dyn SecretStore>>, redactor: Redactor) -> Self {
+        let given = given.map(|s| Arc::new(Redacting::new(s, redactor.clone())) as Arc<dyn SecretStore>);
+        Self { given, keychain: tokio::sync::OnceCell::new(), redactor }
+    }
+
+    /// A keychain that could not be opened is tried again at the next need: the user may have
+    /// started or unlocked it meanwhile.
+    async fn get(&self) -> Result<Arc<dyn SecretStore>, ApiError> {
+        if let Some(s) = &self.given {
+            return Ok(s.clone());
+        }
+        let opened = self.keychain.get_or_try_init(|| open_keychain(self.redactor.clone())).await;
+        if let Err(e) = &opened {
+            tracing::info!(code = ?e.code, "keychain unavailable: {}", e.message);
+        }
+        opened.cloned()
     }
 }
 

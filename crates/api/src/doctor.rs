@@ -117,7 +117,7 @@ impl Berth {
     }
 
     pub(crate) async fn check_keychain(&self) -> DoctorCheck {
-        let store = match self.secrets() {
+        let store = match self.secrets().await {
             Ok(s) => s,
             Err(e) => return from_error("keychain", e),
         };

@@ -222,19 +222,23 @@ impl Loopback {
 
 impl Berth {
     /// Where `server`'s tokens are kept.
-    pub(crate) fn oauth_credentials(&self, server: &str) -> Result<SharedCredentials, ApiError> {
-        self.credentials_at(SecretKey::new("oauth", server)?, server)
+    pub(crate) async fn oauth_credentials(&self, server: &str) -> Result<SharedCredentials, ApiError> {
+        self.credentials_at(SecretKey::new("oauth", server)?, server).await
     }
 
     /// Tokens kept at `key`, whose events name `label`; refreshes lock a file named after it.
-    pub(crate) fn credentials_at(&self, key: SecretKey, label: &str) -> Result<SharedCredentials, ApiError> {
+    pub(crate) async fn credentials_at(
+        &self,
+        key: SecretKey,
+        label: &str,
+    ) -> Result<SharedCredentials, ApiError> {
         let lock = self.data_dir().join("locks").join(format!("{}-{}.lock", key.kind(), key.id()));
-        Ok(SharedCredentials::new(Arc::new(self.keychain_at(key, label)?)).locked_by(lock))
+        Ok(SharedCredentials::new(Arc::new(self.keychain_at(key, label).await?)).locked_by(lock))
     }
 
-    fn keychain_at(&self, key: SecretKey, label: &str) -> Result<KeychainCredentials, ApiError> {
+    async fn keychain_at(&self, key: SecretKey, label: &str) -> Result<KeychainCredentials, ApiError> {
         Ok(KeychainCredentials {
-            secrets: self.secrets()?,
+            secrets: self.secrets().await?,
             key,
             store: self.store.clone(),
             server: label.to_owned(),
@@ -248,9 +252,9 @@ impl Berth {
             && let Some((provider, _)) =
                 self.server_provider(&crate::servers::Installed::from_row(&row)?.item).await?
         {
-            return self.keychain_at(SecretKey::new("provider", &provider.name)?, &provider.name);
+            return self.keychain_at(SecretKey::new("provider", &provider.name)?, &provider.name).await;
         }
-        self.keychain_at(SecretKey::new("oauth", server)?, server)
+        self.keychain_at(SecretKey::new("oauth", server)?, server).await
     }
 
     /// Pending sign-ins, in the store.
@@ -276,7 +280,7 @@ impl Berth {
             let plan = self.verified_plan(plan).await?;
             return self.with_provider_token(item, plan).await;
         }
-        let credentials = self.oauth_credentials(&plan.key.server)?;
+        let credentials = self.oauth_credentials(&plan.key.server).await?;
         Ok(plan.with_oauth(credentials))
     }
 
@@ -441,10 +445,10 @@ impl Berth {
             let installed = crate::servers::Installed::from_row(&row)?;
             let keychain = match self.server_provider(&installed.item).await? {
                 Some((provider, _)) => {
-                    self.keychain_at(SecretKey::new("provider", &provider.name)?, &provider.name)?
+                    self.keychain_at(SecretKey::new("provider", &provider.name)?, &provider.name).await?
                 }
                 None if matches!(installed.item.launch, berth_catalog::Launch::Remote(_)) => {
-                    self.keychain_at(SecretKey::new("oauth", &row.name)?, &row.name)?
+                    self.keychain_at(SecretKey::new("oauth", &row.name)?, &row.name).await?
                 }
                 None => continue,
             };

@@ -204,7 +204,7 @@ impl Berth {
         open: Arc<dyn Fn(&str) + Send + Sync>,
     ) -> Result<ConnectStarted, ApiError> {
         if let Some(provider) = self.provider_of(server).await? {
-            let credentials = self.provider_credentials(&provider)?;
+            let credentials = self.provider_credentials(&provider).await?;
             let url = oauth_provider::begin(&provider, DEEP_LINK_REDIRECT, credentials, self.oauth_states())
                 .await?;
             let pending = Pending {
@@ -220,7 +220,7 @@ impl Berth {
         }
         let (endpoint, settings, challenge) = self.sign_in_target(server).await?;
         let private = settings.allow_private_network;
-        let credentials = self.oauth_credentials(server)?;
+        let credentials = self.oauth_credentials(server).await?;
         let cimd = self.oauth_client_metadata_url().await?;
         let registrations = StoredRegistrations(self.store.clone());
         let sign_in = SignIn {
@@ -301,7 +301,7 @@ impl Berth {
     /// old); then connects to prove it.
     pub async fn oauth_login(&self, server: &str, login: &Login<'_>) -> Result<OAuthStatus, ApiError> {
         if let Some(provider) = self.provider_of(server).await? {
-            let credentials = self.provider_credentials(&provider)?;
+            let credentials = self.provider_credentials(&provider).await?;
             let loopback = crate::oauth::Loopback::listen().await?;
             let states = self.oauth_states();
             let url =
@@ -322,7 +322,7 @@ impl Berth {
             return self.oauth_status(server).await;
         }
         let (endpoint, settings, challenge) = self.sign_in_target(server).await?;
-        let credentials = self.oauth_credentials(server)?;
+        let credentials = self.oauth_credentials(server).await?;
         let private = settings.allow_private_network;
         self.oauth_login_loopback(server, &endpoint, challenge.as_deref(), credentials, private, login)
             .await?;
@@ -375,7 +375,7 @@ impl Berth {
         if let Some(name) = &pending.provider {
             let providers = self.oauth_providers().await?;
             let provider = providers.iter().find(|p| &p.name == name).ok_or_else(unknown)?;
-            let credentials = self.provider_credentials(provider)?;
+            let credentials = self.provider_credentials(provider).await?;
             oauth_provider::finish(provider, DEEP_LINK_REDIRECT, url, credentials, self.oauth_states())
                 .await
                 .map_err(callback_failed)?;
@@ -394,12 +394,12 @@ impl Berth {
             redirect_uri: DEEP_LINK_REDIRECT,
             allow_private: installed.settings.allow_private_network,
         };
-        finish_resumed(resume, url, self.oauth_credentials(server)?, self.oauth_states()).await.map_err(
-            |e| {
+        finish_resumed(resume, url, self.oauth_credentials(server).await?, self.oauth_states())
+            .await
+            .map_err(|e| {
                 ApiError::msg(ErrorCode::StateMismatch, msg!("msg.oauth.callback", name = server, reason = e))
                     .retryable()
-            },
-        )?;
+            })?;
         if let Some((key, client_id)) = &pending.registered {
             use berth_servers::oauth::Registrations;
             StoredRegistrations(self.store.clone()).keep(key, client_id).await;

@@ -50,7 +50,11 @@ impl Berth {
         self.store.set_setting(SETTING, &all).await?;
         if let Ok(key) = SecretKey::new("provider", name) {
             use rmcp::transport::auth::CredentialStore;
-            self.credentials_at(key, name)?.clear().await.map_err(|e| ApiError::internal(e.to_string()))?;
+            self.credentials_at(key, name)
+                .await?
+                .clear()
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))?;
         }
         Ok(all.len() != before)
     }
@@ -71,11 +75,11 @@ impl Berth {
     }
 
     /// Where a provider's tokens are kept.
-    pub(crate) fn provider_credentials(
+    pub(crate) async fn provider_credentials(
         &self,
         provider: &ProviderConfig,
     ) -> Result<berth_servers::oauth::SharedCredentials, ApiError> {
-        self.credentials_at(SecretKey::new("provider", &provider.name)?, &provider.name)
+        self.credentials_at(SecretKey::new("provider", &provider.name)?, &provider.name).await
     }
 
     /// `plan` with the provider's access token in the container's environment, when the entry
@@ -91,7 +95,7 @@ impl Berth {
         if spec.env.iter().any(|e| e.name == env) {
             return Ok(plan);
         }
-        let credentials = self.provider_credentials(&provider)?;
+        let credentials = self.provider_credentials(&provider).await?;
         let token = oauth_provider::access_token(&provider, credentials).await?.ok_or_else(|| {
             ApiError::msg(
                 ErrorCode::AuthRequired,

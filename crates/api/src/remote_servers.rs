@@ -193,7 +193,7 @@ impl Berth {
                 let row =
                     self.store.server(&name).await?.ok_or_else(|| crate::servers::not_installed(&name))?;
                 let installed = crate::servers::Installed::from_row(&row)?;
-                let credentials = self.oauth_credentials(&name)?;
+                let credentials = self.oauth_credentials(&name).await?;
                 (installed.item, installed.config, installed.settings, credentials)
             }
             TestTarget::Url(url) => {

@@ -581,3 +581,41 @@ fn a_catalog_source_add_killed_midway_leaves_no_phantom() {
     assert_eq!(json(&add)["item_count"], 1);
     server.join().unwrap();
 }
+
+/// The keychain is opened when a secret is needed, not whenever Berth opens: a command that needs
+/// none never connects to the session bus the Secret Service is reached through.
+#[test]
+fn a_command_that_needs_no_secret_never_connects_to_the_keychain() {
+    let data = tempfile::tempdir().unwrap();
+    let bus_dir = tempfile::tempdir().unwrap();
+    let socket = bus_dir.path().join("bus");
+    let bus = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    bus.set_nonblocking(true).unwrap();
+    let address = format!("unix:path={}", socket.display());
+    let env = [("DBUS_SESSION_BUS_ADDRESS", address.as_str())];
+
+    let out = berth(data.path(), &["catalog", "search", "github", "--json"], None, &env);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let connected = bus.accept().map(|_| true).unwrap_or_else(|e| {
+        assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock, "{e}");
+        false
+    });
+    assert!(!connected, "a catalog search connected to the session bus");
+
+    // A secret does need it: the same bus is where the keychain is looked for. The connection is
+    // dropped at once, so the keychain is unavailable and says so.
+    let watcher = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            if bus.accept().is_ok() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        false
+    });
+    let out =
+        berth(data.path(), &["secret", "set", "berth/test/x/TOKEN", "--json"], Some("value-1234\n"), &env);
+    assert!(watcher.join().unwrap(), "storing a secret did not look for the keychain");
+    assert_eq!(json(&out)["code"], "keychain_unavailable");
+}
