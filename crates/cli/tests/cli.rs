@@ -453,10 +453,12 @@ fn a_folder_of_server_files_is_a_catalog_source() {
     // Its servers are in the catalog, tool lists from their tools.json included.
     let show = json(&berth(data.path(), &["catalog", "show", "uberall", "--json"], None, &[]));
     assert_eq!(show["item"]["name"], "uberall");
-    // A refresh reads the folder again.
+    // A refresh reads the folder again; unchanged, it is "not modified" and the copy stays.
     let refresh = json(&berth(data.path(), &["catalog", "source", "refresh", id, "--json"], None, &[]));
-    assert_eq!(refresh[0]["status"], "updated", "{refresh}");
-    assert!(refresh[0]["message"].as_str().unwrap().starts_with("325 servers, 3 entries skipped"));
+    assert_eq!(refresh[0]["status"], "not_modified", "{refresh}");
+    let ls = json(&berth(data.path(), &["catalog", "source", "ls", "--json"], None, &[]));
+    let source = ls["sources"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap();
+    assert_eq!(source["item_count"], 325, "{source}");
     // A folder without catalog files is refused, and not kept.
     let empty = data.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
