@@ -8,19 +8,14 @@ use std::path::Path;
 use berth_catalog::MAX_CATALOG_BYTES;
 use berth_catalog::import::folder::{FolderBundle, FolderFile};
 use berth_net::Fetched;
-use sha2::{Digest, Sha256};
 
 use crate::{ApiError, ErrorCode};
 
-/// `sha256:<hex>` of what was read.
-fn content_tag(bytes: &[u8]) -> String {
-    let hex: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
-}
-
-/// What was read, or `NotModified` when it is what the source's stored copy was read from.
+/// What was read, or `NotModified` when it is what the source's stored copy was read from (its
+/// content tag, `sha256:<hex>`, is `stored`). Hashing a large copy is CPU work: callers run it on
+/// the blocking pool.
 fn fetched(bytes: Vec<u8>, stored: Option<&str>) -> Fetched {
-    let tag = content_tag(&bytes);
+    let tag = format!("sha256:{}", crate::client_tokens::sha256_hex(&bytes));
     if stored == Some(tag.as_str()) {
         return Fetched::NotModified;
     }
@@ -47,7 +42,10 @@ pub(crate) async fn read_file(path: &Path, stored: Option<&str>) -> Result<Fetch
             crate::msg!("msg.file.unreadable", path = path.display(), reason = e),
         )
     })?;
-    Ok(fetched(bytes, stored))
+    let stored = stored.map(str::to_owned);
+    tokio::task::spawn_blocking(move || fetched(bytes, stored.as_deref()))
+        .await
+        .map_err(|e| ApiError::internal("hashing the catalog file crashed").with_detail(e.to_string()))
 }
 
 /// How deep below a catalog folder its files are looked for (Docker's registry: `servers/<name>/`).
@@ -60,6 +58,7 @@ const FOLDER_FILES: usize = 20_000;
 /// `stored`: the content tag of the copy Berth has.
 pub(crate) async fn read_folder(root: &Path, stored: Option<&str>) -> Result<Fetched, ApiError> {
     let root = root.to_owned();
+    let stored = stored.map(str::to_owned);
     let read = tokio::task::spawn_blocking(move || {
         let mut files = Vec::new();
         let mut total = 0usize;
@@ -111,11 +110,11 @@ pub(crate) async fn read_folder(root: &Path, stored: Option<&str>) -> Result<Fet
                 crate::msg!("msg.folder.empty", path = root.display()),
             ));
         }
-        Ok(FolderBundle::new(files).to_bytes())
+        Ok(fetched(FolderBundle::new(files).to_bytes(), stored.as_deref()))
     })
     .await
     .map_err(|e| ApiError::internal("reading the catalog folder crashed").with_detail(e.to_string()))??;
-    Ok(fetched(read, stored))
+    Ok(read)
 }
 
 #[cfg(all(test, unix))]
