@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/berth/target
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help setup run test bench build package bindings lint clean
+.PHONY: help setup run test bench build package bindings startup-order lint clean
 
 help:
 	@echo "make run      set up what is missing and start the Berth desktop app"
@@ -18,6 +18,7 @@ help:
 	@echo "make build    build the desktop app and the berth CLI"
 	@echo "make package  build the .deb and .rpm (Tauri bundler; AppImage is left out)"
 	@echo "make bindings regenerate ui/src/bindings from the Rust DTOs"
+	@echo "make startup-order  trace an app launch and rewrite src-tauri/startup-order.txt"
 	@echo "make lint     rustfmt and clippy"
 
 setup:
@@ -38,6 +39,9 @@ test:
 
 bench: setup
 	@scripts/bench.sh
+
+startup-order: setup
+	@scripts/startup-order.sh
 
 bindings:
 	BERTH_BLESS=1 cargo test -p berth-api --test bindings

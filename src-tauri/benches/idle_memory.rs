@@ -6,6 +6,10 @@
 //! view's WebKit processes) of the proportional set size (PSS: shared pages split between the
 //! processes that share them), and of the resident set size for reference. Rounds alternate
 //! between the two. Target: Berth at most 1.3× the bare window.
+//!
+//! With `STARTUP_TRACER` set (`make startup-order`), it instead launches Berth once in the same
+//! state with that start-up tracer preloaded, lets it settle, and stops: the functions Berth ran
+//! from launch to idle are then in `STARTUP_TRACE_OUT`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -122,17 +126,35 @@ fn stop(mut child: Child) {
     std::thread::sleep(Duration::from_secs(1));
 }
 
-fn launch(bin: &Path, data: &Path) -> Child {
+/// The app at `bin` with its data under `data`, ready to spawn.
+fn command(bin: &Path, data: &Path) -> Command {
     std::fs::create_dir_all(data.join("home/.config")).unwrap();
-    Command::new(bin)
+    let mut command = Command::new(bin);
+    command
         .env("BERTH_DATA_DIR", data)
         .env("HOME", data.join("home"))
         .env("XDG_CONFIG_HOME", data.join("home/.config"))
         .env("LANG", "en_US.UTF-8")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()))
+        .stderr(Stdio::null());
+    command
+}
+
+fn launch(bin: &Path, data: &Path) -> Child {
+    command(bin, data).spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()))
+}
+
+/// Waits for Berth's gateway to answer on `health`.
+fn wait_for_gateway(health: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Command::new("curl")
+        .args(["-sf", "-o", "/dev/null", health])
+        .status()
+        .map_or(true, |s| !s.success())
+    {
+        assert!(Instant::now() < deadline, "Berth's gateway did not answer within 60 s");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 fn mib(kib: u64) -> f64 {
@@ -141,16 +163,16 @@ fn mib(kib: u64) -> f64 {
 
 fn main() {
     let bare = std::env::var_os("BERTH_BARE_WINDOW").map(PathBuf::from);
+    let tracer = std::env::var_os("STARTUP_TRACER").map(PathBuf::from);
     let ready = std::env::var_os("DISPLAY").is_some()
         && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
-        && bare.as_ref().is_some_and(|b| b.exists());
+        && (tracer.is_some() || bare.as_ref().is_some_and(|b| b.exists()));
     if !ready {
         eprintln!(
             "skipped: needs DISPLAY, a D-Bus session and BERTH_BARE_WINDOW (make bench gives all three)"
         );
         return;
     }
-    let bare = bare.unwrap();
     // `make bench` names the release builds; run alone, the build of this package is measured.
     let berth_bin = std::env::var_os("BERTH_DESKTOP_BIN")
         .map(PathBuf::from)
@@ -177,6 +199,18 @@ fn main() {
         berth.close().await;
         added.item_count
     });
+    let health = format!("http://127.0.0.1:{port}/health");
+    if let Some(tracer) = tracer {
+        let mut traced = command(&berth_bin, data.path());
+        traced.env("LD_PRELOAD", &tracer).env("STARTUP_TRACE_EXE", berth_bin.file_name().unwrap());
+        let child = traced.spawn().expect("Berth starts with the tracer");
+        wait_for_gateway(&health);
+        settle_and_sample(child.id(), Duration::from_secs(8));
+        stop(child);
+        println!("traced one launch of {} to idle", berth_bin.display());
+        return;
+    }
+    let bare = bare.expect("checked above");
     let bare_data = tempfile::tempdir().unwrap();
     println!(
         "inputs: {} vs {} (the same Tauri {}, built together); Berth with the built-in catalog and Docker's registry ({entries} of its {} servers usable), its gateway on 127.0.0.1:{port}, first-run check done; {ROUNDS} rounds, alternating; each app settled (PSS within 2% over 3 s, at least 8 s), then the median of {SAMPLES} samples a second apart",
@@ -186,20 +220,11 @@ fn main() {
         std::fs::read_dir(&servers).map(|d| d.count()).unwrap_or(0),
     );
 
-    let health = format!("http://127.0.0.1:{port}/health");
     let mut berth_rounds: Vec<(Usage, BTreeMap<String, Usage>)> = Vec::new();
     let mut bare_rounds: Vec<(Usage, BTreeMap<String, Usage>)> = Vec::new();
     for _ in 0..ROUNDS {
         let child = launch(&berth_bin, data.path());
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Command::new("curl")
-            .args(["-sf", "-o", "/dev/null", &health])
-            .status()
-            .map_or(true, |s| !s.success())
-        {
-            assert!(Instant::now() < deadline, "Berth's gateway did not answer within 60 s");
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        wait_for_gateway(&health);
         berth_rounds.push(settle_and_sample(child.id(), Duration::from_secs(8)));
         stop(child);
 
