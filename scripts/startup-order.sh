@@ -28,5 +28,11 @@ STARTUP_TRACER="$work/tracer.so" STARTUP_TRACE_FUNCS="$work/addresses" STARTUP_T
   BERTH_DESKTOP_BIN="$bin" with_keychain cargo bench --locked --profile dev -p berth-desktop --bench idle_memory
 
 awk 'NR == FNR { name[$1] = $2; next } ($1 in name) { print name[$1] }' "$work/functions" "$work/called" \
-  >src-tauri/startup-order.txt
+  >"$work/order"
+# A launch the tracer saw nothing of (no compiler output, a crash) must not empty the list.
+if [ "$(wc -l <"$work/order")" -lt 100 ]; then
+  echo "the tracer recorded $(wc -l <"$work/order") functions; src-tauri/startup-order.txt is left as it was" >&2
+  exit 1
+fi
+mv "$work/order" src-tauri/startup-order.txt
 echo "==> src-tauri/startup-order.txt: $(wc -l <src-tauri/startup-order.txt) functions" >&2
