@@ -8,14 +8,15 @@ use std::path::Path;
 use berth_catalog::MAX_CATALOG_BYTES;
 use berth_catalog::import::folder::{FolderBundle, FolderFile};
 use berth_net::Fetched;
+use sha2::{Digest, Sha256};
 
 use crate::{ApiError, ErrorCode};
 
 /// What was read, or `NotModified` when it is what the source's stored copy was read from (its
 /// content tag, `sha256:<hex>`, is `stored`). Hashing a large copy is CPU work: callers run it on
-/// the blocking pool.
+/// the blocking pool, in the task that reads the copy.
 fn fetched(bytes: Vec<u8>, stored: Option<&str>) -> Fetched {
-    let tag = format!("sha256:{}", crate::client_tokens::sha256_hex(&bytes));
+    let tag = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
     if stored == Some(tag.as_str()) {
         return Fetched::NotModified;
     }
@@ -24,28 +25,27 @@ fn fetched(bytes: Vec<u8>, stored: Option<&str>) -> Fetched {
 
 /// Reads one catalog file; `stored`: the content tag of the copy Berth has.
 pub(crate) async fn read_file(path: &Path, stored: Option<&str>) -> Result<Fetched, ApiError> {
-    let meta = tokio::fs::metadata(path).await.map_err(|e| {
-        ApiError::msg(
-            ErrorCode::NotFound,
-            crate::msg!("msg.file.unreadable", path = path.display(), reason = e),
-        )
-    })?;
-    if meta.len() > MAX_CATALOG_BYTES as u64 {
-        return Err(ApiError::msg(
-            ErrorCode::Validation,
-            crate::msg!("msg.file.too_large", path = path.display(), bytes = meta.len()),
-        ));
-    }
-    let bytes = tokio::fs::read(path).await.map_err(|e| {
-        ApiError::msg(
-            ErrorCode::NotFound,
-            crate::msg!("msg.file.unreadable", path = path.display(), reason = e),
-        )
-    })?;
+    let path = path.to_owned();
     let stored = stored.map(str::to_owned);
-    tokio::task::spawn_blocking(move || fetched(bytes, stored.as_deref()))
-        .await
-        .map_err(|e| ApiError::internal("hashing the catalog file crashed").with_detail(e.to_string()))
+    tokio::task::spawn_blocking(move || {
+        let unreadable = |e: std::io::Error| {
+            ApiError::msg(
+                ErrorCode::NotFound,
+                crate::msg!("msg.file.unreadable", path = path.display(), reason = e),
+            )
+        };
+        let len = std::fs::metadata(&path).map_err(unreadable)?.len();
+        if len > MAX_CATALOG_BYTES as u64 {
+            return Err(ApiError::msg(
+                ErrorCode::Validation,
+                crate::msg!("msg.file.too_large", path = path.display(), bytes = len),
+            ));
+        }
+        let bytes = std::fs::read(&path).map_err(unreadable)?;
+        Ok(fetched(bytes, stored.as_deref()))
+    })
+    .await
+    .map_err(|e| ApiError::internal("reading the catalog file crashed").with_detail(e.to_string()))?
 }
 
 /// How deep below a catalog folder its files are looked for (Docker's registry: `servers/<name>/`).

@@ -13,12 +13,7 @@ fn key(client: ClientKind) -> SecretKey {
 /// What the store keeps of a token: its SHA-256, hex. Tokens are 192 random bits, so a fast hash
 /// cannot be reversed by guessing.
 pub(crate) fn token_hash(token: &str) -> String {
-    sha256_hex(token.as_bytes())
-}
-
-/// SHA-256 of `bytes`, lowercase hex: a token's stored form, a local catalog copy's content tag.
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 impl Berth {

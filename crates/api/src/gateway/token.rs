@@ -10,7 +10,7 @@ pub fn new_gateway_token() -> Result<String, ApiError> {
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes)
         .map_err(|e| ApiError::internal("no randomness for the gateway token").with_detail(e.to_string()))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex::encode(bytes))
 }
 
 /// The token a CLI gateway requires: the one the user supplied, if it is long enough, or a new one.
