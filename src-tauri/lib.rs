@@ -3,6 +3,7 @@
 
 mod commands;
 mod deep_link;
+mod instance;
 mod memory;
 mod tray;
 
@@ -20,7 +21,7 @@ pub fn run() {
     memory::limit_arenas();
     let data_dir = data_dir();
     let redactor = Redactor::new();
-    let _log = data_dir.as_ref().and_then(|dir| {
+    let log = data_dir.as_ref().and_then(|dir| {
         berth_logging::init(
             &berth_logging::LogConfig {
                 dir: Some(berth_api::paths::log_dir(dir)),
@@ -35,7 +36,7 @@ pub fn run() {
         .ok()
     });
 
-    tauri::Builder::default()
+    let built = tauri::Builder::default()
         // Single-instance first: a second launch (for example the OS opening a berth:// link)
         // hands its arguments to this process and exits; the deep-link plugin picks the URL up.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| show_main_window(app)))
@@ -72,21 +73,28 @@ pub fn run() {
             exit_on_termination_signals(app.handle());
             Ok(())
         })
-        .build(tauri::generate_context!())
-        .expect("the desktop app failed to start")
-        .run(|app, event| {
-            // Nothing Berth starts outlives it: stop this process's servers before exiting.
-            if let tauri::RunEvent::Exit = event
-                && let Some(berth) = app.try_state::<Berth>()
-            {
-                tauri::async_runtime::block_on(async {
-                    // What runs now starts again at the next launch (unless the user said not to).
-                    berth.remember_running().await;
-                    berth.gateway_stop().await;
-                    berth.shutdown().await;
-                });
-            }
-        });
+        .build(tauri::generate_context!());
+    let app = match built {
+        Ok(app) => app,
+        Err(tauri::Error::PluginInitialization(plugin, reason)) if plugin == instance::PLUGIN => {
+            drop(log);
+            instance::start_again(&reason)
+        }
+        Err(e) => panic!("the desktop app failed to start: {e}"),
+    };
+    app.run(|app, event| {
+        // Nothing Berth starts outlives it: stop this process's servers before exiting.
+        if let tauri::RunEvent::Exit = event
+            && let Some(berth) = app.try_state::<Berth>()
+        {
+            tauri::async_runtime::block_on(async {
+                // What runs now starts again at the next launch (unless the user said not to).
+                berth.remember_running().await;
+                berth.gateway_stop().await;
+                berth.shutdown().await;
+            });
+        }
+    });
 }
 
 /// The data directory: `BERTH_DATA_DIR` when set (tests, portable installs), else the per-OS one

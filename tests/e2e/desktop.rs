@@ -1,6 +1,6 @@
 //! The real desktop window: navigation, switching the language and keeping the choice, a forged
-//! OAuth deep link forwarded by a second instance being refused, and a folder added as a catalog
-//! source in Settings.
+//! OAuth deep link forwarded by a second instance being refused, a launch while the running
+//! instance is quitting, and a folder added as a catalog source in Settings.
 
 use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_first_attr, wait_for_text};
 use std::process::Command;
@@ -106,6 +106,83 @@ async fn forged_oauth_deep_link_from_a_second_instance_is_refused() {
     c.close().await.unwrap();
 }
 
+/// The desktop binary as a desktop file starts it, on `data`, in English.
+fn direct_launch(data: &std::path::Path) -> Command {
+    std::fs::create_dir_all(data.join("home/.config")).unwrap();
+    let mut launch = Command::new(env!("CARGO_BIN_EXE_berth-desktop"));
+    launch
+        .env("BERTH_DATA_DIR", data)
+        .env("HOME", data.join("home"))
+        .env("XDG_CONFIG_HOME", data.join("home/.config"))
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
+    launch
+}
+
+fn launch_directly(data: &std::path::Path) -> std::process::Child {
+    direct_launch(data).spawn().expect("the desktop app starts")
+}
+
+/// Polls until the single-instance name is held by `pid`, or fails saying who holds it.
+async fn wait_for_owner(pid: u32, what: &str, others: &mut [&mut std::process::Child]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    loop {
+        let owner = crate::support::single_instance_owner();
+        if owner == Some(pid) {
+            return;
+        }
+        for child in others.iter_mut() {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("{what}: a launch ended ({status}) while waiting; the name is held by {owner:?}");
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}: the name is held by {owner:?}, not {pid}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_launch_while_berth_is_quitting_starts_once_it_has_gone() {
+    let Some(()) = require_env("launch while quitting", NEEDS) else { return };
+    let _one = DESKTOP.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let mut first = launch_directly(data.path());
+    wait_for_owner(first.id(), "the first launch", &mut [&mut first]).await;
+
+    // The running instance holds the name but answers nobody, as one busy quitting does.
+    let stop = |signal: &str, pid: u32| Command::new("kill").args([signal, &pid.to_string()]).status();
+    stop("-STOP", first.id()).unwrap();
+    let mut second = launch_directly(data.path());
+    // A launch that has already started again as often as it may gives up, saying why.
+    let spent = direct_launch(data.path())
+        .env("BERTH_START_TRIES", "60")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The second launch is handing its arguments over when the first one goes.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert!(second.try_wait().unwrap().is_none(), "the second launch waits for an answer");
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let spent = spent.wait_with_output().unwrap();
+    assert_eq!(spent.status.code(), Some(1), "a launch that gives up fails");
+    let said = String::from_utf8_lossy(&spent.stderr);
+    assert!(
+        said.contains("Another Berth is still running but does not answer. Wait until it has quit"),
+        "{said}"
+    );
+
+    // It starts again (the same process) and becomes the one instance, with its window.
+    wait_for_owner(second.id(), "the launch after the first had gone", &mut [&mut second]).await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert!(second.try_wait().unwrap().is_none(), "the second launch keeps running");
+    stop("-TERM", second.id()).unwrap();
+    let status = second.wait().unwrap();
+    assert!(status.success(), "it quits cleanly: {status}");
+    crate::support::quit_app();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn catalog_searches_as_you_type_and_shows_details_in_both_languages() {
     let Some(()) = require_env("catalog page", NEEDS) else { return };
@@ -114,8 +191,9 @@ async fn catalog_searches_as_you_type_and_shows_details_in_both_languages() {
     let driver = Driver::start(data.path()).await;
     let c = driver.launch_app().await;
     wait_for_text(&c, "page-title", "Catalog").await;
-    // The built-in catalog is there offline on first start.
+    // The built-in catalog is there offline on first start, below the first-run check.
     by_testid(&c, "catalog-hit").await;
+    by_testid(&c, "first-run").await;
 
     let search = by_testid(&c, "catalog-search").await;
     search.send_keys("github iss").await.unwrap();
@@ -144,6 +222,10 @@ async fn catalog_searches_as_you_type_and_shows_details_in_both_languages() {
     wait_for_text(&c, "page-title", "設定").await;
     by_testid(&c, "nav-catalog").await.click().await.unwrap();
     let search = by_testid(&c, "catalog-search").await;
+    // Coming back, the check is drawn with the page, not a moment later: a panel arriving late
+    // would push the filters away from under the pointer.
+    let panels = c.find_all(fantoccini::Locator::Css("[data-testid=first-run]")).await.unwrap();
+    assert_eq!(panels.len(), 1, "the first-run check is shown with the page it sits on");
     search.send_keys("ファイル").await.unwrap();
     by_testid(&c, "filter-container").await.click().await.unwrap();
     wait_for_first_attr(&c, ".filters button.on", "data-testid", "filter-container").await;

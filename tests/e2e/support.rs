@@ -162,6 +162,18 @@ fn single_instance_name_held() -> bool {
     listed.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("dev.berth.desktop.SingleInstance"))
 }
 
+/// The process that holds the desktop app's single-instance name on the session bus, if any.
+pub fn single_instance_owner() -> Option<u32> {
+    let out = Command::new("dbus-send")
+        .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus"])
+        .args(["org.freedesktop.DBus.GetConnectionUnixProcessID", "string:dev.berth.desktop.SingleInstance"])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().skip_while(|w| *w != "uint32").nth(1)?.parse().ok()
+}
+
 /// Waits for the element with `data-testid` and returns it.
 pub async fn by_testid(c: &Client, id: &str) -> fantoccini::elements::Element {
     let css = format!("[data-testid=\"{id}\"]");

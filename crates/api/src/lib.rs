@@ -79,7 +79,7 @@ pub use server_config::ConfigureRequest;
 pub use server_review::MountView;
 pub use servers::{InstallRequest, ServerProgress, ServerStatus, ServerView};
 pub use sessions::{CallView, SessionServer, SessionView};
-pub use settings::{Locale, LocalePreference, SettingsView};
+pub use settings::{Locale, LocalePreference, SettingsView, locale_from_system};
 pub use trust::{TrustPolicyView, TrustRuleRequest, TrustRuleView, VerifiedImage};
 
 /// Re-exported so binaries can build the redaction set they hand to both logging and [`Berth`].
