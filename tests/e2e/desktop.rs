@@ -2,8 +2,11 @@
 //! OAuth deep link forwarded by a second instance being refused, a launch while the running
 //! instance is quitting, and a folder added as a catalog source in Settings.
 
-use crate::support::{Driver, by_testid, require_env, screenshot, wait_for_first_attr, wait_for_text};
+use crate::support::{
+    Driver, by_testid, require_env, screenshot, wait_for_css, wait_for_first_attr, wait_for_text,
+};
 use std::process::Command;
+use std::time::Duration;
 
 /// One desktop test at a time: each owns the single-instance lock of the app.
 pub static DESKTOP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -50,6 +53,9 @@ async fn settings_switches_language_to_japanese_and_back_and_remembers_it() {
     wait_for_text(&c, "page-title", "カタログ").await;
     by_testid(&c, "nav-settings").await.click().await.unwrap();
     wait_for_text(&c, "page-title", "設定").await;
+    // The choices are greyed out until the saved settings are in; then Japanese is the one.
+    wait_for_css(&c, "[data-testid=locale-ja]:enabled", "the language choices", Duration::from_secs(20))
+        .await;
     assert_eq!(by_testid(&c, "locale-ja").await.prop("checked").await.unwrap().as_deref(), Some("true"));
 
     by_testid(&c, "locale-en").await.click().await.unwrap();
@@ -69,10 +75,10 @@ async fn settings_switches_language_to_japanese_and_back_and_remembers_it() {
     let cursor = by_testid(&c, "client-cursor").await;
     cursor.find(fantoccini::Locator::Css("button.primary")).await.unwrap().click().await.unwrap();
     let written = data.path().join("home/.cursor/mcp.json");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !written.exists() {
         assert!(std::time::Instant::now() < deadline, "Cursor's config was not written");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let config: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&written).unwrap()).unwrap();
@@ -126,7 +132,7 @@ fn launch_directly(data: &std::path::Path) -> std::process::Child {
 
 /// Polls until the single-instance name is held by `pid`, or fails saying who holds it.
 async fn wait_for_owner(pid: u32, what: &str, others: &mut [&mut std::process::Child]) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
     loop {
         let owner = crate::support::single_instance_owner();
         if owner == Some(pid) {
@@ -138,7 +144,7 @@ async fn wait_for_owner(pid: u32, what: &str, others: &mut [&mut std::process::C
             }
         }
         assert!(std::time::Instant::now() < deadline, "{what}: the name is held by {owner:?}, not {pid}");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
@@ -161,7 +167,7 @@ async fn a_launch_while_berth_is_quitting_starts_once_it_has_gone() {
         .spawn()
         .unwrap();
     // The second launch is handing its arguments over when the first one goes.
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(second.try_wait().unwrap().is_none(), "the second launch waits for an answer");
     first.kill().unwrap();
     first.wait().unwrap();
@@ -175,7 +181,7 @@ async fn a_launch_while_berth_is_quitting_starts_once_it_has_gone() {
 
     // It starts again (the same process) and becomes the one instance, with its window.
     wait_for_owner(second.id(), "the launch after the first had gone", &mut [&mut second]).await;
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(second.try_wait().unwrap().is_none(), "the second launch keeps running");
     stop("-TERM", second.id()).unwrap();
     let status = second.wait().unwrap();
