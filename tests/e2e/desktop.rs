@@ -114,15 +114,8 @@ async fn forged_oauth_deep_link_from_a_second_instance_is_refused() {
 
 /// The desktop binary as a desktop file starts it, on `data`, in English.
 fn direct_launch(data: &std::path::Path) -> Command {
-    std::fs::create_dir_all(data.join("home/.config")).unwrap();
     let mut launch = Command::new(env!("CARGO_BIN_EXE_berth-desktop"));
-    launch
-        .env("BERTH_DATA_DIR", data)
-        .env("HOME", data.join("home"))
-        .env("XDG_CONFIG_HOME", data.join("home/.config"))
-        .env("LANG", "en_US.UTF-8")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES");
+    crate::support::app_environment(&mut launch, data);
     launch
 }
 

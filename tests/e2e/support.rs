@@ -46,20 +46,11 @@ impl Driver {
     /// (on, unless turned off).
     pub async fn start_verifying(data_dir: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Driver {
         let (port, native) = (berth_testkit::free_port(), berth_testkit::free_port());
-        std::fs::create_dir_all(data_dir.join("home/.config")).unwrap();
         let bin = std::env::var_os("BERTH_TAURI_DRIVER")
             .map(PathBuf::from)
             .unwrap_or_else(|| "tauri-driver".into());
-        let child = Command::new(&bin)
+        let child = app_environment(&mut Command::new(&bin), data_dir)
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-            .env("BERTH_DATA_DIR", data_dir)
-            // A home of its own, so client setup in a test never touches the user's real files.
-            .env("HOME", data_dir.join("home"))
-            .env("XDG_CONFIG_HOME", data_dir.join("home/.config"))
-            // A fixed OS locale, so "follow the system" starts in English whatever the machine says.
-            .env("LANG", "en_US.UTF-8")
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -122,6 +113,21 @@ impl Drop for Driver {
     }
 }
 
+/// The environment a test gives the desktop app (directly, or through tauri-driver): `data_dir`
+/// as its `BERTH_DATA_DIR`.
+pub fn app_environment<'a>(command: &'a mut Command, data_dir: &Path) -> &'a mut Command {
+    std::fs::create_dir_all(data_dir.join("home/.config")).unwrap();
+    command
+        .env("BERTH_DATA_DIR", data_dir)
+        // A home of its own, so client setup in a test never touches the user's real files.
+        .env("HOME", data_dir.join("home"))
+        .env("XDG_CONFIG_HOME", data_dir.join("home/.config"))
+        // A fixed OS locale, so "follow the system" starts in English whatever the machine says.
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+}
+
 /// Quits the desktop app as logout does (SIGTERM: it stops its servers and exits) and waits until
 /// it and its single-instance name are gone, so the next launch is a fresh one.
 pub fn quit_app() {
@@ -152,17 +158,11 @@ fn end_app_processes() {
 
 /// Whether the session bus still lists the desktop app's single-instance name.
 fn single_instance_name_held() -> bool {
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-        return false;
-    }
-    let listed = Command::new("dbus-send")
-        .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus"])
-        .arg("org.freedesktop.DBus.ListNames")
-        .output();
-    listed.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("dev.berth.desktop.SingleInstance"))
+    std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() && single_instance_owner().is_some()
 }
 
-/// The process that holds the desktop app's single-instance name on the session bus, if any.
+/// The process that holds the desktop app's single-instance name on the session bus, if any (the
+/// bus answers an error for a name nobody holds).
 pub fn single_instance_owner() -> Option<u32> {
     let out = Command::new("dbus-send")
         .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus"])
